@@ -1,0 +1,137 @@
+"""Sitrep's composition root: builds settings, storage, Slack adapters, services and the
+Bolt app, then serves it over HTTP (waitress) or Socket Mode.
+
+    python app.py            run the bot
+    python app.py migrate    bring the database schema up to date and exit
+"""
+
+import sys
+
+if __name__ == "__main__":
+    from bootstrap import ensure_environment
+
+    ensure_environment()
+
+import argparse
+import logging
+import signal
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from slack_bolt import App
+from sqlalchemy.engine import Engine
+
+import handlers
+from bot.adapters.db.engine import make_engine, migrate
+from bot.adapters.db.store import SqlIncidentStore
+from bot.adapters.slack.client import make_client
+from bot.adapters.slack.publisher import Publisher
+from bot.config import ConfigError, Policy, Settings, load_policy
+from bot.incidents import IncidentService
+from bot.ports import Clock
+from bot.timeline import TimelineService
+from handlers.deps import Deps
+from handlers.http import make_wsgi, serve
+
+log = logging.getLogger("sitrep")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Sitrep:
+    """A built application: what the server, the tests and the benchmarks run."""
+
+    bolt: App
+    engine: Engine
+    deps: Deps
+    executor: ThreadPoolExecutor
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True)
+        self.engine.dispose()
+
+
+def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitrep:
+    """Wires every concrete class together. The only place that knows them all."""
+    settings.require_slack()
+    assert settings.slack_bot_token is not None
+    engine = make_engine(settings.database_url)
+    if settings.sitrep_migrate_on_start:
+        migrate(engine)
+    store = SqlIncidentStore(engine)
+    incidents = IncidentService(store, policy, clock)
+    client = make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
+    deps = Deps(
+        incidents=incidents,
+        timeline=TimelineService(store, clock),
+        publisher=Publisher(client, incidents, policy, clock),
+        policy=policy,
+        clock=clock,
+    )
+    executor = ThreadPoolExecutor(
+        max_workers=settings.sitrep_http_threads, thread_name_prefix="sitrep-lazy"
+    )
+    secret = settings.slack_signing_secret
+    bolt = App(
+        client=client,
+        signing_secret=secret.get_secret_value() if secret else None,
+        request_verification_enabled=not settings.socket_mode,
+        # Listeners finish their (fast) database write before Slack gets its 200, so an
+        # acknowledged event is a stored event; slow work runs in lazy listeners.
+        process_before_response=True,
+        listener_executor=executor,
+    )
+    handlers.register(bolt, deps)
+    return Sitrep(bolt=bolt, engine=engine, deps=deps, executor=executor)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="app.py", description="Sitrep: incidents in Slack")
+    parser.add_argument("command", nargs="?", choices=["run", "migrate"], default="run")
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings()
+        logging.basicConfig(
+            level=settings.log_level.upper(),
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
+        if args.command == "migrate":
+            migrate(make_engine(settings.database_url))
+            return 0
+        policy = load_policy(settings.sitrep_config)
+        sitrep = build(settings, policy)
+    except ConfigError as error:
+        print(f"sitrep: {error}", file=sys.stderr)
+        return 2
+    if settings.socket_mode:
+        return _run_socket_mode(sitrep, settings)
+    serve(
+        make_wsgi(sitrep.bolt, sitrep.engine),
+        settings.host,
+        settings.port,
+        threads=settings.sitrep_http_threads,
+    )
+    sitrep.close()
+    return 0
+
+
+def _run_socket_mode(sitrep: Sitrep, settings: Settings) -> int:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    assert settings.slack_app_token is not None
+    handler = SocketModeHandler(
+        sitrep.bolt, settings.slack_app_token.get_secret_value(), web_client=sitrep.bolt.client
+    )
+    signal.signal(signal.SIGTERM, lambda *_: handler.close())
+    log.info("Sitrep is connecting to Slack in Socket Mode")
+    handler.start()
+    sitrep.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

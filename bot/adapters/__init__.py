@@ -1,0 +1,1 @@
+"""Driven side: Slack, persistence and (later) Anthropic adapters."""

@@ -1,0 +1,1 @@
+"""SQLModel persistence on SQLite and PostgreSQL."""

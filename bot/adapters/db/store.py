@@ -1,0 +1,184 @@
+"""The incident store on SQLModel: one short transaction per method."""
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from models import EntryKind, Incident, IncidentRole, IncidentSequence, Status, TimelineEntry
+
+_OPEN = [s for s in Status if s.is_open]
+# Everything but channel messages is shown in the channel by Sitrep once.
+_POSTED_KINDS = [k for k in EntryKind if k is not EntryKind.MESSAGE]
+
+
+class SqlIncidentStore:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        with Session(self._engine, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    def next_sequence(self, year: int) -> int:
+        with self._session() as session:
+            bump = (
+                sa.update(IncidentSequence)
+                .where(col(IncidentSequence.year) == year)
+                .values(last=IncidentSequence.last + 1)
+                .returning(IncidentSequence.last)
+            )
+            value = session.execute(bump).scalar_one_or_none()
+            if value is not None:
+                return int(value)
+        try:
+            with self._session() as session:
+                session.add(IncidentSequence(year=year, last=1))
+            return 1
+        except IntegrityError:  # another replica created the year's row first
+            return self.next_sequence(year)
+
+    def add(
+        self, incident: Incident, entries: Sequence[TimelineEntry], roles: Sequence[IncidentRole]
+    ) -> Incident:
+        try:
+            with self._session() as session:
+                session.add(incident)
+                session.flush()
+                assert incident.id is not None
+                for row in (*entries, *roles):
+                    row.incident_id = incident.id
+                    session.add(row)
+            return incident
+        except IntegrityError:
+            if incident.request_key is None:
+                raise
+            existing = self.by_request_key(incident.request_key)
+            if existing is None:
+                raise
+            return existing
+
+    def get(self, ref: str) -> Incident | None:
+        with self._session() as session:
+            return session.exec(select(Incident).where(Incident.ref == ref)).one_or_none()
+
+    def by_request_key(self, key: str) -> Incident | None:
+        with self._session() as session:
+            return session.exec(select(Incident).where(Incident.request_key == key)).one_or_none()
+
+    def by_channel(self, channel_id: str) -> Incident | None:
+        with self._session() as session:
+            return session.exec(
+                select(Incident).where(Incident.channel_id == channel_id)
+            ).one_or_none()
+
+    def by_id(self, incident_id: int) -> Incident | None:
+        with self._session() as session:
+            return session.get(Incident, incident_id)
+
+    def save(
+        self,
+        incident: Incident,
+        expected_version: int,
+        entries: Sequence[TimelineEntry] = (),
+        roles: Sequence[IncidentRole] = (),
+    ) -> bool:
+        values = incident.model_dump(exclude={"id", "version"})
+        with self._session() as session:
+            result = session.execute(
+                sa.update(Incident)
+                .where(col(Incident.id) == incident.id, col(Incident.version) == expected_version)
+                .values(**values, version=expected_version + 1)
+            )
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                return False
+            for role in roles:
+                session.execute(
+                    sa.delete(IncidentRole).where(
+                        col(IncidentRole.incident_id) == incident.id,
+                        col(IncidentRole.role) == role.role,
+                    )
+                )
+                role.incident_id = incident.id  # type: ignore[assignment]
+                session.add(role)
+            for entry in entries:
+                session.add(entry)
+        return True
+
+    def list_incidents(self, *, include_closed: bool, limit: int) -> list[Incident]:
+        query = select(Incident).order_by(col(Incident.declared_at).desc()).limit(limit)
+        if not include_closed:
+            query = query.where(col(Incident.status).in_(_OPEN))
+        with self._session() as session:
+            return list(session.exec(query))
+
+    def roles(self, incident_id: int) -> list[IncidentRole]:
+        with self._session() as session:
+            return list(
+                session.exec(select(IncidentRole).where(IncidentRole.incident_id == incident_id))
+            )
+
+    def add_message(self, entry: TimelineEntry) -> bool:
+        try:
+            with self._session() as session:
+                session.add(entry)
+            return True
+        except IntegrityError:
+            return False
+
+    def entry_by_ts(self, incident_id: int, slack_ts: str) -> TimelineEntry | None:
+        with self._session() as session:
+            return session.exec(
+                select(TimelineEntry).where(
+                    TimelineEntry.incident_id == incident_id, TimelineEntry.slack_ts == slack_ts
+                )
+            ).one_or_none()
+
+    def update_entry(self, entry: TimelineEntry) -> None:
+        with self._session() as session:
+            session.merge(entry)
+
+    def entries(
+        self, incident_id: int, *, limit: int | None = None, include_hidden: bool = False
+    ) -> list[TimelineEntry]:
+        query = select(TimelineEntry).where(TimelineEntry.incident_id == incident_id)
+        if not include_hidden:
+            query = query.where(col(TimelineEntry.hidden).is_(False))
+        newest_first = query.order_by(
+            col(TimelineEntry.occurred_at).desc(), col(TimelineEntry.id).desc()
+        )
+        with self._session() as session:
+            rows = list(session.exec(newest_first.limit(limit) if limit else newest_first))
+        return rows[::-1]
+
+    def claim_unposted(self, incident_id: int, now: datetime) -> list[TimelineEntry]:
+        with self._session() as session:
+            pending = list(
+                session.exec(
+                    select(TimelineEntry)
+                    .where(
+                        TimelineEntry.incident_id == incident_id,
+                        col(TimelineEntry.kind).in_(_POSTED_KINDS),
+                        col(TimelineEntry.posted_at).is_(None),
+                    )
+                    .order_by(col(TimelineEntry.id))
+                )
+            )
+            claimed = []
+            for entry in pending:
+                # Compare-and-set, so two callers racing never both post the same entry.
+                result = session.execute(
+                    sa.update(TimelineEntry)
+                    .where(
+                        col(TimelineEntry.id) == entry.id, col(TimelineEntry.posted_at).is_(None)
+                    )
+                    .values(posted_at=now)
+                )
+                if result.rowcount == 1:  # type: ignore[attr-defined]
+                    claimed.append(entry)
+            return claimed

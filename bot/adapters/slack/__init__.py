@@ -1,0 +1,1 @@
+"""Slack adapters: the Web API client, Block Kit builders and the incident channel."""

@@ -1,0 +1,153 @@
+"""Keeps Slack showing what the database says: the channel, its topic, the pinned
+announcement and the posts for recorded changes. Every method is safe to repeat."""
+
+import logging
+from dataclasses import dataclass
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.adapters.slack import blocks
+from bot.adapters.slack.client import BENIGN, error_code, in_plain_words
+from bot.config import Policy
+from bot.errors import IncidentError
+from bot.incidents import IncidentService
+from bot.naming import channel_name
+from bot.ports import Clock
+from models import Incident, Role
+
+log = logging.getLogger(__name__)
+
+_MAX_NAME_ATTEMPTS = 20
+
+
+class SlackUnavailable(IncidentError):
+    """Slack refused or failed a call; the message says so in plain words."""
+
+
+@dataclass(frozen=True)
+class Publisher:
+    client: WebClient
+    incidents: IncidentService
+    policy: Policy
+    clock: Clock
+
+    def open_room(self, incident_id: int, invite: tuple[str, ...] = ()) -> Incident:
+        """Creates the incident's channel (once), invites people, pins the announcement and
+        posts the notice in the announcements channel."""
+        incident = self.incidents.get(incident_id)
+        created = incident.channel_id is None
+        if created:
+            incident = self._create_channel(incident)
+        roles = self.incidents.roles(incident_id)
+        assert incident.channel_id is not None
+        for user in sorted({incident.reporter, *invite, *(roles.values())}):
+            self._invite(incident, user)
+        incident = self.refresh(incident_id)
+        if created and not incident.private and self.policy.announcements_channel:
+            self._post_notice(incident)
+        return incident
+
+    def invite(self, incident_id: int, user: str) -> None:
+        incident = self.incidents.get(incident_id)
+        if incident.channel_id:
+            self._invite(incident, user)
+
+    def _invite(self, incident: Incident, user: str) -> None:
+        self._call("conversations_invite", incident, channel=incident.channel_id, users=user)
+
+    def refresh(self, incident_id: int) -> Incident:
+        """Brings the announcement, topic and change posts up to date with the database."""
+        incident = self.incidents.get(incident_id)
+        if incident.channel_id is None:
+            return incident  # open_room has not run yet; it refreshes when it does
+        roles = self.incidents.roles(incident_id)
+        self._set_topic(incident, roles)
+        incident = self._show_announcement(incident, roles)
+        for entry in self.incidents.unposted_entries(incident_id):
+            post = blocks.entry_post(entry)
+            if post is not None:
+                self._call(
+                    "chat_postMessage",
+                    incident,
+                    channel=incident.channel_id,
+                    blocks=post,
+                    text=blocks.clip(entry.text, blocks.MAX_FALLBACK),
+                )
+        return incident
+
+    def _create_channel(self, incident: Incident) -> Incident:
+        assert incident.id is not None
+        for attempt in range(1, _MAX_NAME_ATTEMPTS + 1):
+            name = channel_name(self.policy.channel_prefix, incident.ref, incident.title, attempt)
+            try:
+                response = self.client.conversations_create(name=name, is_private=incident.private)
+            except SlackApiError as error:
+                if error_code(error) == "name_taken":
+                    continue
+                log.error("conversations.create failed for %s: %s", incident.ref, error_code(error))
+                raise SlackUnavailable(
+                    f"I declared {incident.ref} but couldn't create its channel: "
+                    f"{in_plain_words(error)}"
+                ) from error
+            channel = response["channel"]
+            return self.incidents.attach_channel(incident.id, channel["id"], channel["name"])
+        raise SlackUnavailable(f"Every channel name I tried for {incident.ref} is taken.")
+
+    def _set_topic(self, incident: Incident, roles: dict[Role, str]) -> None:
+        topic = blocks.channel_topic(incident, roles)
+        info = self._call("conversations_info", incident, channel=incident.channel_id)
+        current = info["channel"].get("topic", {}).get("value") if info else None
+        if current != topic:  # setTopic posts a notice in the channel: only on real change
+            self._call("conversations_setTopic", incident, channel=incident.channel_id, topic=topic)
+
+    def _show_announcement(self, incident: Incident, roles: dict[Role, str]) -> Incident:
+        assert incident.id is not None
+        content = blocks.announcement(incident, roles, self.policy, self.clock())
+        fallback = blocks.announcement_fallback(incident)
+        if incident.announcement_ts:
+            self._call(
+                "chat_update",
+                incident,
+                channel=incident.channel_id,
+                ts=incident.announcement_ts,
+                blocks=content,
+                text=fallback,
+            )
+            return incident
+        posted = self._call(
+            "chat_postMessage", incident, channel=incident.channel_id, blocks=content, text=fallback
+        )
+        if posted is None:
+            return incident
+        self._call("pins_add", incident, channel=incident.channel_id, timestamp=posted["ts"])
+        return self.incidents.attach_announcement(incident.id, posted["ts"])
+
+    def _post_notice(self, incident: Incident) -> None:
+        channel = self.policy.announcements_channel
+        message = {
+            "channel": channel,
+            "blocks": blocks.notice(incident, self.policy),
+            "text": f"{incident.ref} declared: {incident.title}",
+        }
+        try:
+            self.client.chat_postMessage(**message)
+        except SlackApiError as error:
+            if error_code(error) != "not_in_channel":
+                log.error(
+                    "notice for %s in %s failed: %s", incident.ref, channel, error_code(error)
+                )
+                return
+            self._call("conversations_join", incident, channel=channel)
+            self._call("chat_postMessage", incident, **message)
+
+    def _call(self, method: str, incident: Incident, **kwargs: object) -> dict[str, object] | None:
+        """One Slack call; benign errors count as success, others are logged with context."""
+        try:
+            response = getattr(self.client, method)(**kwargs)
+            return response.data if isinstance(response.data, dict) else None
+        except SlackApiError as error:
+            code = error_code(error)
+            if code not in BENIGN:
+                log.error("%s failed for %s: %s", method, incident.ref, code)
+            return None

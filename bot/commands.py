@@ -1,0 +1,267 @@
+"""Parsing `/incident` text into typed requests. Pure: any text gives a request or a UsageError."""
+
+import re
+from dataclasses import dataclass
+from typing import Final
+
+from bot.errors import UsageError
+from models.enums import Role, Status
+
+MAX_TEXT: Final = 3000
+MAX_TITLE: Final = 200
+
+REF_PATTERN: Final = re.compile(r"^INC-(\d{4})-(\d{4,})$", re.IGNORECASE)
+_MENTION: Final = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+_SEVERITY: Final = re.compile(r"^(?:sev)?([0-9])$", re.IGNORECASE)
+
+USAGE: Final = {
+    "declare": "/incident declare [sev1-4] [title]",
+    "status": "/incident status [INC-…] "
+    "<declared|investigating|identified|mitigated|resolved|closed> [note]",
+    "sev": "/incident sev [INC-…] <1-4> [reason]",
+    "role": "/incident role [INC-…] <commander|lead|comms|scribe> @person",
+    "note": "/incident note [INC-…] <text>",
+    "resolve": "/incident resolve [INC-…] [summary]",
+    "reopen": "/incident reopen [INC-…] [reason]",
+    "close": "/incident close [INC-…]",
+    "list": "/incident list [open|all]",
+    "show": "/incident show [INC-…]",
+    "help": "/incident help",
+}
+
+
+@dataclass(frozen=True)
+class Declare:
+    severity: str | None
+    title: str | None
+
+    @property
+    def complete(self) -> bool:
+        return self.severity is not None and bool(self.title)
+
+
+@dataclass(frozen=True)
+class SetStatus:
+    ref: str | None
+    status: Status
+    note: str
+
+
+@dataclass(frozen=True)
+class SetSeverity:
+    ref: str | None
+    severity: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class AssignRole:
+    ref: str | None
+    role: Role
+    user_id: str
+
+
+@dataclass(frozen=True)
+class AddNote:
+    ref: str | None
+    text: str
+
+
+@dataclass(frozen=True)
+class Resolve:
+    ref: str | None
+    summary: str
+
+
+@dataclass(frozen=True)
+class Reopen:
+    ref: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class Close:
+    ref: str | None
+
+
+@dataclass(frozen=True)
+class ListIncidents:
+    include_closed: bool
+
+
+@dataclass(frozen=True)
+class Show:
+    ref: str | None
+
+
+@dataclass(frozen=True)
+class Help:
+    pass
+
+
+Request = (
+    Declare
+    | SetStatus
+    | SetSeverity
+    | AssignRole
+    | AddNote
+    | Resolve
+    | Reopen
+    | Close
+    | ListIncidents
+    | Show
+    | Help
+)
+
+
+def normalise_ref(text: str) -> str | None:
+    """`inc-2026-0042` -> `INC-2026-0042`; None when `text` is not an incident ID."""
+    match = REF_PATTERN.match(text.strip())
+    return f"INC-{match[1]}-{match[2]}" if match else None
+
+
+def parse_severity(text: str, known: list[str]) -> str:
+    """'sev2', 'SEV2' or '2' -> 'sev2' when the policy has it; raises UsageError otherwise."""
+    match = _SEVERITY.match(text.strip())
+    key = f"sev{match[1]}" if match else None
+    if key not in known:
+        options = ", ".join(k.upper() for k in known)
+        raise UsageError(f"`{text[:20]}` is not a severity. Use one of {options}.", "")
+    return key
+
+
+def parse(text: str, severities: list[str]) -> Request:
+    """The request `text` asks for; raises UsageError with the right usage otherwise."""
+    if len(text) > MAX_TEXT:
+        raise UsageError(
+            f"That's {len(text)} characters; commands take at most {MAX_TEXT}. "
+            "Post long detail as a message in the incident channel instead.",
+        )
+    words = text.split(maxsplit=1)
+    if not words:
+        return Help()
+    verb, rest = words[0].lower(), (words[1] if len(words) > 1 else "")
+    verb = _ALIASES.get(verb, verb)
+    parser = _PARSERS.get(verb)
+    if parser is None:
+        raise UsageError(f"I don't know `{words[0][:30]}`.", _all_usage())
+    try:
+        return parser(rest.strip(), severities)
+    except UsageError as error:
+        raise UsageError(str(error), error.usage or USAGE[verb]) from None
+
+
+def _all_usage() -> str:
+    return "\n".join(USAGE.values())
+
+
+def _take_ref(rest: str) -> tuple[str | None, str]:
+    words = rest.split(maxsplit=1)
+    if words and (ref := normalise_ref(words[0])):
+        return ref, words[1].strip() if len(words) > 1 else ""
+    return None, rest
+
+
+def _declare(rest: str, severities: list[str]) -> Declare:
+    words = rest.split(maxsplit=1)
+    severity = None
+    if words and _SEVERITY.match(words[0]):
+        severity = parse_severity(words[0], severities)
+        rest = words[1].strip() if len(words) > 1 else ""
+    if len(rest) > MAX_TITLE:
+        raise UsageError(f"The title is {len(rest)} characters; keep it under {MAX_TITLE}.")
+    return Declare(severity=severity, title=rest or None)
+
+
+def _status(rest: str, _: list[str]) -> SetStatus:
+    ref, rest = _take_ref(rest)
+    words = rest.split(maxsplit=1)
+    if not words:
+        raise UsageError("Which status?")
+    try:
+        status = Status(words[0].lower())
+    except ValueError:
+        raise UsageError(f"`{words[0][:30]}` is not a status.") from None
+    return SetStatus(ref, status, words[1].strip() if len(words) > 1 else "")
+
+
+def _sev(rest: str, severities: list[str]) -> SetSeverity:
+    ref, rest = _take_ref(rest)
+    words = rest.split(maxsplit=1)
+    if not words:
+        raise UsageError("Which severity?")
+    severity = parse_severity(words[0], severities)
+    return SetSeverity(ref, severity, words[1].strip() if len(words) > 1 else "")
+
+
+def _role(rest: str, _: list[str]) -> AssignRole:
+    ref, rest = _take_ref(rest)
+    words = rest.split()
+    if len(words) != 2:
+        raise UsageError("Name a role and a person.")
+    try:
+        role = Role(words[0].lower())
+    except ValueError:
+        raise UsageError(f"`{words[0][:30]}` is not a role.") from None
+    mention = _MENTION.match(words[1])
+    if not mention:
+        raise UsageError(f"Mention the person with @ so Slack links them (got `{words[1][:40]}`).")
+    return AssignRole(ref, role, mention[1])
+
+
+def _note(rest: str, _: list[str]) -> AddNote:
+    ref, rest = _take_ref(rest)
+    if not rest:
+        raise UsageError("What should the note say?")
+    return AddNote(ref, rest)
+
+
+def _resolve(rest: str, _: list[str]) -> Resolve:
+    ref, rest = _take_ref(rest)
+    return Resolve(ref, rest)
+
+
+def _reopen(rest: str, _: list[str]) -> Reopen:
+    ref, rest = _take_ref(rest)
+    return Reopen(ref, rest)
+
+
+def _close(rest: str, _: list[str]) -> Close:
+    ref, rest = _take_ref(rest)
+    if rest:
+        raise UsageError("`close` takes no text.")
+    return Close(ref)
+
+
+def _list(rest: str, _: list[str]) -> ListIncidents:
+    scope = rest.lower() or "open"
+    if scope not in ("open", "all"):
+        raise UsageError(f"List `open` or `all`, not `{rest[:30]}`.")
+    return ListIncidents(include_closed=scope == "all")
+
+
+def _show(rest: str, _: list[str]) -> Show:
+    ref, rest = _take_ref(rest)
+    if rest:
+        raise UsageError(f"`{rest[:30]}` is not an incident ID like `INC-2026-0042`.")
+    return Show(ref)
+
+
+def _help(rest: str, _: list[str]) -> Help:
+    return Help()
+
+
+_ALIASES: Final = {"severity": "sev"}
+_PARSERS: Final = {
+    "declare": _declare,
+    "status": _status,
+    "sev": _sev,
+    "role": _role,
+    "note": _note,
+    "resolve": _resolve,
+    "reopen": _reopen,
+    "close": _close,
+    "list": _list,
+    "show": _show,
+    "help": _help,
+}

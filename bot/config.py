@@ -1,0 +1,192 @@
+"""Configuration: secrets and deployment settings from the environment, policy from TOML."""
+
+import re
+import tomllib
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.errors import ConfigError
+
+_DURATION = re.compile(r"^\s*(\d+)\s*(m|min|h|d)\s*$")
+NEXT_BUSINESS_DAY = "next business day"
+
+
+def parse_duration(text: str) -> timedelta:
+    """'15m', '2h', '1d' as a timedelta; raises ValueError otherwise."""
+    match = _DURATION.match(text.lower())
+    if not match:
+        raise ValueError(f"{text!r} is not a duration like '15m', '2h' or '1d'")
+    amount, unit = int(match[1]), match[2]
+    return {
+        "m": timedelta(minutes=amount),
+        "min": timedelta(minutes=amount),
+        "h": timedelta(hours=amount),
+        "d": timedelta(days=amount),
+    }[unit]
+
+
+def _response_target(value: str) -> str:
+    if value.strip().lower() != NEXT_BUSINESS_DAY:
+        parse_duration(value)
+    return value
+
+
+def _timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown timezone {value!r}") from None
+    return value
+
+
+class Severity(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    key: Annotated[str, Field(pattern=r"^sev[0-9]$")]
+    name: str
+    description: str = ""
+    response_target: Annotated[str, AfterValidator(_response_target)]
+
+    @property
+    def label(self) -> str:
+        return self.key.upper()
+
+
+class Service(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: Annotated[str, Field(min_length=1, max_length=80)]
+    team: str = ""
+    description: str = ""
+
+
+DEFAULT_SEVERITIES = (
+    Severity(
+        key="sev1",
+        name="Critical",
+        response_target="15m",
+        description="Customer-facing outage or data loss; all hands.",
+    ),
+    Severity(
+        key="sev2",
+        name="Major",
+        response_target="30m",
+        description="Major feature degraded for many customers.",
+    ),
+    Severity(
+        key="sev3",
+        name="Minor",
+        response_target="2h",
+        description="Limited impact or a workaround exists.",
+    ),
+    Severity(
+        key="sev4",
+        name="Low",
+        response_target=NEXT_BUSINESS_DAY,
+        description="Cosmetic or internal; fix in normal hours.",
+    ),
+)
+
+
+class Policy(BaseModel):
+    """The organisation's incident policy (the TOML file). Every key is optional."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    timezone: Annotated[str, AfterValidator(_timezone)] = "UTC"
+    announcements_channel: str | None = None
+    channel_prefix: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,19}$")] = "inc"
+    severities: tuple[Severity, ...] = DEFAULT_SEVERITIES
+    services: tuple[Service, ...] = ()
+
+    @model_validator(mode="after")
+    def _unique_keys(self) -> Self:
+        keys = [s.key for s in self.severities]
+        if not keys:
+            raise ValueError("severities: at least one severity is needed")
+        if len(set(keys)) != len(keys):
+            raise ValueError("severities: each key must be unique")
+        names = [s.name for s in self.services]
+        if len(set(names)) != len(names):
+            raise ValueError("services: each name must be unique")
+        return self
+
+    def severity(self, key: str) -> Severity | None:
+        return next((s for s in self.severities if s.key == key.lower()), None)
+
+    @property
+    def severity_keys(self) -> list[str]:
+        return [s.key for s in self.severities]
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class Settings(BaseSettings):
+    """Deployment settings and secrets, read from the environment."""
+
+    model_config = SettingsConfigDict(extra="ignore", case_sensitive=False)
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    database_url: str = "sqlite:///sitrep.db"
+    sitrep_config: Path | None = None
+    host: str = "0.0.0.0"
+    port: int = 3000
+    # Run migrations at start-up (under a lock on PostgreSQL). Off when a separate
+    # `python app.py migrate` step owns the schema.
+    sitrep_migrate_on_start: bool = True
+    sitrep_http_threads: int = 16
+    log_level: str = "INFO"
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.slack_app_token is not None
+
+    def require_slack(self) -> None:
+        """Stops start-up with one line naming the first missing token."""
+        needed = ["slack_bot_token"] + (
+            ["slack_app_token"] if self.socket_mode else ["slack_signing_secret"]
+        )
+        for name in needed:
+            value = getattr(self, name)
+            if value is None or not value.get_secret_value().strip():
+                raise ConfigError(f"{name.upper()} is not set: Sitrep needs it to talk to Slack.")
+
+
+def load_policy(path: Path | None) -> Policy:
+    """The policy from `path` (or `sitrep.toml` if it exists), else the defaults."""
+    if path is None:
+        default = Path("sitrep.toml")
+        if not default.exists():
+            return Policy()
+        path = default
+    try:
+        data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"SITREP_CONFIG: no such file {path}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        key = ".".join(str(part) for part in first["loc"]) or "(top level)"
+        reason = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
+        raise ConfigError(f"{path}: {key}: {reason}") from None

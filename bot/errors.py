@@ -1,0 +1,55 @@
+"""Domain errors. Every message is written for the person who caused it and is safe to show."""
+
+from collections.abc import Iterable
+
+
+class IncidentError(Exception):
+    """Base of every error the user may see; `str(error)` is the friendly message."""
+
+
+class UsageError(IncidentError):
+    """The command could not be understood; `usage` shows the right form."""
+
+    def __init__(self, message: str, usage: str = "") -> None:
+        super().__init__(message)
+        self.usage = usage
+
+
+class IncidentNotFound(IncidentError):
+    def __init__(self, ref: str) -> None:
+        super().__init__(f"I can't find an incident called `{ref}`.")
+
+
+class NotAnIncidentChannel(IncidentError):
+    def __init__(self, usage: str = "") -> None:
+        super().__init__(
+            "This isn't an incident channel. Run the command in the incident's channel, "
+            "or name the incident, e.g. `INC-2026-0042`."
+        )
+        self.usage = usage
+
+
+class InvalidTransition(IncidentError):
+    """The lifecycle forbids the change; the message names the legal ones."""
+
+    def __init__(self, ref: str, current: str, target: str, legal: Iterable[str]) -> None:
+        options = ", ".join(f"`{s}`" for s in legal)
+        if current == target:
+            message = f"{ref} is already {current}."
+        else:
+            message = f"{ref} can't go from {current} to {target}."
+        message += (
+            f" From {current} it can move to: {options}."
+            if options
+            else (f" {ref} is {current}: that is final.")
+        )
+        super().__init__(message)
+        self.current, self.target = current, target
+
+
+class NothingChanged(IncidentError):
+    """The request would leave the incident as it is (e.g. same severity again)."""
+
+
+class ConfigError(Exception):
+    """A setting or policy key is missing or wrong; the message names it. Stops start-up."""

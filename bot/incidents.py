@@ -1,0 +1,344 @@
+"""Incident use cases: declare, change status, severity and roles, notes, lookups."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.commands import normalise_ref
+from bot.config import Policy
+from bot.errors import (
+    IncidentError,
+    IncidentNotFound,
+    InvalidTransition,
+    NotAnIncidentChannel,
+    NothingChanged,
+)
+from bot.lifecycle import Event, IllegalTransition, event_towards, legal_targets, next_status
+from bot.ports import Clock, IncidentStore
+from models import EntryKind, Incident, IncidentRole, Role, Status, TimelineEntry
+
+_MAX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class Declaration:
+    title: str
+    severity: str
+    reporter: str
+    description: str = ""
+    services: tuple[str, ...] = ()
+    impact_started_at: datetime | None = None
+    private: bool = False
+    commander: str | None = None
+    # Identifies the Slack request that asked, so a repeated submission declares once.
+    request_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Change:
+    """What one command did: the incident as it now is and the entries it recorded."""
+
+    incident: Incident
+    entries: list[TimelineEntry] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Summary:
+    incident: Incident
+    roles: dict[Role, str]
+    recent: list[TimelineEntry]
+
+
+class IncidentClosed(IncidentError):
+    def __init__(self, ref: str) -> None:
+        super().__init__(f"{ref} is closed; closed incidents can't change.")
+
+
+Mutation = Callable[[Incident, datetime], tuple[list[TimelineEntry], list[IncidentRole]]]
+
+
+class IncidentService:
+    def __init__(self, store: IncidentStore, policy: Policy, clock: Clock) -> None:
+        self._store, self._policy, self._clock = store, policy, clock
+
+    def declare(self, request: Declaration) -> Incident:
+        """Stores a new incident with its first timeline entry and returns it."""
+        if self._policy.severity(request.severity) is None:
+            raise IncidentError(f"{request.severity.upper()} is not a configured severity.")
+        now = self._clock()
+        sequence = self._store.next_sequence(now.year)
+        incident = Incident.model_validate(
+            {
+                "ref": f"INC-{now.year}-{sequence:04d}",
+                "title": request.title.strip(),
+                "description": request.description.strip(),
+                "severity": request.severity,
+                "status": Status.DECLARED,
+                "private": request.private,
+                "services": list(request.services),
+                "reporter": request.reporter,
+                "request_key": request.request_key,
+                "impact_started_at": request.impact_started_at,
+                "declared_at": now,
+                "acknowledged_at": now if request.commander else None,
+                "updated_at": now,
+            }
+        )
+        entry = _system_entry(
+            EntryKind.DECLARED,
+            now,
+            request.reporter,
+            f"Declared {request.severity.upper()}: {incident.title}",
+            {"severity": request.severity},
+        )
+        roles = [_role(Role.COMMANDER, request.commander, now)] if request.commander else []
+        return self._store.add(incident, [entry], roles)
+
+    def find(self, ref: str | None, channel_id: str | None) -> Incident:
+        """The incident named by `ref`, else the one whose channel is `channel_id`."""
+        if ref:
+            normal = normalise_ref(ref)
+            incident = self._store.get(normal) if normal else None
+            if incident is None:
+                raise IncidentNotFound(ref)
+            return incident
+        incident = self._store.by_channel(channel_id) if channel_id else None
+        if incident is None:
+            raise NotAnIncidentChannel()
+        return incident
+
+    def by_channel(self, channel_id: str) -> Incident | None:
+        return self._store.by_channel(channel_id)
+
+    def by_request_key(self, key: str) -> Incident | None:
+        return self._store.by_request_key(key)
+
+    def get(self, incident_id: int) -> Incident:
+        incident = self._store.by_id(incident_id)
+        if incident is None:
+            raise IncidentNotFound(str(incident_id))
+        return incident
+
+    def change_status(self, incident_id: int, target: Status, actor: str, note: str = "") -> Change:
+        """Moves the incident to `target` if the lifecycle allows it."""
+
+        def mutate(
+            incident: Incident, now: datetime
+        ) -> tuple[list[TimelineEntry], list[IncidentRole]]:
+            event = event_towards(incident.status, target)
+            if event is None:
+                raise InvalidTransition(
+                    incident.ref,
+                    incident.status.value,
+                    target.value,
+                    [s.value for s in legal_targets(incident.status)],
+                )
+            return [self._apply(incident, event, now, actor, note)], []
+
+        return self._change(incident_id, mutate, allow_closed=True)
+
+    def resolve(self, incident_id: int, actor: str, summary: str = "") -> Change:
+        return self._event(incident_id, Event.RESOLVE, actor, summary)
+
+    def reopen(self, incident_id: int, actor: str, reason: str = "") -> Change:
+        return self._event(incident_id, Event.REOPEN, actor, reason)
+
+    def close(self, incident_id: int, actor: str) -> Change:
+        return self._event(incident_id, Event.CLOSE, actor, "")
+
+    def change_severity(
+        self, incident_id: int, severity: str, actor: str, reason: str = ""
+    ) -> Change:
+        if self._policy.severity(severity) is None:
+            raise IncidentError(f"{severity.upper()} is not a configured severity.")
+
+        def mutate(
+            incident: Incident, now: datetime
+        ) -> tuple[list[TimelineEntry], list[IncidentRole]]:
+            if incident.severity == severity:
+                raise NothingChanged(f"{incident.ref} is already {severity.upper()}.")
+            before, incident.severity = incident.severity, severity
+            text = f"Severity {before.upper()} → {severity.upper()}" + (
+                f": {reason}" if reason else ""
+            )
+            entry = _system_entry(
+                EntryKind.SEVERITY_CHANGED,
+                now,
+                actor,
+                text,
+                {"from": before, "to": severity, "reason": reason},
+            )
+            return [entry], []
+
+        return self._change(incident_id, mutate)
+
+    def assign_role(self, incident_id: int, role: Role, user_id: str, actor: str) -> Change:
+        current = {r.role: r.user_id for r in self._store.roles(incident_id)}
+
+        def mutate(
+            incident: Incident, now: datetime
+        ) -> tuple[list[TimelineEntry], list[IncidentRole]]:
+            if current.get(role) == user_id:
+                raise NothingChanged(f"<@{user_id}> is already {role.label.lower()}.")
+            if role is Role.COMMANDER and incident.acknowledged_at is None:
+                incident.acknowledged_at = now
+            text = f"{role.label}: <@{user_id}>"
+            entry = _system_entry(
+                EntryKind.ROLE_CHANGED,
+                now,
+                actor,
+                text,
+                {"role": role.value, "from": current.get(role), "to": user_id},
+            )
+            return [entry], [_role(role, user_id, now)]
+
+        return self._change(incident_id, mutate)
+
+    def add_note(self, incident_id: int, actor: str, text: str) -> Change:
+        """A key event written by a person, shown in the channel and the timeline."""
+
+        def mutate(
+            incident: Incident, now: datetime
+        ) -> tuple[list[TimelineEntry], list[IncidentRole]]:
+            entry = TimelineEntry.model_validate(
+                {
+                    "kind": EntryKind.NOTE,
+                    "occurred_at": now,
+                    "author": actor,
+                    "text": text,
+                    "key_event": True,
+                    "incident_id": 0,
+                }
+            )
+            return [entry], []
+
+        return self._change(incident_id, mutate)
+
+    def attach_channel(self, incident_id: int, channel_id: str, channel_name: str) -> Incident:
+        def mutate(
+            incident: Incident, now: datetime
+        ) -> tuple[list[TimelineEntry], list[IncidentRole]]:
+            incident.channel_id, incident.channel_name = channel_id, channel_name
+            return [], []
+
+        return self._change(incident_id, mutate, allow_closed=True).incident
+
+    def attach_announcement(self, incident_id: int, ts: str) -> Incident:
+        def mutate(
+            incident: Incident, now: datetime
+        ) -> tuple[list[TimelineEntry], list[IncidentRole]]:
+            incident.announcement_ts = ts
+            return [], []
+
+        return self._change(incident_id, mutate, allow_closed=True).incident
+
+    def list_incidents(self, *, include_closed: bool, limit: int = 20) -> list[Incident]:
+        return self._store.list_incidents(include_closed=include_closed, limit=limit)
+
+    def roles(self, incident_id: int) -> dict[Role, str]:
+        return {r.role: r.user_id for r in self._store.roles(incident_id)}
+
+    def summary(self, incident_id: int, recent: int = 10) -> Summary:
+        incident = self.get(incident_id)
+        entries = self._store.entries(incident_id, limit=recent)
+        return Summary(incident, self.roles(incident_id), entries)
+
+    def unposted_entries(self, incident_id: int) -> list[TimelineEntry]:
+        """System entries still to show in the channel, claimed for this caller."""
+        return self._store.claim_unposted(incident_id, self._clock())
+
+    def _event(self, incident_id: int, event: Event, actor: str, note: str) -> Change:
+        def mutate(
+            incident: Incident, now: datetime
+        ) -> tuple[list[TimelineEntry], list[IncidentRole]]:
+            return [self._apply(incident, event, now, actor, note)], []
+
+        return self._change(incident_id, mutate, allow_closed=True)
+
+    def _apply(
+        self, incident: Incident, event: Event, now: datetime, actor: str, note: str
+    ) -> TimelineEntry:
+        """Moves `incident` by `event`, stamps the milestone and returns the entry recording it."""
+        before = incident.status
+        try:
+            incident.status = next_status(before, event)
+        except IllegalTransition:
+            target = {
+                Event.REOPEN: Status.INVESTIGATING,
+                Event.CLOSE: Status.CLOSED,
+                Event.RESOLVE: Status.RESOLVED,
+            }.get(event, before)
+            raise InvalidTransition(
+                incident.ref,
+                before.value,
+                target.value,
+                [s.value for s in legal_targets(before)],
+            ) from None
+        _stamp_milestones(incident, event, now)
+        if event is Event.RESOLVE and note:
+            incident.resolution_summary = note
+        text = f"Status {before.label} → {incident.status.label}" + (f": {note}" if note else "")
+        return _system_entry(
+            EntryKind.STATUS_CHANGED,
+            now,
+            actor,
+            text,
+            {"from": before.value, "to": incident.status.value, "note": note},
+        )
+
+    def _change(self, incident_id: int, mutate: Mutation, *, allow_closed: bool = False) -> Change:
+        """Applies `mutate` to a fresh copy and saves it compare-and-set, retrying on a race.
+
+        Re-running `mutate` on the winner's state is what makes two clicks give one change:
+        the loser re-validates and gets a friendly 'already' error."""
+        for _ in range(_MAX_ATTEMPTS):
+            incident = self.get(incident_id)
+            if incident.status is Status.CLOSED and not allow_closed:
+                raise IncidentClosed(incident.ref)
+            version, now = incident.version, self._clock()
+            entries, roles = mutate(incident, now)
+            incident.updated_at = now
+            for entry in entries:
+                entry.incident_id = incident_id
+            if self._store.save(incident, version, entries, roles):
+                incident.version = version + 1
+                return Change(incident, entries)
+        raise IncidentError("Too many people changed this incident at once; please try again.")
+
+
+def _stamp_milestones(incident: Incident, event: Event, now: datetime) -> None:
+    if incident.acknowledged_at is None:
+        incident.acknowledged_at = now
+    if event is Event.IDENTIFY:
+        incident.identified_at = incident.identified_at or now
+    elif event is Event.MITIGATE:
+        incident.mitigated_at = incident.mitigated_at or now
+    elif event is Event.RESOLVE:
+        # Resolving without a mitigation step means impact ended no later than now.
+        incident.mitigated_at = incident.mitigated_at or now
+        incident.resolved_at = now
+    elif event is Event.REOPEN:
+        incident.resolved_at = None
+    elif event is Event.CLOSE:
+        incident.closed_at = now
+
+
+def _system_entry(
+    kind: EntryKind, now: datetime, actor: str | None, text: str, data: dict[str, object]
+) -> TimelineEntry:
+    return TimelineEntry.model_validate(
+        {
+            "kind": kind,
+            "occurred_at": now,
+            "author": actor,
+            "text": text,
+            "data": data,
+            "incident_id": 0,
+        }
+    )
+
+
+def _role(role: Role, user_id: str, now: datetime) -> IncidentRole:
+    return IncidentRole.model_validate(
+        {"role": role, "user_id": user_id, "assigned_at": now, "incident_id": 0}
+    )

@@ -1,0 +1,65 @@
+"""What the core needs from the outside world, as Protocols the adapters implement."""
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Protocol
+
+from models import Incident, IncidentRole, TimelineEntry
+
+Clock = Callable[[], datetime]
+
+
+class IncidentStore(Protocol):
+    """Persistence of the incident aggregate. Each method is one short transaction."""
+
+    def next_sequence(self, year: int) -> int:
+        """The next number for `year`, unique across processes."""
+        ...
+
+    def add(
+        self, incident: Incident, entries: Sequence[TimelineEntry], roles: Sequence[IncidentRole]
+    ) -> Incident:
+        """Inserts a new incident; with a `request_key` seen before, returns that incident."""
+        ...
+
+    def get(self, ref: str) -> Incident | None: ...
+
+    def by_request_key(self, key: str) -> Incident | None: ...
+
+    def by_channel(self, channel_id: str) -> Incident | None: ...
+
+    def by_id(self, incident_id: int) -> Incident | None: ...
+
+    def save(
+        self,
+        incident: Incident,
+        expected_version: int,
+        entries: Sequence[TimelineEntry] = (),
+        roles: Sequence[IncidentRole] = (),
+    ) -> bool:
+        """Compare-and-set: writes `incident` (version bumped), new entries and role
+        assignments only if the stored version is still `expected_version`."""
+        ...
+
+    def list_incidents(self, *, include_closed: bool, limit: int) -> list[Incident]: ...
+
+    def roles(self, incident_id: int) -> list[IncidentRole]: ...
+
+    def add_message(self, entry: TimelineEntry) -> bool:
+        """Inserts a channel message; False when that Slack message is already stored."""
+        ...
+
+    def entry_by_ts(self, incident_id: int, slack_ts: str) -> TimelineEntry | None: ...
+
+    def update_entry(self, entry: TimelineEntry) -> None: ...
+
+    def entries(
+        self, incident_id: int, *, limit: int | None = None, include_hidden: bool = False
+    ) -> list[TimelineEntry]:
+        """Entries oldest first; with `limit`, the latest `limit` of them."""
+        ...
+
+    def claim_unposted(self, incident_id: int, now: datetime) -> list[TimelineEntry]:
+        """System entries not yet posted to the channel, marked posted by this call, so
+        that concurrent callers each get a disjoint set."""
+        ...

@@ -1,0 +1,180 @@
+"""`/incident`: parse the text, call one service, answer; slow Slack work runs after the ack."""
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot.adapters.slack import blocks
+from bot.adapters.slack.publisher import SlackUnavailable
+from bot.commands import (
+    USAGE,
+    AddNote,
+    AssignRole,
+    Close,
+    Declare,
+    Help,
+    ListIncidents,
+    Reopen,
+    Request,
+    Resolve,
+    SetSeverity,
+    SetStatus,
+    Show,
+    parse,
+)
+from bot.errors import IncidentError, NotAnIncidentChannel
+from bot.incidents import Change, Declaration
+from handlers.deps import Deps
+
+log = logging.getLogger(__name__)
+
+COMMAND = "/incident"
+
+
+def command_key(command: dict[str, Any]) -> str:
+    """Identifies one invocation, so the ack and the follow-up agree on the incident."""
+    return f"command:{command['trigger_id']}"
+
+
+def register(app: App, deps: Deps) -> None:
+    def answer(ack: Ack, command: dict[str, Any]) -> None:
+        try:
+            request = parse(command.get("text", ""), deps.policy.severity_keys)
+            reply = _act(request, command, deps)
+        except IncidentError as error:
+            usage = getattr(error, "usage", "") or _usage_of(command.get("text", ""), error)
+            ack(response_type="ephemeral", text=str(error), blocks=blocks.usage(str(error), usage))
+            return
+        ack(**reply)
+
+    def follow_up(command: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        try:
+            request = parse(command.get("text", ""), deps.policy.severity_keys)
+        except IncidentError:
+            return  # answered in the ack; nothing to do
+        try:
+            _follow_up(request, command, deps, respond, client)
+        except (SlackUnavailable, IncidentError) as error:
+            respond(response_type="ephemeral", replace_original=False, text=str(error))
+
+    app.command(COMMAND)(ack=answer, lazy=[follow_up])
+
+
+def _act(request: Request, command: dict[str, Any], deps: Deps) -> dict[str, Any]:
+    """Does the fast part (parse, one DB write) and returns the ack's content."""
+    user, channel = command["user_id"], command.get("channel_id")
+    incidents = deps.incidents
+    match request:
+        case Help():
+            return _ephemeral(blocks.help_blocks(deps.policy), "Sitrep commands")
+        case Declare() if request.complete:
+            assert request.severity is not None and request.title is not None
+            incident = incidents.declare(
+                Declaration(
+                    title=request.title,
+                    severity=request.severity,
+                    reporter=user,
+                    request_key=command_key(command),
+                )
+            )
+            return {"response_type": "ephemeral", "text": blocks.declared_reply(incident)}
+        case Declare():
+            return {}  # the modal opens in the follow-up
+        case ListIncidents():
+            found = incidents.list_incidents(include_closed=request.include_closed)
+            return _ephemeral(
+                blocks.incident_list(found, request.include_closed, deps.clock()), "Incidents"
+            )
+        case Show():
+            incident = incidents.find(request.ref, channel)
+            assert incident.id is not None
+            summary = incidents.summary(incident.id)
+            return _ephemeral(
+                blocks.summary_blocks(summary, deps.policy, deps.clock()),
+                blocks.announcement_fallback(incident),
+            )
+    change = _change(request, user, channel, deps)
+    in_channel = change.incident.channel_id == channel
+    # In the incident channel everyone sees the change posted; elsewhere, confirm privately.
+    return {} if in_channel else {"response_type": "ephemeral", "text": _confirmation(change)}
+
+
+def _change(request: Request, user: str, channel: str | None, deps: Deps) -> Change:
+    incidents = deps.incidents
+    incident = incidents.find(getattr(request, "ref", None), channel)
+    assert incident.id is not None
+    match request:
+        case SetStatus():
+            return incidents.change_status(incident.id, request.status, user, request.note)
+        case SetSeverity():
+            return incidents.change_severity(incident.id, request.severity, user, request.reason)
+        case AssignRole():
+            return incidents.assign_role(incident.id, request.role, request.user_id, user)
+        case AddNote():
+            return incidents.add_note(incident.id, user, request.text)
+        case Resolve():
+            return incidents.resolve(incident.id, user, request.summary)
+        case Reopen():
+            return incidents.reopen(incident.id, user, request.reason)
+        case Close():
+            return incidents.close(incident.id, user)
+    raise AssertionError(f"unhandled request {request!r}")
+
+
+def _usage_of(text: str, error: IncidentError) -> str:
+    """For a command run outside an incident channel, the usage that shows how to name one."""
+    if not isinstance(error, NotAnIncidentChannel):
+        return ""
+    return USAGE.get(text.split(maxsplit=1)[0].lower() if text.strip() else "", "")
+
+
+def _follow_up(
+    request: Request, command: dict[str, Any], deps: Deps, respond: Respond, client: WebClient
+) -> None:
+    """The slow part after the ack: channel creation, modals, refreshing Slack."""
+    channel = command.get("channel_id")
+    match request:
+        case Declare() if request.complete:
+            incident = deps.incidents.by_request_key(command_key(command))
+            if incident is None or incident.id is None:
+                return  # the ack failed before storing anything, and said so
+            incident = deps.publisher.open_room(incident.id)
+            respond(
+                response_type="ephemeral",
+                replace_original=False,
+                text=blocks.declared_reply(incident),
+            )
+        case Declare():
+            client.views_open(
+                trigger_id=command["trigger_id"],
+                view=blocks.declare_modal(
+                    deps.policy,
+                    title=request.title,
+                    severity=request.severity,
+                    origin_channel=channel,
+                ),
+            )
+        case Help() | ListIncidents() | Show():
+            return
+        case _:
+            try:
+                incident = deps.incidents.find(getattr(request, "ref", None), channel)
+            except IncidentError:
+                return
+            assert incident.id is not None
+            if isinstance(request, AssignRole):
+                deps.publisher.invite(incident.id, request.user_id)
+            deps.publisher.refresh(incident.id)
+
+
+def _ephemeral(content: list[Any], fallback: str) -> dict[str, Any]:
+    return {"response_type": "ephemeral", "blocks": content, "text": fallback}
+
+
+def _confirmation(change: Change) -> str:
+    incident = change.incident
+    where = f" in <#{incident.channel_id}>" if incident.channel_id else ""
+    latest = change.entries[-1].text if change.entries else "Done"
+    return f"{incident.ref}: {latest}{where}."

@@ -1,0 +1,26 @@
+"""The last line of defence: an unexpected error is logged with an ID and apologised for."""
+
+import logging
+import uuid
+
+from slack_bolt import App, BoltRequest, BoltResponse
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App) -> None:
+    @app.error
+    def apologise(error: Exception, request: BoltRequest) -> BoltResponse:
+        error_id = uuid.uuid4().hex[:8]
+        log.exception("unexpected error %s", error_id, exc_info=error)
+        if request.body.get("type") == "event_callback":
+            # The event was not stored: a 503 makes Slack deliver it again rather than lose it.
+            return BoltResponse(status=503, body="")
+        return BoltResponse(
+            status=200,
+            body={
+                "response_type": "ephemeral",
+                "text": f":confused: Something went wrong on my side (error `{error_id}`). "
+                "Please check what happened and try again.",
+            },
+        )

@@ -1,0 +1,96 @@
+"""Events API: what is said in incident channels becomes the timeline.
+
+Listeners store before returning (the app runs with process_before_response), so an
+acknowledged event is already in the database; retries are absorbed by the store."""
+
+import logging
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.adapters.slack import blocks
+from bot.timeline import KEY_EVENT_REACTION, ChannelMessage
+from handlers.deps import Deps
+
+log = logging.getLogger(__name__)
+
+# Human messages; everything else (joins, topic changes, bots) is not a timeline entry.
+_HUMAN_SUBTYPES = {None, "thread_broadcast", "file_share", "me_message"}
+
+
+def register(app: App, deps: Deps) -> None:
+    timeline = deps.timeline
+
+    @app.event("message")
+    def record(event: dict[str, Any]) -> None:
+        subtype = event.get("subtype")
+        if subtype == "message_changed":
+            _edit(event)
+        elif subtype == "message_deleted":
+            previous = event.get("previous_message") or {}
+            timeline.delete_message(event["channel"], event.get("deleted_ts") or previous["ts"])
+        elif subtype in _HUMAN_SUBTYPES and _is_human(event):
+            timeline.record_message(_message(event))
+
+    def _edit(event: dict[str, Any]) -> None:
+        message = event.get("message") or {}
+        if not _is_human(message) or message.get("subtype") == "tombstone":
+            return
+        edited = (message.get("edited") or {}).get("ts")
+        timeline.edit_message(event["channel"], message["ts"], message.get("text", ""), edited)
+
+    @app.event("reaction_added")
+    def mark_key_event(event: dict[str, Any]) -> None:
+        item = event.get("item") or {}
+        if event.get("reaction") == KEY_EVENT_REACTION and item.get("type") == "message":
+            timeline.mark_key_event(item["channel"], item["ts"])
+
+    def welcome(event: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:
+        """Shows a person who joins an incident channel where things stand."""
+        if event.get("user") == context.get("bot_user_id"):
+            return
+        incident = deps.incidents.by_channel(event["channel"])
+        if incident is None or incident.id is None:
+            return
+        summary = deps.incidents.summary(incident.id)
+        client.chat_postEphemeral(
+            channel=event["channel"],
+            user=event["user"],
+            blocks=blocks.summary_blocks(summary, deps.policy, deps.clock()),
+            text=blocks.announcement_fallback(incident),
+        )
+
+    app.event("member_joined_channel")(ack=_acknowledge, lazy=[welcome])
+
+    def publish_home(event: dict[str, Any], client: WebClient) -> None:
+        if event.get("tab") != "home":
+            return
+        open_incidents = deps.incidents.list_incidents(include_closed=False)
+        client.views_publish(user_id=event["user"], view=blocks.home(open_incidents, deps.clock()))
+
+    app.event("app_home_opened")(ack=_acknowledge, lazy=[publish_home])
+
+
+def _acknowledge() -> None:
+    """Bolt acknowledges events itself; the work happens in the lazy listener."""
+
+
+def _is_human(message: dict[str, Any]) -> bool:
+    """Sitrep's own posts and other apps' carry a bot_id; people's don't."""
+    return "bot_id" not in message and "user" in message and message.get("subtype") != "bot_message"
+
+
+def _message(event: dict[str, Any]) -> ChannelMessage:
+    files = [
+        {"name": f.get("name") or f.get("title") or "file", "url": f.get("permalink", "")}
+        for f in event.get("files") or []
+    ]
+    return ChannelMessage(
+        channel_id=event["channel"],
+        ts=event["ts"],
+        user=event["user"],
+        text=event.get("text", ""),
+        thread_ts=event.get("thread_ts"),
+        files=files,
+    )

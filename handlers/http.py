@@ -1,0 +1,134 @@
+"""The HTTP face of Sitrep: `POST /slack/events` into Bolt and `GET /healthz`, as a WSGI app
+served by waitress. Anything malformed gets a 4xx here, before Bolt sees it."""
+
+import json
+import logging
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import sqlalchemy as sa
+import waitress
+from slack_bolt import App, BoltRequest, BoltResponse
+from sqlalchemy.engine import Engine
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 1024 * 1024  # Slack's own payloads are far smaller
+StartResponse = Callable[[str, list[tuple[str, str]]], Any]
+Wsgi = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+_REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    401: "Unauthorized",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    413: "Payload Too Large",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
+
+
+def make_wsgi(bolt: App, engine: Engine) -> Wsgi:
+    def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
+        if path == "/healthz":
+            return _health(engine, start_response)
+        if path != "/slack/events":
+            return _reply(start_response, 404, {"error": "not_found"})
+        if method != "POST":
+            return _reply(start_response, 405, {"error": "method_not_allowed"})
+        body = _read_body(environ)
+        if isinstance(body, int):
+            return _reply(start_response, body, {"error": _REASONS[body].lower().replace(" ", "_")})
+        headers = {
+            key[5:].replace("_", "-").lower(): value
+            for key, value in environ.items()
+            if key.startswith("HTTP_")
+        }
+        headers["content-type"] = environ.get("CONTENT_TYPE", "")
+        try:
+            request = BoltRequest(body=body, query=environ.get("QUERY_STRING", ""), headers=headers)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            # Bolt parses before it verifies; a body it can't parse is the sender's fault.
+            return _reply(start_response, 400, {"error": "malformed_body"})
+        response = bolt.dispatch(request)
+        return _bolt_reply(start_response, response)
+
+    return application
+
+
+def _read_body(environ: dict[str, Any]) -> str | int:
+    """The request body as text, or the HTTP status explaining why there is none."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 400
+    if length > MAX_BODY:
+        return 413
+    raw = environ["wsgi.input"].read(length) if length else b""
+    if len(raw) != length:
+        return 400
+    try:
+        return str(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        return 400
+
+
+def _health(engine: Engine, start_response: StartResponse) -> Iterable[bytes]:
+    started = time.perf_counter()
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+    except Exception as error:
+        log.warning("health check: database unreachable: %s", error)
+        return _reply(start_response, 503, {"ok": False, "database": "unreachable"})
+    elapsed = round((time.perf_counter() - started) * 1000, 1)
+    return _reply(start_response, 200, {"ok": True, "database": "ok", "database_ms": elapsed})
+
+
+def _reply(start_response: StartResponse, status: int, body: dict[str, Any]) -> Iterable[bytes]:
+    data = json.dumps(body).encode()
+    start_response(
+        f"{status} {_REASONS.get(status, '')}",
+        [("Content-Type", "application/json"), ("Content-Length", str(len(data)))],
+    )
+    return [data]
+
+
+def _bolt_reply(start_response: StartResponse, response: BoltResponse) -> Iterable[bytes]:
+    data = (response.body or "").encode()
+    headers = [
+        (name, value)
+        for name, values in response.headers.items()
+        for value in values
+        if name.lower() != "content-length"
+    ]
+    headers.append(("Content-Length", str(len(data))))
+    start_response(f"{response.status} {_REASONS.get(response.status, '')}", headers)
+    return [data]
+
+
+def create_server(app: Wsgi, host: str, port: int, *, threads: int) -> Any:
+    """A waitress server bound but not yet serving; `.run()` serves, `.close()` stops."""
+    return waitress.create_server(
+        app,
+        host=host,
+        port=port,
+        threads=threads,
+        max_request_body_size=MAX_BODY,
+        ident="sitrep",
+        clear_untrusted_proxy_headers=True,
+    )
+
+
+def serve(app: Wsgi, host: str, port: int, *, threads: int) -> None:
+    server = create_server(app, host, port, threads=threads)
+    log.info("Sitrep is listening on http://%s:%s/slack/events", host, server.effective_port)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()

@@ -1,0 +1,121 @@
+"""The declare modal and the global shortcut that opens it."""
+
+import json
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.adapters.slack import blocks
+from bot.adapters.slack.ids import Callback, Field
+from bot.adapters.slack.publisher import SlackUnavailable
+from bot.commands import MAX_TITLE
+from bot.errors import IncidentError
+from bot.incidents import Declaration
+from handlers.deps import Deps
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App, deps: Deps) -> None:
+    def acknowledge(ack: Ack) -> None:
+        ack()
+
+    def open_modal(body: dict[str, Any], client: WebClient) -> None:
+        client.views_open(
+            trigger_id=body["trigger_id"],
+            view=blocks.declare_modal(deps.policy, title=None, severity=None, origin_channel=None),
+        )
+
+    app.shortcut(Callback.DECLARE)(ack=acknowledge, lazy=[open_modal])
+
+    def declare(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        try:
+            declaration = _declaration(view, body["user"]["id"], deps.clock())
+        except _Invalid as invalid:
+            ack(response_action="errors", errors=invalid.errors)
+            return
+        try:
+            deps.incidents.declare(declaration)
+        except IncidentError as error:
+            ack(response_action="errors", errors={Field.SEVERITY: str(error)})
+            return
+        ack()
+
+    def open_room(body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        user = body["user"]["id"]
+        incident = deps.incidents.by_request_key(_view_key(view))
+        if incident is None or incident.id is None:
+            return
+        origin = json.loads(view.get("private_metadata") or "{}").get("channel")
+        try:
+            incident = deps.publisher.open_room(incident.id)
+            text = blocks.declared_reply(incident)
+        except SlackUnavailable as error:
+            text = str(error)
+        _tell(client, user, origin, text)
+
+    app.view(Callback.DECLARE)(ack=declare, lazy=[open_room])
+
+
+class _Invalid(Exception):
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+def _view_key(view: dict[str, Any]) -> str:
+    """Slack re-sends the same view ID when a person double-submits: one incident per view."""
+    return f"view:{view['id']}"
+
+
+def _declaration(view: dict[str, Any], user: str, now: datetime) -> Declaration:
+    values = {
+        block: next(iter(actions.values()))
+        for block, actions in view["state"]["values"].items()
+        if actions
+    }
+    title = ((values.get(Field.TITLE) or {}).get("value") or "").strip()
+    severity = ((values.get(Field.SEVERITY) or {}).get("selected_option") or {}).get("value")
+    errors: dict[str, str] = {}
+    if not title:
+        errors[Field.TITLE] = "Give the incident a short title."
+    elif len(title) > MAX_TITLE:
+        errors[Field.TITLE] = f"Keep the title under {MAX_TITLE} characters."
+    if not severity:
+        errors[Field.SEVERITY] = "Choose a severity."
+    started_epoch = (values.get(Field.IMPACT_STARTED) or {}).get("selected_date_time")
+    started = datetime.fromtimestamp(started_epoch, tz=UTC) if started_epoch else None
+    if started and started > now:
+        errors[Field.IMPACT_STARTED] = "Impact can't start in the future."
+    if errors:
+        raise _Invalid(errors)
+    services = [
+        o["value"] for o in (values.get(Field.SERVICES) or {}).get("selected_options") or []
+    ]
+    private = bool((values.get(Field.PRIVATE) or {}).get("selected_options"))
+    return Declaration(
+        title=title,
+        severity=str(severity),
+        reporter=user,
+        description=((values.get(Field.DESCRIPTION) or {}).get("value") or "").strip(),
+        services=tuple(services),
+        impact_started_at=started,
+        private=private,
+        commander=(values.get(Field.COMMANDER) or {}).get("selected_user"),
+        request_key=_view_key(view),
+    )
+
+
+def _tell(client: WebClient, user: str, origin: str | None, text: str) -> None:
+    """Tells the declarer privately: in the channel they declared from, else by DM."""
+    if origin:
+        try:
+            client.chat_postEphemeral(channel=origin, user=user, text=text)
+            return
+        except SlackApiError:  # e.g. not a member there: fall back to a DM
+            log.info("could not reply in %s; sending a DM", origin)
+    client.chat_postMessage(channel=user, text=text)

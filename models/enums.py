@@ -1,0 +1,52 @@
+"""Enumerations stored as their string values."""
+
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    DECLARED = "declared"
+    INVESTIGATING = "investigating"
+    IDENTIFIED = "identified"
+    MITIGATED = "mitigated"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+    @property
+    def is_open(self) -> bool:
+        return self not in (Status.RESOLVED, Status.CLOSED)
+
+
+class Role(StrEnum):
+    COMMANDER = "commander"
+    LEAD = "lead"
+    COMMS = "comms"
+    SCRIBE = "scribe"
+
+    @property
+    def label(self) -> str:
+        return {
+            Role.COMMANDER: "Incident commander",
+            Role.LEAD: "Technical lead",
+            Role.COMMS: "Communications lead",
+            Role.SCRIBE: "Scribe",
+        }[self]
+
+
+class EntryKind(StrEnum):
+    """What a timeline entry records. Human entries come from the channel; the rest are system."""
+
+    MESSAGE = "message"
+    NOTE = "note"
+    DECLARED = "declared"
+    STATUS_CHANGED = "status_changed"
+    SEVERITY_CHANGED = "severity_changed"
+    ROLE_CHANGED = "role_changed"
+    SERVICES_CHANGED = "services_changed"
+
+    @property
+    def is_system(self) -> bool:
+        return self not in (EntryKind.MESSAGE, EntryKind.NOTE)

@@ -1,0 +1,88 @@
+"""The incident aggregate: the incident row, its roles and its timeline."""
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from models.columns import enum_column, utc_column
+from models.enums import EntryKind, Role, Status
+
+
+class IncidentSequence(SQLModel, table=True):
+    """The last sequence number handed out per year; bumped atomically so replicas never clash."""
+
+    __tablename__ = "incident_sequence"
+
+    year: int = Field(primary_key=True)
+    last: int = 0
+
+
+class Incident(SQLModel, table=True):
+    __tablename__ = "incident"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ref: str = Field(unique=True, index=True, max_length=32)
+    title: str = Field(max_length=250)
+    description: str = ""
+    severity: str = Field(max_length=16)
+    status: Status = Field(sa_column=enum_column(Status, nullable=False, index=True))
+    private: bool = False
+    services: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    reporter: str = Field(max_length=32)
+    channel_id: str | None = Field(default=None, unique=True, max_length=32)
+    channel_name: str | None = Field(default=None, max_length=80)
+    announcement_ts: str | None = Field(default=None, max_length=32)
+    resolution_summary: str = ""
+    # Set by the modal path so a double-submitted view declares one incident, not two.
+    request_key: str | None = Field(default=None, unique=True, max_length=64)
+    # Bumped by every change: updates are compare-and-set on it, so racing clicks apply once.
+    version: int = 1
+
+    impact_started_at: datetime | None = Field(default=None, sa_column=utc_column())
+    declared_at: datetime = Field(sa_column=utc_column(nullable=False, index=True))
+    acknowledged_at: datetime | None = Field(default=None, sa_column=utc_column())
+    identified_at: datetime | None = Field(default=None, sa_column=utc_column())
+    mitigated_at: datetime | None = Field(default=None, sa_column=utc_column())
+    resolved_at: datetime | None = Field(default=None, sa_column=utc_column())
+    closed_at: datetime | None = Field(default=None, sa_column=utc_column())
+    updated_at: datetime = Field(sa_column=utc_column(nullable=False))
+
+
+class IncidentRole(SQLModel, table=True):
+    __tablename__ = "incident_role"
+    __table_args__ = (sa.UniqueConstraint("incident_id", "role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    role: Role = Field(sa_column=enum_column(Role, nullable=False))
+    user_id: str = Field(max_length=32)
+    assigned_at: datetime = Field(sa_column=utc_column(nullable=False))
+
+
+class TimelineEntry(SQLModel, table=True):
+    """One thing that happened: a channel message, a note, or a change Sitrep recorded."""
+
+    __tablename__ = "timeline_entry"
+    # A Slack message is stored once per incident however often Slack delivers it.
+    __table_args__ = (sa.UniqueConstraint("incident_id", "slack_ts"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    kind: EntryKind = Field(sa_column=enum_column(EntryKind, nullable=False))
+    occurred_at: datetime = Field(sa_column=utc_column(nullable=False, index=True))
+    author: str | None = Field(default=None, max_length=32)
+    text: str = ""
+    slack_ts: str | None = Field(default=None, max_length=32)
+    thread_ts: str | None = Field(default=None, max_length=32)
+    key_event: bool = False
+    hidden: bool = False
+    edited_at: datetime | None = Field(default=None, sa_column=utc_column())
+    # Earlier texts of an edited message, oldest first: [{"text": ..., "until": iso8601}].
+    revisions: list[dict[str, Any]] = Field(default_factory=list, sa_type=sa.JSON)
+    files: list[dict[str, Any]] = Field(default_factory=list, sa_type=sa.JSON)
+    # Structured detail of system entries, e.g. {"from": "sev3", "to": "sev2"}.
+    data: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    # When the system entry was posted to the incident channel; NULL means still to post.
+    posted_at: datetime | None = Field(default=None, sa_column=utc_column())

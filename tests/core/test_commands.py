@@ -1,0 +1,157 @@
+"""Parsing `/incident` text: every input gives a request or a friendly UsageError."""
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.commands import (
+    MAX_TEXT,
+    AddNote,
+    AssignRole,
+    Close,
+    Declare,
+    Help,
+    ListIncidents,
+    Reopen,
+    Resolve,
+    SetSeverity,
+    SetStatus,
+    Show,
+    parse,
+)
+from bot.errors import UsageError
+from models import Role, Status
+
+SEVERITIES = ["sev1", "sev2", "sev3", "sev4"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "declare sev2 Checkout API returning 500s",
+            Declare("sev2", "Checkout API returning 500s"),
+        ),
+        ("DECLARE SEV1 db down", Declare("sev1", "db down")),
+        ("declare 3 slow search", Declare("sev3", "slow search")),
+        ("declare", Declare(None, None)),
+        ("declare Checkout is slow", Declare(None, "Checkout is slow")),
+        ("status mitigated rolled back v42", SetStatus(None, Status.MITIGATED, "rolled back v42")),
+        ("status inc-2026-0042 identified", SetStatus("INC-2026-0042", Status.IDENTIFIED, "")),
+        ("sev 1 now affecting EU too", SetSeverity(None, "sev1", "now affecting EU too")),
+        ("sev INC-2026-0001 sev4", SetSeverity("INC-2026-0001", "sev4", "")),
+        ("role commander <@U123ABC|bob>", AssignRole(None, Role.COMMANDER, "U123ABC")),
+        ("role INC-2026-0042 scribe <@W9>", AssignRole("INC-2026-0042", Role.SCRIBE, "W9")),
+        ("note deploy 4f2a rolled back", AddNote(None, "deploy 4f2a rolled back")),
+        ("resolve cache flushed", Resolve(None, "cache flushed")),
+        ("resolve", Resolve(None, "")),
+        ("reopen errors are back", Reopen(None, "errors are back")),
+        ("close INC-2026-0042", Close("INC-2026-0042")),
+        ("list", ListIncidents(include_closed=False)),
+        ("list all", ListIncidents(include_closed=True)),
+        ("show", Show(None)),
+        ("show INC-2026-0042", Show("INC-2026-0042")),
+        ("help", Help()),
+        ("", Help()),
+        ("   ", Help()),
+    ],
+)
+def test_commands_parse_to_requests(text: str, expected: object) -> None:
+    assert parse(text, SEVERITIES) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "usage"),
+    [
+        ("frobnicate", "I don't know `frobnicate`", "/incident declare"),
+        (
+            "declare sev9 x",
+            "`sev9` is not a severity. Use one of SEV1, SEV2, SEV3, SEV4.",
+            "/incident declare",
+        ),
+        ("status", "Which status?", "/incident status"),
+        ("status done", "`done` is not a status.", "/incident status"),
+        ("sev", "Which severity?", "/incident sev"),
+        ("sev 7", "`7` is not a severity", "/incident sev"),
+        ("role commander bob", "Mention the person with @", "/incident role"),
+        ("role boss <@U1>", "`boss` is not a role.", "/incident role"),
+        ("role commander", "Name a role and a person.", "/incident role"),
+        ("note", "What should the note say?", "/incident note"),
+        ("close now please", "`close` takes no text.", "/incident close"),
+        ("list closed", "List `open` or `all`", "/incident list"),
+        ("show yesterday", "is not an incident ID", "/incident show"),
+        ("declare sev2 " + "x" * 201, "keep it under 200", "/incident declare"),
+    ],
+)
+def test_bad_input_explains_itself_and_shows_usage(text: str, message: str, usage: str) -> None:
+    with pytest.raises(UsageError) as caught:
+        parse(text, SEVERITIES)
+    assert message in str(caught.value)
+    assert usage in caught.value.usage
+
+
+def test_oversized_text_is_refused_with_its_size() -> None:
+    with pytest.raises(UsageError, match=f"commands take at most {MAX_TEXT}"):
+        parse("note " + "x" * MAX_TEXT, SEVERITIES)
+
+
+def test_severities_come_from_the_policy() -> None:
+    assert parse("declare sev0 everything is down", ["sev0", "sev1"]) == Declare(
+        "sev0", "everything is down"
+    )
+    with pytest.raises(UsageError, match="Use one of SEV0, SEV1"):
+        parse("declare sev4 minor", ["sev0", "sev1"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(max_size=400))
+def test_any_text_gives_a_request_or_a_usage_error(text: str) -> None:
+    try:
+        parse(text, SEVERITIES)
+    except UsageError as error:
+        assert str(error)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(
+        [
+            "declare",
+            "status",
+            "sev",
+            "role",
+            "note",
+            "resolve",
+            "reopen",
+            "close",
+            "list",
+            "show",
+            "help",
+            "DECLARE",
+            "Status",
+        ]
+    ),
+    st.lists(
+        st.sampled_from(
+            [
+                "sev2",
+                "INC-2026-0042",
+                "mitigated",
+                "<@U1|a>",
+                "commander",
+                "all",
+                "7",
+                "",
+                "…",
+                "<script>",
+                "'; DROP TABLE incident;--",
+            ]
+        ),
+        max_size=5,
+    ),
+)
+def test_subcommands_with_any_arguments_never_crash(verb: str, words: list[str]) -> None:
+    try:
+        parse(" ".join([verb, *words]), SEVERITIES)
+    except UsageError as error:
+        assert str(error)

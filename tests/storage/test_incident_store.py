@@ -1,0 +1,350 @@
+"""The incident services on real storage: every test runs on SQLite and on PostgreSQL."""
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy.engine import Engine
+from sqlmodel import SQLModel
+
+from bot.adapters.db.store import SqlIncidentStore
+from bot.config import Policy
+from bot.errors import IncidentError, InvalidTransition, NothingChanged
+from bot.incidents import Declaration, IncidentService
+from bot.timeline import ChannelMessage, TimelineService
+from models import EntryKind, Incident, Role, Status
+
+START = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+
+
+class Clock:
+    """A clock tests move by hand."""
+
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> None:
+        self.now += timedelta(**kwargs)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def store(engine: Engine) -> SqlIncidentStore:
+    return SqlIncidentStore(engine)
+
+
+@pytest.fixture
+def incidents(store: SqlIncidentStore, clock: Clock) -> IncidentService:
+    return IncidentService(store, Policy(), clock)
+
+
+@pytest.fixture
+def timeline(store: SqlIncidentStore, clock: Clock) -> TimelineService:
+    return TimelineService(store, clock)
+
+
+def declare(
+    incidents: IncidentService, title: str = "Checkout API returning 500s", **kwargs: object
+) -> Incident:
+    return incidents.declare(
+        Declaration(title=title, severity="sev2", reporter="U_ALICE", **kwargs)
+    )  # type: ignore[arg-type]
+
+
+def with_channel(incidents: IncidentService, channel: str = "C_INC") -> Incident:
+    incident = declare(incidents)
+    assert incident.id is not None
+    return incidents.attach_channel(incident.id, channel, "inc-2026-0001-checkout")
+
+
+def test_migrations_create_exactly_the_models(engine: Engine) -> None:
+    with engine.connect() as connection:
+        drift = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+    assert drift == []
+
+
+def test_declared_incidents_get_sequential_ids_per_year(
+    incidents: IncidentService, clock: Clock
+) -> None:
+    first, second = declare(incidents), declare(incidents)
+    clock.now = datetime(2027, 1, 1, tzinfo=UTC)
+    next_year = declare(incidents)
+    assert (first.ref, second.ref, next_year.ref) == (
+        "INC-2026-0001",
+        "INC-2026-0002",
+        "INC-2027-0001",
+    )
+
+
+def test_concurrent_declarations_never_share_an_id(incidents: IncidentService) -> None:
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        refs = list(pool.map(lambda i: declare(incidents, f"incident {i}").ref, range(24)))
+    assert sorted(refs) == [f"INC-2026-{n:04d}" for n in range(1, 25)]
+
+
+def test_a_repeated_request_declares_once(incidents: IncidentService) -> None:
+    first = declare(incidents, request_key="view:V123")
+    again = declare(incidents, request_key="view:V123")
+    assert again.id == first.id
+    assert len(incidents.list_incidents(include_closed=True)) == 1
+
+
+def test_declaring_records_the_first_entry_and_timestamps(
+    incidents: IncidentService, store: SqlIncidentStore
+) -> None:
+    impact = START - timedelta(minutes=20)
+    incident = declare(incidents, impact_started_at=impact, commander="U_BOB")
+    assert incident.id is not None
+    stored = incidents.get(incident.id)
+    assert stored.declared_at == START and stored.impact_started_at == impact
+    assert stored.acknowledged_at == START  # a named commander acknowledges
+    assert incidents.roles(incident.id) == {Role.COMMANDER: "U_BOB"}
+    [entry] = store.entries(incident.id)
+    assert entry.kind is EntryKind.DECLARED
+
+
+def test_lifecycle_changes_stamp_milestones_and_record_who(
+    incidents: IncidentService, clock: Clock, store: SqlIncidentStore
+) -> None:
+    incident = declare(incidents)
+    assert incident.id is not None
+    clock.advance(minutes=5)
+    incidents.change_status(incident.id, Status.INVESTIGATING, "U_BOB")
+    clock.advance(minutes=10)
+    incidents.change_status(incident.id, Status.MITIGATED, "U_BOB", "rolled back")
+    clock.advance(minutes=15)
+    incidents.resolve(incident.id, "U_CAROL", "bad deploy reverted")
+    clock.advance(hours=1)
+    closed = incidents.close(incident.id, "U_CAROL").incident
+    assert closed.status is Status.CLOSED
+    assert closed.acknowledged_at == START + timedelta(minutes=5)
+    assert closed.mitigated_at == START + timedelta(minutes=15)
+    assert closed.resolved_at == START + timedelta(minutes=30)
+    assert closed.closed_at == START + timedelta(minutes=90)
+    assert closed.resolution_summary == "bad deploy reverted"
+    changes = [
+        (e.author, e.data["from"], e.data["to"])
+        for e in store.entries(incident.id)
+        if e.kind is EntryKind.STATUS_CHANGED
+    ]
+    assert changes == [
+        ("U_BOB", "declared", "investigating"),
+        ("U_BOB", "investigating", "mitigated"),
+        ("U_CAROL", "mitigated", "resolved"),
+        ("U_CAROL", "resolved", "closed"),
+    ]
+
+
+def test_an_illegal_change_names_the_legal_ones_and_changes_nothing(
+    incidents: IncidentService, store: SqlIncidentStore
+) -> None:
+    incident = declare(incidents)
+    assert incident.id is not None
+    incidents.change_status(incident.id, Status.MITIGATED, "U_BOB")
+    with pytest.raises(InvalidTransition, match="can't go from mitigated to investigating") as e:
+        incidents.change_status(incident.id, Status.INVESTIGATING, "U_BOB")
+    assert "`resolved`" in str(e.value)
+    assert incidents.get(incident.id).status is Status.MITIGATED
+    assert len(store.entries(incident.id)) == 2
+
+
+def test_reopen_clears_the_resolution_time(incidents: IncidentService, clock: Clock) -> None:
+    incident = declare(incidents)
+    assert incident.id is not None
+    incidents.resolve(incident.id, "U_BOB")
+    clock.advance(minutes=3)
+    reopened = incidents.reopen(incident.id, "U_BOB", "errors are back").incident
+    assert reopened.status is Status.INVESTIGATING and reopened.resolved_at is None
+
+
+def test_closed_incidents_refuse_changes(incidents: IncidentService) -> None:
+    incident = declare(incidents)
+    assert incident.id is not None
+    incidents.resolve(incident.id, "U_BOB")
+    incidents.close(incident.id, "U_BOB")
+    with pytest.raises(IncidentError, match="closed"):
+        incidents.change_severity(incident.id, "sev1", "U_BOB")
+    with pytest.raises(InvalidTransition, match="final"):
+        incidents.reopen(incident.id, "U_BOB")
+
+
+def test_severity_history_is_kept(incidents: IncidentService, store: SqlIncidentStore) -> None:
+    incident = declare(incidents)
+    assert incident.id is not None
+    incidents.change_severity(incident.id, "sev1", "U_BOB", "EU affected too")
+    with pytest.raises(NothingChanged):
+        incidents.change_severity(incident.id, "sev1", "U_BOB")
+    incidents.change_severity(incident.id, "sev3", "U_BOB")
+    history = [
+        (e.data["from"], e.data["to"])
+        for e in store.entries(incident.id)
+        if e.kind is EntryKind.SEVERITY_CHANGED
+    ]
+    assert history == [("sev2", "sev1"), ("sev1", "sev3")]
+
+
+def test_roles_are_replaced_and_recorded(incidents: IncidentService) -> None:
+    incident = declare(incidents)
+    assert incident.id is not None
+    incidents.assign_role(incident.id, Role.COMMANDER, "U_BOB", "U_ALICE")
+    change = incidents.assign_role(incident.id, Role.COMMANDER, "U_CAROL", "U_BOB")
+    incidents.assign_role(incident.id, Role.SCRIBE, "U_DAVE", "U_BOB")
+    assert incidents.roles(incident.id) == {Role.COMMANDER: "U_CAROL", Role.SCRIBE: "U_DAVE"}
+    assert change.entries[0].data == {"role": "commander", "from": "U_BOB", "to": "U_CAROL"}
+    with pytest.raises(NothingChanged):
+        incidents.assign_role(incident.id, Role.SCRIBE, "U_DAVE", "U_BOB")
+
+
+def race(n: int, action: Callable[[], object]) -> list[object]:
+    """Runs `action` in `n` threads released together; returns results and errors."""
+    barrier = threading.Barrier(n)
+
+    def run() -> object:
+        barrier.wait()
+        try:
+            return action()
+        except IncidentError as error:
+            return error
+
+    with ThreadPoolExecutor(max_workers=n) as pool:
+        return list(pool.map(lambda _: run(), range(n)))
+
+
+def test_racing_clicks_make_exactly_one_transition(
+    incidents: IncidentService, store: SqlIncidentStore
+) -> None:
+    incident = declare(incidents)
+    assert incident.id is not None
+    incident_id = incident.id
+    results = race(6, lambda: incidents.change_status(incident_id, Status.MITIGATED, "U_BOB"))
+    assert sum(not isinstance(r, IncidentError) for r in results) == 1
+    assert all("already mitigated" in str(r) for r in results if isinstance(r, IncidentError))
+    entries = [e for e in store.entries(incident_id) if e.kind is EntryKind.STATUS_CHANGED]
+    assert len(entries) == 1
+    assert incidents.get(incident_id).version == 2
+
+
+def test_racing_different_changes_all_apply(incidents: IncidentService) -> None:
+    incident = declare(incidents)
+    assert incident.id is not None
+    incident_id = incident.id
+    roles = iter([Role.COMMANDER, Role.LEAD, Role.COMMS, Role.SCRIBE])
+    lock = threading.Lock()
+
+    def assign() -> object:
+        with lock:
+            role = next(roles)
+        return incidents.assign_role(incident_id, role, f"U_{role.value.upper()}", "U_ALICE")
+
+    results = race(4, assign)
+    assert not [r for r in results if isinstance(r, IncidentError)]
+    assert len(incidents.roles(incident_id)) == 4
+    assert incidents.get(incident_id).version == 5
+
+
+def test_a_message_delivered_twice_is_stored_once(
+    incidents: IncidentService, timeline: TimelineService, store: SqlIncidentStore
+) -> None:
+    incident = with_channel(incidents)
+    assert incident.id is not None
+    message = ChannelMessage("C_INC", "1795000000.000100", "U_BOB", "errors spiking on pod 3")
+    assert timeline.record_message(message) is not None
+    assert timeline.record_message(message) is None
+    results = race(5, lambda: timeline.record_message(message))
+    assert all(r is None for r in results)
+    messages = [e for e in store.entries(incident.id) if e.kind is EntryKind.MESSAGE]
+    assert [(m.text, m.occurred_at) for m in messages] == [
+        ("errors spiking on pod 3", datetime.fromtimestamp(1795000000.0001, tz=UTC))
+    ]
+
+
+def test_messages_outside_incident_channels_are_not_recorded(timeline: TimelineService) -> None:
+    assert (
+        timeline.record_message(ChannelMessage("C_RANDOM", "1.000100", "U_BOB", "lunch?")) is None
+    )
+
+
+def test_thread_replies_keep_their_thread(
+    incidents: IncidentService, timeline: TimelineService, store: SqlIncidentStore
+) -> None:
+    incident = with_channel(incidents)
+    assert incident.id is not None
+    timeline.record_message(ChannelMessage("C_INC", "1795000000.000100", "U_BOB", "root"))
+    timeline.record_message(
+        ChannelMessage(
+            "C_INC", "1795000001.000100", "U_CAROL", "reply", thread_ts="1795000000.000100"
+        )
+    )
+    entries = [e for e in store.entries(incident.id) if e.kind is EntryKind.MESSAGE]
+    assert [(e.text, e.thread_ts) for e in entries] == [
+        ("root", None),
+        ("reply", "1795000000.000100"),
+    ]
+
+
+def test_edits_keep_history_and_deletes_hide(
+    incidents: IncidentService, timeline: TimelineService, store: SqlIncidentStore
+) -> None:
+    incident = with_channel(incidents)
+    assert incident.id is not None
+    timeline.record_message(ChannelMessage("C_INC", "1795000000.000100", "U_BOB", "db is fine"))
+    timeline.record_message(ChannelMessage("C_INC", "1795000002.000100", "U_BOB", "oops"))
+    assert timeline.edit_message("C_INC", "1795000000.000100", "db is NOT fine", "1795000060.0")
+    assert not timeline.edit_message("C_INC", "1795000000.000100", "db is NOT fine", "1795000061.0")
+    assert timeline.delete_message("C_INC", "1795000002.000100")
+    visible = [e for e in store.entries(incident.id) if e.kind is EntryKind.MESSAGE]
+    assert [e.text for e in visible] == ["db is NOT fine"]
+    assert visible[0].revisions == [
+        {"text": "db is fine", "until": datetime.fromtimestamp(1795000060, tz=UTC).isoformat()}
+    ]
+    everything = store.entries(incident.id, include_hidden=True)
+    assert any(e.hidden and e.text == "oops" for e in everything)
+
+
+def test_pinned_messages_and_notes_are_key_events(
+    incidents: IncidentService, timeline: TimelineService, store: SqlIncidentStore
+) -> None:
+    incident = with_channel(incidents)
+    assert incident.id is not None
+    timeline.record_message(ChannelMessage("C_INC", "1795000000.000100", "U_BOB", "found it"))
+    assert timeline.mark_key_event("C_INC", "1795000000.000100")
+    assert not timeline.mark_key_event("C_INC", "1795000000.000100")
+    incidents.add_note(incident.id, "U_CAROL", "rollback started")
+    key = [(e.kind, e.text) for e in store.entries(incident.id) if e.key_event]
+    assert key == [(EntryKind.MESSAGE, "found it"), (EntryKind.NOTE, "rollback started")]
+
+
+def test_unposted_entries_are_claimed_once(incidents: IncidentService) -> None:
+    incident = declare(incidents)
+    assert incident.id is not None
+    incident_id = incident.id
+    incidents.change_status(incident_id, Status.INVESTIGATING, "U_BOB")
+    incidents.add_note(incident_id, "U_BOB", "looking at the load balancer")
+    claims = race(4, lambda: incidents.unposted_entries(incident_id))
+    claimed = [e.id for batch in claims for e in batch]  # type: ignore[attr-defined]
+    assert len(claimed) == len(set(claimed)) == 3  # declared, status change, note
+    assert incidents.unposted_entries(incident_id) == []
+
+
+def test_listing_shows_open_incidents_newest_first(
+    incidents: IncidentService, clock: Clock
+) -> None:
+    first = declare(incidents, "first")
+    clock.advance(minutes=1)
+    second = declare(incidents, "second")
+    assert first.id is not None
+    incidents.resolve(first.id, "U_BOB")
+    assert [i.title for i in incidents.list_incidents(include_closed=False)] == ["second"]
+    assert [i.title for i in incidents.list_incidents(include_closed=True)] == ["second", "first"]
+    assert second.status is Status.DECLARED
