@@ -27,12 +27,13 @@ from bot.adapters.db.engine import make_engine, migrate
 from bot.adapters.db.store import SqlIncidentStore
 from bot.adapters.slack.client import make_client
 from bot.adapters.slack.publisher import Publisher
-from bot.config import ConfigError, Policy, Settings, load_policy
+from bot.config import Policy, Settings, load_policy
+from bot.errors import ConfigError
 from bot.incidents import IncidentService
 from bot.ports import Clock
 from bot.timeline import TimelineService
 from handlers.deps import Deps
-from handlers.http import make_wsgi, serve
+from handlers.http import HttpServer, make_wsgi
 
 log = logging.getLogger("sitrep")
 
@@ -109,13 +110,18 @@ def main(argv: list[str]) -> int:
         return 2
     if settings.socket_mode:
         return _run_socket_mode(sitrep, settings)
-    serve(
+    server = HttpServer(
         make_wsgi(sitrep.bolt, sitrep.engine),
         settings.host,
         settings.port,
         threads=settings.sitrep_http_threads,
     )
-    sitrep.close()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: server.stop())
+    log.info("Sitrep is listening on http://%s:%s/slack/events", settings.host, server.port)
+    server.serve()
+    sitrep.close()  # finishes work already started after acknowledgements
+    log.info("Sitrep stopped")
     return 0
 
 
@@ -126,9 +132,9 @@ def _run_socket_mode(sitrep: Sitrep, settings: Settings) -> int:
     handler = SocketModeHandler(
         sitrep.bolt, settings.slack_app_token.get_secret_value(), web_client=sitrep.bolt.client
     )
-    signal.signal(signal.SIGTERM, lambda *_: handler.close())
+    signal.signal(signal.SIGTERM, lambda *_: handler.close())  # type: ignore[no-untyped-call]
     log.info("Sitrep is connecting to Slack in Socket Mode")
-    handler.start()
+    handler.start()  # type: ignore[no-untyped-call]
     sitrep.close()
     return 0
 

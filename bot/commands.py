@@ -1,6 +1,7 @@
 """Parsing `/incident` text into typed requests. Pure: any text gives a request or a UsageError."""
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
@@ -252,7 +253,7 @@ def _help(rest: str, _: list[str]) -> Help:
 
 
 _ALIASES: Final = {"severity": "sev"}
-_PARSERS: Final = {
+_PARSERS: Final[dict[str, Callable[[str, list[str]], Request]]] = {
     "declare": _declare,
     "status": _status,
     "sev": _sev,

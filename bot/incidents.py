@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.commands import normalise_ref
 from bot.config import Policy
@@ -18,6 +18,11 @@ from bot.ports import Clock, IncidentStore
 from models import EntryKind, Incident, IncidentRole, Role, Status, TimelineEntry
 
 _MAX_ATTEMPTS = 5
+ROOM_LEASE = timedelta(minutes=2)
+
+
+class _Claimed(Exception):
+    """Another caller holds the claim."""
 
 
 @dataclass(frozen=True)
@@ -54,7 +59,8 @@ class IncidentClosed(IncidentError):
         super().__init__(f"{ref} is closed; closed incidents can't change.")
 
 
-Mutation = Callable[[Incident, datetime], tuple[list[TimelineEntry], list[IncidentRole]]]
+Mutated = tuple[list[TimelineEntry], list[IncidentRole]]
+Mutation = Callable[[Incident, datetime], Mutated]
 
 
 class IncidentService:
@@ -122,9 +128,7 @@ class IncidentService:
     def change_status(self, incident_id: int, target: Status, actor: str, note: str = "") -> Change:
         """Moves the incident to `target` if the lifecycle allows it."""
 
-        def mutate(
-            incident: Incident, now: datetime
-        ) -> tuple[list[TimelineEntry], list[IncidentRole]]:
+        def mutate(incident: Incident, now: datetime) -> Mutated:
             event = event_towards(incident.status, target)
             if event is None:
                 raise InvalidTransition(
@@ -152,9 +156,7 @@ class IncidentService:
         if self._policy.severity(severity) is None:
             raise IncidentError(f"{severity.upper()} is not a configured severity.")
 
-        def mutate(
-            incident: Incident, now: datetime
-        ) -> tuple[list[TimelineEntry], list[IncidentRole]]:
+        def mutate(incident: Incident, now: datetime) -> Mutated:
             if incident.severity == severity:
                 raise NothingChanged(f"{incident.ref} is already {severity.upper()}.")
             before, incident.severity = incident.severity, severity
@@ -175,9 +177,7 @@ class IncidentService:
     def assign_role(self, incident_id: int, role: Role, user_id: str, actor: str) -> Change:
         current = {r.role: r.user_id for r in self._store.roles(incident_id)}
 
-        def mutate(
-            incident: Incident, now: datetime
-        ) -> tuple[list[TimelineEntry], list[IncidentRole]]:
+        def mutate(incident: Incident, now: datetime) -> Mutated:
             if current.get(role) == user_id:
                 raise NothingChanged(f"<@{user_id}> is already {role.label.lower()}.")
             if role is Role.COMMANDER and incident.acknowledged_at is None:
@@ -197,9 +197,7 @@ class IncidentService:
     def add_note(self, incident_id: int, actor: str, text: str) -> Change:
         """A key event written by a person, shown in the channel and the timeline."""
 
-        def mutate(
-            incident: Incident, now: datetime
-        ) -> tuple[list[TimelineEntry], list[IncidentRole]]:
+        def mutate(incident: Incident, now: datetime) -> Mutated:
             entry = TimelineEntry.model_validate(
                 {
                     "kind": EntryKind.NOTE,
@@ -214,19 +212,32 @@ class IncidentService:
 
         return self._change(incident_id, mutate)
 
+    def claim_room(self, incident_id: int, lease: timedelta = ROOM_LEASE) -> bool:
+        """True for the one caller that should create the incident's channel now. A claim
+        older than `lease` is abandoned (its process died) and can be taken over."""
+
+        def mutate(incident: Incident, now: datetime) -> Mutated:
+            claimed = incident.room_claimed_at
+            if incident.channel_id or (claimed and now - claimed < lease):
+                raise _Claimed
+            incident.room_claimed_at = now
+            return [], []
+
+        try:
+            self._change(incident_id, mutate, allow_closed=True)
+        except _Claimed:
+            return False
+        return True
+
     def attach_channel(self, incident_id: int, channel_id: str, channel_name: str) -> Incident:
-        def mutate(
-            incident: Incident, now: datetime
-        ) -> tuple[list[TimelineEntry], list[IncidentRole]]:
+        def mutate(incident: Incident, now: datetime) -> Mutated:
             incident.channel_id, incident.channel_name = channel_id, channel_name
             return [], []
 
         return self._change(incident_id, mutate, allow_closed=True).incident
 
     def attach_announcement(self, incident_id: int, ts: str) -> Incident:
-        def mutate(
-            incident: Incident, now: datetime
-        ) -> tuple[list[TimelineEntry], list[IncidentRole]]:
+        def mutate(incident: Incident, now: datetime) -> Mutated:
             incident.announcement_ts = ts
             return [], []
 
@@ -248,9 +259,7 @@ class IncidentService:
         return self._store.claim_unposted(incident_id, self._clock())
 
     def _event(self, incident_id: int, event: Event, actor: str, note: str) -> Change:
-        def mutate(
-            incident: Incident, now: datetime
-        ) -> tuple[list[TimelineEntry], list[IncidentRole]]:
+        def mutate(incident: Incident, now: datetime) -> Mutated:
             return [self._apply(incident, event, now, actor, note)], []
 
         return self._change(incident_id, mutate, allow_closed=True)

@@ -140,12 +140,13 @@ def _follow_up(
             incident = deps.incidents.by_request_key(command_key(command))
             if incident is None or incident.id is None:
                 return  # the ack failed before storing anything, and said so
-            incident = deps.publisher.open_room(incident.id)
-            respond(
-                response_type="ephemeral",
-                replace_original=False,
-                text=blocks.declared_reply(incident),
-            )
+            opened = deps.publisher.open_room(incident.id)
+            if opened is not None:
+                respond(
+                    response_type="ephemeral",
+                    replace_original=False,
+                    text=blocks.declared_reply(opened),
+                )
         case Declare():
             client.views_open(
                 trigger_id=command["trigger_id"],
@@ -153,7 +154,7 @@ def _follow_up(
                     deps.policy,
                     title=request.title,
                     severity=request.severity,
-                    origin_channel=channel,
+                    reply_to=command.get("response_url"),
                 ),
             )
         case Help() | ListIncidents() | Show():

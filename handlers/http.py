@@ -3,6 +3,7 @@ served by waitress. Anything malformed gets a 4xx here, before Bolt sees it."""
 
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -11,6 +12,8 @@ import sqlalchemy as sa
 import waitress
 from slack_bolt import App, BoltRequest, BoltResponse
 from sqlalchemy.engine import Engine
+from waitress import wasyncore
+from waitress.channel import HTTPChannel
 
 log = logging.getLogger(__name__)
 
@@ -110,25 +113,52 @@ def _bolt_reply(start_response: StartResponse, response: BoltResponse) -> Iterab
     return [data]
 
 
-def create_server(app: Wsgi, host: str, port: int, *, threads: int) -> Any:
-    """A waitress server bound but not yet serving; `.run()` serves, `.close()` stops."""
-    return waitress.create_server(
-        app,
-        host=host,
-        port=port,
-        threads=threads,
-        max_request_body_size=MAX_BODY,
-        ident="sitrep",
-        clear_untrusted_proxy_headers=True,
+class HttpServer:
+    """waitress, stoppable from another thread (SIGTERM, tests) with a graceful drain:
+    stop accepting, let in-flight requests finish and their replies flush, then exit."""
+
+    def __init__(
+        self, app: Wsgi, host: str, port: int, *, threads: int, drain_seconds: float = 10.0
+    ) -> None:
+        self._server: Any = waitress.create_server(
+            app,
+            host=host,
+            port=port,
+            threads=threads,
+            max_request_body_size=MAX_BODY,
+            ident="sitrep",
+            clear_untrusted_proxy_headers=True,
+        )
+        self._stop = threading.Event()
+        self._drain_seconds = drain_seconds
+
+    @property
+    def port(self) -> int:
+        return int(self._server.effective_port)
+
+    def serve(self) -> None:
+        """Serves until `stop()`; returns once drained."""
+        connections = self._server._map
+        while not self._stop.is_set():
+            wasyncore.loop(timeout=0.2, map=connections, count=1, use_poll=True)
+        self._server.accepting = False
+        self._server.del_channel()
+        self._server.socket.close()
+        deadline = time.monotonic() + self._drain_seconds
+        while time.monotonic() < deadline and any(
+            _busy(channel) for channel in list(connections.values())
+        ):
+            wasyncore.loop(timeout=0.05, map=connections, count=1, use_poll=True)
+        self._server.task_dispatcher.shutdown(timeout=self._drain_seconds)
+        wasyncore.close_all(connections)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._server.pull_trigger()
+
+
+def _busy(channel: Any) -> bool:
+    """A connection with a request in progress or a reply still to send."""
+    return isinstance(channel, HTTPChannel) and bool(
+        channel.requests or channel.total_outbufs_len or channel.request is not None
     )
-
-
-def serve(app: Wsgi, host: str, port: int, *, threads: int) -> None:
-    server = create_server(app, host, port, threads=threads)
-    log.info("Sitrep is listening on http://%s:%s/slack/events", host, server.effective_port)
-    try:
-        server.run()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.close()

@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
 
 from bot.adapters.slack import blocks
 from bot.adapters.slack.ids import Callback, Field
@@ -27,7 +27,7 @@ def register(app: App, deps: Deps) -> None:
     def open_modal(body: dict[str, Any], client: WebClient) -> None:
         client.views_open(
             trigger_id=body["trigger_id"],
-            view=blocks.declare_modal(deps.policy, title=None, severity=None, origin_channel=None),
+            view=blocks.declare_modal(deps.policy, title=None, severity=None, reply_to=None),
         )
 
     app.shortcut(Callback.DECLARE)(ack=acknowledge, lazy=[open_modal])
@@ -50,13 +50,19 @@ def register(app: App, deps: Deps) -> None:
         incident = deps.incidents.by_request_key(_view_key(view))
         if incident is None or incident.id is None:
             return
-        origin = json.loads(view.get("private_metadata") or "{}").get("channel")
+        reply_to = json.loads(view.get("private_metadata") or "{}").get("response_url")
         try:
-            incident = deps.publisher.open_room(incident.id)
-            text = blocks.declared_reply(incident)
+            opened = deps.publisher.open_room(incident.id)
         except SlackUnavailable as error:
             text = str(error)
-        _tell(client, user, origin, text)
+        else:
+            if opened is None:
+                return  # a repeated submission: the first one answers with the link
+            text = blocks.declared_reply(opened)
+        if reply_to:
+            WebhookClient(reply_to).send(text=text, response_type="ephemeral")
+        else:  # the shortcut has no channel to answer in: the app's DM
+            client.chat_postMessage(channel=user, text=text)
 
     app.view(Callback.DECLARE)(ack=declare, lazy=[open_room])
 
@@ -108,14 +114,3 @@ def _declaration(view: dict[str, Any], user: str, now: datetime) -> Declaration:
         commander=(values.get(Field.COMMANDER) or {}).get("selected_user"),
         request_key=_view_key(view),
     )
-
-
-def _tell(client: WebClient, user: str, origin: str | None, text: str) -> None:
-    """Tells the declarer privately: in the channel they declared from, else by DM."""
-    if origin:
-        try:
-            client.chat_postEphemeral(channel=origin, user=user, text=text)
-            return
-        except SlackApiError:  # e.g. not a member there: fall back to a DM
-            log.info("could not reply in %s; sending a DM", origin)
-    client.chat_postMessage(channel=user, text=text)

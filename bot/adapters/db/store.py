@@ -31,7 +31,7 @@ class SqlIncidentStore:
                 sa.update(IncidentSequence)
                 .where(col(IncidentSequence.year) == year)
                 .values(last=IncidentSequence.last + 1)
-                .returning(IncidentSequence.last)
+                .returning(col(IncidentSequence.last))
             )
             value = session.execute(bump).scalar_one_or_none()
             if value is not None:

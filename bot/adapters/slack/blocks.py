@@ -333,7 +333,7 @@ def _timeline_line(entry: TimelineEntry) -> str:
 
 
 def declare_modal(
-    policy: Policy, *, title: str | None, severity: str | None, origin_channel: str | None
+    policy: Policy, *, title: str | None, severity: str | None, reply_to: str | None
 ) -> View:
     """The modal behind `/incident declare` without arguments and the global shortcut."""
     severity_options = _severity_options(policy)
@@ -417,7 +417,8 @@ def declare_modal(
         submit="Declare",
         close="Cancel",
         blocks=blocks,
-        private_metadata=json.dumps({"channel": origin_channel}),
+        # Where to answer the declarer: the slash command's response_url, if there was one.
+        private_metadata=json.dumps({"response_url": reply_to}),
     )
 
 

@@ -3,6 +3,7 @@ announcement and the posts for recorded changes. Every method is safe to repeat.
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -32,19 +33,19 @@ class Publisher:
     policy: Policy
     clock: Clock
 
-    def open_room(self, incident_id: int, invite: tuple[str, ...] = ()) -> Incident:
-        """Creates the incident's channel (once), invites people, pins the announcement and
-        posts the notice in the announcements channel."""
-        incident = self.incidents.get(incident_id)
-        created = incident.channel_id is None
-        if created:
-            incident = self._create_channel(incident)
-        roles = self.incidents.roles(incident_id)
+    def open_room(self, incident_id: int) -> Incident | None:
+        """Creates the incident's channel, invites the declarer and commander, pins the
+        announcement and posts the notice. Only one caller per incident does this; the
+        others (a repeated request) get None."""
+        if not self.incidents.claim_room(incident_id):
+            return None
+        incident = self._create_channel(self.incidents.get(incident_id))
         assert incident.channel_id is not None
-        for user in sorted({incident.reporter, *invite, *(roles.values())}):
+        roles = self.incidents.roles(incident_id)
+        for user in sorted({incident.reporter, *roles.values()}):
             self._invite(incident, user)
         incident = self.refresh(incident_id)
-        if created and not incident.private and self.policy.announcements_channel:
+        if not incident.private and self.policy.announcements_channel:
             self._post_notice(incident)
         return incident
 
@@ -125,7 +126,7 @@ class Publisher:
 
     def _post_notice(self, incident: Incident) -> None:
         channel = self.policy.announcements_channel
-        message = {
+        message: dict[str, Any] = {
             "channel": channel,
             "blocks": blocks.notice(incident, self.policy),
             "text": f"{incident.ref} declared: {incident.title}",
@@ -141,7 +142,7 @@ class Publisher:
             self._call("conversations_join", incident, channel=channel)
             self._call("chat_postMessage", incident, **message)
 
-    def _call(self, method: str, incident: Incident, **kwargs: object) -> dict[str, object] | None:
+    def _call(self, method: str, incident: Incident, **kwargs: Any) -> dict[str, Any] | None:
         """One Slack call; benign errors count as success, others are logged with context."""
         try:
             response = getattr(self.client, method)(**kwargs)

@@ -1,0 +1,70 @@
+"""The running app: Sitrep built by its composition root, served by waitress on loopback,
+talking to the fake Slack Web API, on SQLite and on PostgreSQL."""
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from app import Sitrep, build
+from bot.config import Policy, Settings
+from handlers.http import HttpServer, make_wsgi
+from tests.e2e.harness import SIGNING_SECRET, SlackDriver
+from tests.fakes.slack_api import FakeSlack
+
+
+@dataclass
+class Running:
+    slack: FakeSlack
+    driver: SlackDriver
+    sitrep: Sitrep
+    url: str
+
+    @property
+    def general(self) -> str:
+        return self._channel("general")
+
+    @property
+    def announcements(self) -> str:
+        return self._channel("incidents")
+
+    def _channel(self, name: str) -> str:
+        channel = self.slack.channel_by_name(name)
+        assert channel is not None, f"the fake workspace has no #{name}"
+        return channel.id
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlack]:
+    with FakeSlack() as fake:
+        yield fake
+
+
+@pytest.fixture
+def policy(slack: FakeSlack) -> Policy:
+    channel = slack.channel_by_name("incidents")
+    assert channel is not None
+    return Policy(announcements_channel=channel.id)
+
+
+@pytest.fixture
+def running(slack: FakeSlack, policy: Policy, database_url: str) -> Iterator[Running]:
+    settings = Settings(
+        slack_bot_token="xoxb-test-token",
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=slack.api_url,
+        database_url=database_url,
+        sitrep_http_threads=8,
+    )
+    sitrep = build(settings, policy)
+    server = HttpServer(make_wsgi(sitrep.bolt, sitrep.engine), "127.0.0.1", 0, threads=8)
+    thread = threading.Thread(target=server.serve, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.port}"
+    try:
+        yield Running(slack, SlackDriver(url, slack), sitrep, url)
+    finally:
+        server.stop()
+        thread.join(timeout=15)
+        sitrep.close()

@@ -1,0 +1,151 @@
+"""Drives Sitrep the way Slack does: the fake workspace builds the payloads Slack would
+send when people type, click and submit; this driver signs them and POSTs them."""
+
+import hashlib
+import hmac
+import json
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from tests.fakes.slack_api import FakeSlack
+
+SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+
+
+def sign(body: bytes, timestamp: int, secret: str = SIGNING_SECRET) -> str:
+    base = b"v0:" + str(timestamp).encode() + b":" + body
+    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class Reply:
+    """The app's HTTP answer to one Slack request."""
+
+    status: int
+    body: str
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+    @property
+    def text(self) -> str:
+        """What a person sees of an ack: its text and the text of its blocks."""
+        data = self.json or {}
+        return "\n".join([data.get("text", ""), *(json.dumps(b) for b in data.get("blocks", []))])
+
+
+class SlackDriver:
+    def __init__(self, app_url: str, slack: FakeSlack) -> None:
+        self.url = app_url
+        self.slack = slack
+
+    def post(
+        self,
+        body: bytes,
+        content_type: str,
+        *,
+        timestamp: int | None = None,
+        signature: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Reply:
+        timestamp = int(time.time()) if timestamp is None else timestamp
+        request = urllib.request.Request(
+            self.url + "/slack/events",
+            data=body,
+            method="POST",
+            headers={
+                "Content-Type": content_type,
+                "X-Slack-Request-Timestamp": str(timestamp),
+                "X-Slack-Signature": signature or sign(body, timestamp),
+                **(headers or {}),
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return Reply(response.status, response.read().decode())
+        except urllib.error.HTTPError as error:
+            return Reply(error.code, error.read().decode())
+
+    def command(self, text: str, *, user: str = "U_ALICE", channel: str | None = None) -> Reply:
+        """A person types `/incident <text>` in `channel` (default #general)."""
+        channel = channel or self.slack.channel_by_name("general").id  # type: ignore[union-attr]
+        self.last_command = self.slack.slash_command("/incident", text, user=user, channel=channel)
+        return self.post(urlencode(self.last_command).encode(), "application/x-www-form-urlencoded")
+
+    def event(
+        self,
+        event: dict[str, Any],
+        *,
+        retry_num: int | None = None,
+        envelope: dict[str, Any] | None = None,
+    ) -> Reply:
+        """Slack delivers an event; pass the same `envelope` again to model a retry."""
+        envelope = envelope or self.slack.event_callback(event)
+        self.last_envelope = envelope
+        headers = {}
+        if retry_num is not None:
+            headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"}
+        return self.post(json.dumps(envelope).encode(), "application/json", headers=headers)
+
+    def say(
+        self, channel: str, text: str, *, user: str = "U_BOB", thread_ts: str | None = None
+    ) -> str:
+        """A person posts in a channel and Slack delivers the event; returns the message ts."""
+        event = self.slack.user_posts(channel, user, text, thread_ts=thread_ts)
+        reply = self.event(event)
+        assert reply.status == 200, reply
+        return str(event["ts"])
+
+    def interact(self, payload: dict[str, Any]) -> Reply:
+        body = urlencode({"payload": json.dumps(payload)}).encode()
+        return self.post(body, "application/x-www-form-urlencoded")
+
+    def click(self, channel: str, ts: str, label: str, *, user: str) -> Reply:
+        """A person clicks the button labelled `label` on the message at `ts`."""
+        action_id = _button(self.slack.message(channel, ts).blocks, label)["action_id"]
+        return self.interact(self.slack.click(channel, ts, action_id, user))
+
+    def choose(self, channel: str, ts: str, action_id: str, value: str, *, user: str) -> Reply:
+        """A person picks an option (or, in a users select, a person) on a message."""
+        payload = self.slack.click(channel, ts, action_id, user, value)
+        action = payload["actions"][0]
+        if action["type"] == "users_select":
+            action["selected_user"] = action.pop("value")
+        return self.interact(payload)
+
+    def shortcut(self, callback_id: str, *, user: str = "U_ALICE") -> Reply:
+        payload = {
+            "type": "shortcut",
+            "token": "verification_token",
+            "action_ts": f"{time.time():.6f}",
+            "team": {"id": "T_TEST", "domain": "sitrep-test"},
+            "user": {"id": user, "username": user.lower(), "team_id": "T_TEST"},
+            "is_enterprise_install": False,
+            "enterprise": None,
+            "callback_id": callback_id,
+            "trigger_id": self.slack.issue_trigger_id(user),
+        }
+        return self.interact(payload)
+
+    def submit(self, view_id: str, values: dict[str, Any], *, user: str = "U_ALICE") -> Reply:
+        """A person submits the open modal `view_id` with `values` as view.state.values."""
+        return self.interact(self.slack.submit_view(view_id, user, values))
+
+
+def _button(blocks: list[dict[str, Any]], label: str) -> dict[str, Any]:
+    for block in blocks:
+        for element in [*block.get("elements", []), block.get("accessory") or {}]:
+            if element.get("type") == "button" and element["text"]["text"] == label:
+                return element
+    labels = [
+        e["text"]["text"]
+        for b in blocks
+        for e in b.get("elements", [])
+        if isinstance(e, dict) and e.get("type") == "button"
+    ]
+    raise AssertionError(f"no button {label!r}; the message has {labels}")

@@ -1,0 +1,231 @@
+"""Declaring an incident, as a person does it in Slack."""
+
+import json
+from datetime import UTC, datetime
+
+from bot.adapters.slack.ids import Callback, Field
+from models import EntryKind, Role, Status
+from tests.e2e.conftest import Running
+
+YEAR = datetime.now(UTC).year
+FIRST = f"INC-{YEAR}-0001"
+CHANNEL = f"inc-{YEAR}-0001-checkout-api-returning-500s"
+
+
+def declare(
+    running: Running, text: str = "declare sev2 Checkout API returning 500s", user: str = "U_ALICE"
+) -> str:
+    """Declares by command and waits for the channel; returns its ID."""
+    reply = running.driver.command(text, user=user)
+    assert reply.status == 200, reply
+    slack = running.slack
+    channel = slack.wait_for(lambda: slack.channel_by_name(CHANNEL))
+    slack.wait_for(lambda: slack.pins(channel.id))
+    return channel.id
+
+
+def test_declaring_by_command_opens_a_channel_with_a_pinned_announcement(running: Running) -> None:
+    slack = running.slack
+    reply = running.driver.command("declare sev2 Checkout API returning 500s", user="U_ALICE")
+
+    assert reply.status == 200
+    assert reply.json["response_type"] == "ephemeral"
+    assert f"{FIRST} is declared" in reply.json["text"]
+
+    channel = slack.wait_for(lambda: slack.channel_by_name(CHANNEL))
+    assert not channel.is_private
+    assert slack.wait_for(lambda: {"U_ALICE", "U_SITREP"} <= slack.members(channel.id))
+    [announcement] = slack.wait_for(lambda: slack.pins(channel.id))
+    shown = json.dumps(announcement.blocks)
+    for fact in (
+        f"{FIRST}: Checkout API returning 500s",
+        "SEV2 (Major)",
+        "Declared",
+        "_unassigned_",
+        "<@U_ALICE>",
+    ):
+        assert fact in shown
+    buttons = [
+        e["text"]["text"]
+        for b in announcement.blocks
+        for e in b.get("elements", [])
+        if e.get("type") == "button"
+    ]
+    assert buttons == ["Investigating", "Identified", "Mitigated", "Resolve", "Claim commander"]
+    assert slack.wait_for(lambda: slack.topic(channel.id)) == (
+        f"{FIRST} | SEV2 | Declared | No commander yet"
+    )
+
+    # The declarer is told privately where to go; the announcements channel gets a notice.
+    linked = slack.wait_for(lambda: [r for r in slack.responses() if channel.id in r.text])
+    assert linked[0].response_type == "ephemeral"
+    notice = slack.wait_for(lambda: slack.messages(running.announcements))
+    assert f"<#{channel.id}>" in json.dumps(notice[-1].blocks)
+
+
+def test_the_incident_is_stored_with_its_channel_and_announcement(running: Running) -> None:
+    channel = declare(running)
+    incidents = running.sitrep.deps.incidents
+    incident = running.slack.wait_for(
+        lambda: (i := incidents.by_channel(channel)) and i.announcement_ts and i
+    )
+    assert (incident.ref, incident.severity, incident.status) == (FIRST, "sev2", Status.DECLARED)
+    assert incident.channel_name == CHANNEL
+    assert incident.reporter == "U_ALICE"
+
+
+def test_ids_increase_and_a_taken_channel_name_gets_a_suffix(running: Running) -> None:
+    slack = running.slack
+    slack.add_channel(f"inc-{YEAR}-0001-db-down", creator="U_DAVE")
+    running.driver.command("declare sev1 DB down")
+    running.driver.command("declare sev3 Search slow")
+    assert slack.wait_for(lambda: slack.channel_by_name(f"inc-{YEAR}-0001-db-down-2"))
+    assert slack.wait_for(lambda: slack.channel_by_name(f"inc-{YEAR}-0002-search-slow"))
+
+
+def test_declare_without_arguments_opens_the_modal_and_submitting_declares(
+    running: Running,
+) -> None:
+    slack = running.slack
+    reply = running.driver.command("declare", user="U_BOB")
+    assert reply.status == 200 and reply.body == ""
+    [view] = slack.wait_for(lambda: slack.open_views("U_BOB"))
+    assert view.callback_id == Callback.DECLARE
+
+    started = int(datetime(YEAR, 1, 1, tzinfo=UTC).timestamp())
+    values = {
+        Field.TITLE: {Field.TITLE: {"type": "plain_text_input", "value": "Payments failing"}},
+        Field.SEVERITY: {
+            Field.SEVERITY: {
+                "type": "static_select",
+                "selected_option": {
+                    "text": {"type": "plain_text", "text": "SEV1 · Critical"},
+                    "value": "sev1",
+                },
+            }
+        },
+        Field.DESCRIPTION: {Field.DESCRIPTION: {"type": "plain_text_input", "value": "All cards"}},
+        Field.IMPACT_STARTED: {
+            Field.IMPACT_STARTED: {"type": "datetimepicker", "selected_date_time": started}
+        },
+        Field.COMMANDER: {Field.COMMANDER: {"type": "users_select", "selected_user": "U_CAROL"}},
+        Field.PRIVATE: {Field.PRIVATE: {"type": "checkboxes", "selected_options": []}},
+    }
+    submitted = running.driver.submit(view.id, values, user="U_BOB")
+    assert submitted.status == 200 and submitted.body == ""
+    again = running.driver.submit(view.id, values, user="U_BOB")  # a double click on Declare
+    assert again.status == 200
+
+    channel = slack.wait_for(lambda: slack.channel_by_name(f"inc-{YEAR}-0001-payments-failing"))
+    assert slack.wait_for(lambda: {"U_BOB", "U_CAROL"} <= slack.members(channel.id))
+    incidents = running.sitrep.deps.incidents
+    assert len(incidents.list_incidents(include_closed=True)) == 1
+    incident = incidents.find(None, channel.id)
+    assert incident.severity == "sev1" and incident.description == "All cards"
+    assert incident.impact_started_at == datetime(YEAR, 1, 1, tzinfo=UTC)
+    assert incidents.roles(incident.id or 0) == {Role.COMMANDER: "U_CAROL"}
+    # Declared from #general: the link comes back there, privately, once.
+    told = slack.wait_for(lambda: [r for r in slack.responses() if r.text])
+    assert [(r.text, r.response_type) for r in told] == [
+        (f":rotating_light: {FIRST} is declared. Join <#{channel.id}>.", "ephemeral")
+    ]
+
+
+def test_the_modal_explains_what_is_missing(running: Running) -> None:
+    slack = running.slack
+    running.driver.command("declare", user="U_BOB")
+    [view] = slack.wait_for(lambda: slack.open_views("U_BOB"))
+    values = {
+        Field.TITLE: {Field.TITLE: {"type": "plain_text_input", "value": "   "}},
+        Field.SEVERITY: {Field.SEVERITY: {"type": "static_select", "selected_option": None}},
+    }
+    reply = running.driver.submit(view.id, values, user="U_BOB")
+    assert reply.json == {
+        "response_action": "errors",
+        "errors": {
+            Field.TITLE: "Give the incident a short title.",
+            Field.SEVERITY: "Choose a severity.",
+        },
+    }
+    assert running.sitrep.deps.incidents.list_incidents(include_closed=True) == []
+
+
+def test_the_modal_prefills_what_the_command_gave(running: Running) -> None:
+    running.driver.command("declare sev3 Search is slow", user="U_BOB")  # complete: no modal
+    running.driver.command("declare Login errors", user="U_CAROL")
+    [view] = running.slack.wait_for(lambda: running.slack.open_views("U_CAROL"))
+    title = next(b for b in view.blocks if b["block_id"] == Field.TITLE)
+    assert title["element"]["initial_value"] == "Login errors"
+    assert running.slack.open_views("U_BOB") == []
+
+
+def test_the_global_shortcut_opens_the_modal(running: Running) -> None:
+    reply = running.driver.shortcut(Callback.DECLARE, user="U_DAVE")
+    assert reply.status == 200
+    [view] = running.slack.wait_for(lambda: running.slack.open_views("U_DAVE"))
+    assert view.title == "Declare an incident"
+
+
+def test_private_incidents_get_a_private_channel_and_no_announcement(running: Running) -> None:
+    slack = running.slack
+    running.driver.command("declare", user="U_BOB")
+    [view] = slack.wait_for(lambda: slack.open_views("U_BOB"))
+    values = {
+        Field.TITLE: {Field.TITLE: {"type": "plain_text_input", "value": "Suspicious logins"}},
+        Field.SEVERITY: {
+            Field.SEVERITY: {
+                "type": "static_select",
+                "selected_option": {
+                    "text": {"type": "plain_text", "text": "SEV2 · Major"},
+                    "value": "sev2",
+                },
+            }
+        },
+        Field.PRIVATE: {
+            Field.PRIVATE: {
+                "type": "checkboxes",
+                "selected_options": [
+                    {"text": {"type": "plain_text", "text": "Private"}, "value": "private"}
+                ],
+            }
+        },
+    }
+    running.driver.submit(view.id, values, user="U_BOB")
+    channel = slack.wait_for(lambda: slack.channel_by_name(f"inc-{YEAR}-0001-suspicious-logins"))
+    assert channel.is_private
+    slack.wait_for(lambda: slack.pins(channel.id))
+    slack.wait_for(lambda: [r for r in slack.responses() if channel.id in r.text])
+    assert slack.messages(running.announcements) == []
+    assert not [
+        c
+        for c in slack.calls_to("chat.postMessage")
+        if c.args.get("channel") == running.announcements
+    ]
+
+
+def test_declaring_survives_slack_rate_limits(running: Running) -> None:
+    slack = running.slack
+    slack.rate_limit("conversations.create", times=1, retry_after=1)
+    slack.rate_limit("chat.postMessage", times=1, retry_after=1)
+    channel = declare(running)
+    assert [c.status for c in slack.calls_to("conversations.create")] == [429, 200]
+    assert (
+        len(slack.channels_named(CHANNEL) if hasattr(slack, "channels_named") else [channel]) == 1
+    )
+
+
+def test_a_slack_failure_is_reported_to_the_declarer_in_plain_words(running: Running) -> None:
+    slack = running.slack
+    slack.fail_next("conversations.create", "restricted_action")
+    reply = running.driver.command("declare sev2 Checkout API returning 500s")
+    assert FIRST in reply.json["text"]
+    told = slack.wait_for(lambda: [r for r in slack.responses() if "couldn't create" in r.text])
+    assert "doesn't let me do that" in told[0].text
+    assert running.sitrep.deps.incidents.find(FIRST, None).channel_id is None
+
+
+def test_declaring_records_the_first_timeline_entry(running: Running) -> None:
+    channel = declare(running)
+    incident = running.sitrep.deps.incidents.find(None, channel)
+    summary = running.sitrep.deps.incidents.summary(incident.id or 0)
+    assert [e.kind for e in summary.recent] == [EntryKind.DECLARED]

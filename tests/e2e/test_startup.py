@@ -1,0 +1,136 @@
+"""`python app.py` as an operator runs it: clear start-up errors, then a serving bot."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.harness import SIGNING_SECRET, SlackDriver
+from tests.fakes.slack_api import FakeSlack
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def environment(**overrides: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SITREP_"))}
+    env.pop("DATABASE_URL", None)
+    env.update(overrides)
+    return env
+
+
+def run_app(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "app.py"), *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_a_missing_token_stops_start_up_with_one_clear_line(tmp_path: Path) -> None:
+    result = run_app(env=environment(), cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "sitrep: SLACK_BOT_TOKEN is not set: Sitrep needs it to talk to Slack."
+    )
+
+
+def test_a_missing_signing_secret_is_named_in_http_mode(tmp_path: Path) -> None:
+    result = run_app(env=environment(SLACK_BOT_TOKEN="xoxb-test-token"), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "SLACK_SIGNING_SECRET is not set" in result.stderr
+
+
+def test_a_bad_policy_key_stops_start_up_naming_it(tmp_path: Path) -> None:
+    (tmp_path / "sitrep.toml").write_text('timezone = "Mars/Olympus"\n')
+    result = run_app(
+        env=environment(SLACK_BOT_TOKEN="xoxb-test-token", SLACK_SIGNING_SECRET="s"), cwd=tmp_path
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "sitrep: sitrep.toml: timezone: Value error, unknown timezone 'Mars/Olympus'"
+    )
+
+
+def test_an_unknown_policy_key_is_named(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.toml"
+    policy.write_text(
+        '[[severities]]\nkey = "sev1"\nname = "x"\nresponse_target = "5m"\ncolour = 1\n'
+    )
+    result = run_app(
+        env=environment(
+            SLACK_BOT_TOKEN="xoxb-test-token", SLACK_SIGNING_SECRET="s", SITREP_CONFIG=str(policy)
+        ),
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"sitrep: {policy}: severities.0.colour: unknown key"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[str, FakeSlack]]:
+    """`python app.py` in HTTP mode on a fresh SQLite file, against the fake Slack."""
+    with FakeSlack() as slack:
+        port = free_port()
+        process = subprocess.Popen(
+            [sys.executable, str(ROOT / "app.py")],
+            cwd=tmp_path,
+            env=environment(
+                SLACK_BOT_TOKEN="xoxb-test-token",
+                SLACK_SIGNING_SECRET=SIGNING_SECRET,
+                SLACK_API_URL=slack.api_url,
+                PORT=str(port),
+                HOST="127.0.0.1",
+            ),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    with urllib.request.urlopen(url + "/healthz", timeout=1) as response:
+                        assert response.status == 200
+                        break
+                except OSError:
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        pytest.fail(
+                            f"app did not start: {process.stdout.read() if process.stdout else ''}"
+                        )
+                    time.sleep(0.05)
+            yield url, slack
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+def test_the_bot_serves_slack_on_a_fresh_sqlite_database(
+    served: tuple[str, FakeSlack], tmp_path: Path
+) -> None:
+    url, slack = served
+    reply = SlackDriver(url, slack).command("declare sev2 Checkout API returning 500s")
+    assert reply.status == 200
+    assert "INC-" in reply.json["text"]
+    assert slack.wait_for(
+        lambda: (
+            slack.channel_by_name(f"inc-{time.gmtime().tm_year}-0001-checkout-api-returning-500s")
+            is not None
+        )
+    )
+    assert (tmp_path / "sitrep.db").exists()
