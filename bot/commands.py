@@ -12,7 +12,7 @@ MAX_TEXT: Final = 3000
 MAX_TITLE: Final = 200
 
 REF_PATTERN: Final = re.compile(r"^INC-(\d{4})-(\d{4,})$", re.IGNORECASE)
-_MENTION: Final = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+_MENTION: Final = re.compile(r"^<@([UW][A-Za-z0-9_]+)(?:\|[^>]*)?>$")
 _SEVERITY: Final = re.compile(r"^(?:sev)?([0-9])$", re.IGNORECASE)
 
 USAGE: Final = {

@@ -254,6 +254,12 @@ class IncidentService:
         entries = self._store.entries(incident_id, limit=recent)
         return Summary(incident, self.roles(incident_id), entries)
 
+    def timeline(
+        self, incident_id: int, *, include_hidden: bool = False, limit: int | None = None
+    ) -> list[TimelineEntry]:
+        """The incident's timeline, oldest first (with `limit`, the latest entries)."""
+        return self._store.entries(incident_id, limit=limit, include_hidden=include_hidden)
+
     def unposted_entries(self, incident_id: int) -> list[TimelineEntry]:
         """System entries still to show in the channel, claimed for this caller."""
         return self._store.claim_unposted(incident_id, self._clock())

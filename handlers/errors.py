@@ -4,6 +4,7 @@ import logging
 import uuid
 
 from slack_bolt import App, BoltRequest, BoltResponse
+from sqlalchemy.exc import DBAPIError
 
 log = logging.getLogger(__name__)
 
@@ -12,10 +13,13 @@ def register(app: App) -> None:
     @app.error
     def apologise(error: Exception, request: BoltRequest) -> BoltResponse:
         error_id = uuid.uuid4().hex[:8]
-        log.exception("unexpected error %s", error_id, exc_info=error)
+        log.error("unexpected error %s: %r", error_id, error, exc_info=error)
         if request.body.get("type") == "event_callback":
-            # The event was not stored: a 503 makes Slack deliver it again rather than lose it.
-            return BoltResponse(status=503, body="")
+            if isinstance(error, DBAPIError):
+                # Not stored: a 503 makes Slack deliver the event again rather than lose it.
+                return BoltResponse(status=503, body="")
+            # A retry would fail the same way; the log above keeps the event and the cause.
+            return BoltResponse(status=200, body="")
         return BoltResponse(
             status=200,
             body={

@@ -24,26 +24,29 @@ def register(app: App, deps: Deps) -> None:
 
     @app.event("message")
     def record(event: dict[str, Any]) -> None:
-        subtype = event.get("subtype")
+        subtype, channel = event.get("subtype"), event.get("channel")
+        if not channel:
+            return
         if subtype == "message_changed":
-            _edit(event)
+            _edit(channel, event.get("message") or {})
         elif subtype == "message_deleted":
-            previous = event.get("previous_message") or {}
-            timeline.delete_message(event["channel"], event.get("deleted_ts") or previous["ts"])
-        elif subtype in _HUMAN_SUBTYPES and _is_human(event):
+            deleted = event.get("deleted_ts") or (event.get("previous_message") or {}).get("ts")
+            if deleted:
+                timeline.delete_message(channel, deleted)
+        elif subtype in _HUMAN_SUBTYPES and _is_human(event) and event.get("ts"):
             timeline.record_message(_message(event))
 
-    def _edit(event: dict[str, Any]) -> None:
-        message = event.get("message") or {}
-        if not _is_human(message) or message.get("subtype") == "tombstone":
+    def _edit(channel: str, message: dict[str, Any]) -> None:
+        if not _is_human(message) or message.get("subtype") == "tombstone" or "ts" not in message:
             return
         edited = (message.get("edited") or {}).get("ts")
-        timeline.edit_message(event["channel"], message["ts"], message.get("text", ""), edited)
+        timeline.edit_message(channel, message["ts"], message.get("text", ""), edited)
 
     @app.event("reaction_added")
     def mark_key_event(event: dict[str, Any]) -> None:
         item = event.get("item") or {}
-        if event.get("reaction") == KEY_EVENT_REACTION and item.get("type") == "message":
+        pinned = event.get("reaction") == KEY_EVENT_REACTION and item.get("type") == "message"
+        if pinned and item.get("channel") and item.get("ts"):
             timeline.mark_key_event(item["channel"], item["ts"])
 
     def welcome(event: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:

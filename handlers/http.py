@@ -18,6 +18,9 @@ from waitress.channel import HTTPChannel
 log = logging.getLogger(__name__)
 
 MAX_BODY = 1024 * 1024  # Slack's own payloads are far smaller
+# waitress reads bodies up to this before calling the app, which answers 413 past MAX_BODY;
+# beyond it waitress drops the connection without reading further.
+_SERVER_BODY_LIMIT = 16 * MAX_BODY
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 Wsgi = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
@@ -43,8 +46,10 @@ def make_wsgi(bolt: App, engine: Engine) -> Wsgi:
         if method != "POST":
             return _reply(start_response, 405, {"error": "method_not_allowed"})
         body = _read_body(environ)
-        if isinstance(body, int):
-            return _reply(start_response, body, {"error": _REASONS[body].lower().replace(" ", "_")})
+        if body is None:
+            return _reply(start_response, 400, {"error": "malformed_body"})
+        if len(body) > MAX_BODY:
+            return _reply(start_response, 413, {"error": "payload_too_large"})
         headers = {
             key[5:].replace("_", "-").lower(): value
             for key, value in environ.items()
@@ -62,21 +67,14 @@ def make_wsgi(bolt: App, engine: Engine) -> Wsgi:
     return application
 
 
-def _read_body(environ: dict[str, Any]) -> str | int:
-    """The request body as text, or the HTTP status explaining why there is none."""
+def _read_body(environ: dict[str, Any]) -> str | None:
+    """The request body as text; None when it is not what its headers promise, or not UTF-8."""
     try:
         length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return 400
-    if length > MAX_BODY:
-        return 413
-    raw = environ["wsgi.input"].read(length) if length else b""
-    if len(raw) != length:
-        return 400
-    try:
-        return str(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        return 400
+        raw = environ["wsgi.input"].read(length) if length > 0 else b""
+        return raw.decode("utf-8") if len(raw) == length else None
+    except (ValueError, UnicodeDecodeError):
+        return None
 
 
 def _health(engine: Engine, start_response: StartResponse) -> Iterable[bytes]:
@@ -125,7 +123,7 @@ class HttpServer:
             host=host,
             port=port,
             threads=threads,
-            max_request_body_size=MAX_BODY,
+            max_request_body_size=_SERVER_BODY_LIMIT,
             ident="sitrep",
             clear_untrusted_proxy_headers=True,
         )

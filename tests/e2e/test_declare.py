@@ -15,12 +15,13 @@ CHANNEL = f"inc-{YEAR}-0001-checkout-api-returning-500s"
 def declare(
     running: Running, text: str = "declare sev2 Checkout API returning 500s", user: str = "U_ALICE"
 ) -> str:
-    """Declares by command and waits for the channel; returns its ID."""
+    """Declares by command and waits until Sitrep has finished; returns the channel ID."""
     reply = running.driver.command(text, user=user)
     assert reply.status == 200, reply
     slack = running.slack
     channel = slack.wait_for(lambda: slack.channel_by_name(CHANNEL))
-    slack.wait_for(lambda: slack.pins(channel.id))
+    # The declarer's private link is the last step of declaring: all else is done by then.
+    slack.wait_for(lambda: [r for r in slack.responses() if f"<#{channel.id}>" in r.text])
     return channel.id
 
 

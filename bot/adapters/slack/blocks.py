@@ -164,7 +164,9 @@ def _controls(
     value = str(incident.id)
     elements: list[ButtonElement | StaticSelectElement | UserSelectElement] = [
         ButtonElement(
-            text=_STATUS_VERB[target],
+            text="Reopen"
+            if incident.status is Status.RESOLVED and target is Status.INVESTIGATING
+            else _STATUS_VERB[target],
             action_id=status_action_id(target),
             value=value,
             style="primary" if target is Status.RESOLVED else None,

@@ -20,6 +20,7 @@ from models import Incident, Role
 log = logging.getLogger(__name__)
 
 _MAX_NAME_ATTEMPTS = 20
+_MAX_REFRESHES = 4
 
 
 class SlackUnavailable(IncidentError):
@@ -44,7 +45,7 @@ class Publisher:
         roles = self.incidents.roles(incident_id)
         for user in sorted({incident.reporter, *roles.values()}):
             self._invite(incident, user)
-        incident = self.refresh(incident_id)
+        incident = self.refresh(incident_id, may_post=True)
         if not incident.private and self.policy.announcements_channel:
             self._post_notice(incident)
         return incident
@@ -57,14 +58,14 @@ class Publisher:
     def _invite(self, incident: Incident, user: str) -> None:
         self._call("conversations_invite", incident, channel=incident.channel_id, users=user)
 
-    def refresh(self, incident_id: int) -> Incident:
+    def refresh(self, incident_id: int, *, may_post: bool = False) -> Incident:
         """Brings the announcement, topic and change posts up to date with the database."""
         incident = self.incidents.get(incident_id)
         if incident.channel_id is None:
             return incident  # open_room has not run yet; it refreshes when it does
         roles = self.incidents.roles(incident_id)
         self._set_topic(incident, roles)
-        incident = self._show_announcement(incident, roles)
+        incident = self._show_announcement(incident, roles, may_post=may_post)
         for entry in self.incidents.unposted_entries(incident_id):
             post = blocks.entry_post(entry)
             if post is not None:
@@ -102,27 +103,49 @@ class Publisher:
         if current != topic:  # setTopic posts a notice in the channel: only on real change
             self._call("conversations_setTopic", incident, channel=incident.channel_id, topic=topic)
 
-    def _show_announcement(self, incident: Incident, roles: dict[Role, str]) -> Incident:
+    def _show_announcement(
+        self, incident: Incident, roles: dict[Role, str], *, may_post: bool
+    ) -> Incident:
+        """Makes the pinned announcement show the incident as stored. Refreshes race (two
+        clicks, two lazy listeners), so after each update the stored state is read again and
+        shown again if it moved on: the last writer always shows the latest state. Only the
+        caller that opened the room posts the announcement; the others update it."""
         assert incident.id is not None
-        content = blocks.announcement(incident, roles, self.policy, self.clock())
-        fallback = blocks.announcement_fallback(incident)
-        if incident.announcement_ts:
-            self._call(
-                "chat_update",
-                incident,
-                channel=incident.channel_id,
-                ts=incident.announcement_ts,
-                blocks=content,
-                text=fallback,
-            )
-            return incident
-        posted = self._call(
-            "chat_postMessage", incident, channel=incident.channel_id, blocks=content, text=fallback
-        )
-        if posted is None:
-            return incident
-        self._call("pins_add", incident, channel=incident.channel_id, timestamp=posted["ts"])
-        return self.incidents.attach_announcement(incident.id, posted["ts"])
+        now, shown = self.clock(), None
+        for _ in range(_MAX_REFRESHES):
+            content = blocks.announcement(incident, roles, self.policy, now)
+            rendered = [block.to_dict() for block in content]
+            if rendered == shown:
+                break
+            fallback = blocks.announcement_fallback(incident)
+            if incident.announcement_ts:
+                self._call(
+                    "chat_update",
+                    incident,
+                    channel=incident.channel_id,
+                    ts=incident.announcement_ts,
+                    blocks=content,
+                    text=fallback,
+                )
+            elif may_post:
+                posted = self._call(
+                    "chat_postMessage",
+                    incident,
+                    channel=incident.channel_id,
+                    blocks=content,
+                    text=fallback,
+                )
+                if posted is None:
+                    break
+                self.incidents.attach_announcement(incident.id, posted["ts"])
+                self._call(
+                    "pins_add", incident, channel=incident.channel_id, timestamp=posted["ts"]
+                )
+            else:
+                break  # the room is still being opened; its opener will show the latest
+            shown = rendered
+            incident, roles = self.incidents.get(incident.id), self.incidents.roles(incident.id)
+        return incident
 
     def _post_notice(self, incident: Incident) -> None:
         channel = self.policy.announcements_channel

@@ -1,0 +1,1 @@
+"""Acknowledgement latency and ingest benchmarks: `python benchmarks/run.py --help`."""

@@ -1,0 +1,226 @@
+"""Moving an incident through its lifecycle with buttons and commands, as people do."""
+
+import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from bot.adapters.slack.ids import Action
+from models import EntryKind, Role, Status
+from tests.e2e.conftest import Running
+from tests.e2e.harness import Reply
+from tests.e2e.test_declare import FIRST, declare
+
+
+def announcement(running: Running, channel: str) -> tuple[str, str]:
+    """The pinned announcement's ts and what it shows."""
+    [pinned] = running.slack.pins(channel)
+    return pinned.ts, json.dumps(pinned.blocks)
+
+
+def wait_shown(running: Running, channel: str, *facts: str) -> str:
+    """Waits until the announcement shows every fact; returns what it shows."""
+
+    def shown() -> str | None:
+        text = announcement(running, channel)[1]
+        return text if all(f in text for f in facts) else None
+
+    return running.slack.wait_for(shown)
+
+
+def posts(running: Running, channel: str) -> list[str]:
+    """Sitrep's posts in the channel other than the announcement, as text."""
+    pinned = {m.ts for m in running.slack.pins(channel)}
+    return [m.all_text for m in running.slack.messages(channel) if m.bot_id and m.ts not in pinned]
+
+
+def status(running: Running, channel: str) -> Status:
+    return running.sitrep.deps.incidents.find(None, channel).status
+
+
+def test_status_buttons_move_the_incident_and_the_announcement_follows(running: Running) -> None:
+    channel = declare(running)
+    ts, _ = announcement(running, channel)
+
+    reply = running.driver.click(channel, ts, "Investigating", user="U_BOB")
+    assert reply.status == 200
+    assert status(running, channel) is Status.INVESTIGATING  # stored before the ack
+    shown = wait_shown(running, channel, ":mag: Investigating")
+    assert '"text": "Investigating"' not in shown  # no button back to where it is
+    running.slack.wait_for(
+        lambda: [p for p in posts(running, channel) if "from *Declared* to *Investigating*" in p]
+    )
+
+    running.driver.click(channel, ts, "Mitigated", user="U_BOB")
+    shown = wait_shown(running, channel, ":adhesive_bandage: Mitigated")
+    running.driver.click(channel, ts, "Resolve", user="U_CAROL")
+    wait_shown(running, channel, ":white_check_mark: Resolved", '"text": "Reopen"', '"Close"')
+    assert running.slack.wait_for(lambda: "Resolved" in running.slack.topic(channel))
+
+    incident = running.sitrep.deps.incidents.find(None, channel)
+    assert incident.acknowledged_at is not None and incident.mitigated_at is not None
+    changes = [
+        (e.author, e.data["to"])
+        for e in running.sitrep.deps.incidents.timeline(incident.id or 0)
+        if e.kind is EntryKind.STATUS_CHANGED
+    ]
+    assert changes == [("U_BOB", "investigating"), ("U_BOB", "mitigated"), ("U_CAROL", "resolved")]
+
+
+def test_racing_clicks_make_one_transition_and_the_loser_is_told(running: Running) -> None:
+    channel = declare(running)
+    ts, _ = announcement(running, channel)
+    barrier = threading.Barrier(4)
+
+    def click(user: str) -> Reply:
+        barrier.wait()
+        return running.driver.click(channel, ts, "Mitigated", user=user)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        replies = list(pool.map(click, ["U_ALICE", "U_BOB", "U_CAROL", "U_DAVE"]))
+    assert {r.status for r in replies} == {200}
+    incident = running.sitrep.deps.incidents.find(None, channel)
+    entries = [
+        e
+        for e in running.sitrep.deps.incidents.timeline(incident.id or 0)
+        if e.kind is EntryKind.STATUS_CHANGED
+    ]
+    assert len(entries) == 1
+    told = running.slack.wait_for(
+        lambda: (
+            (r := [p for p in running.slack.responses() if "already mitigated" in p.text])
+            and len(r) == 3
+            and r
+        )
+    )
+    assert {p.response_type for p in told} == {"ephemeral"}
+    running.slack.wait_for(
+        lambda: len([p for p in posts(running, channel) if "to *Mitigated*" in p]) == 1
+    )
+
+
+def test_the_severity_menu_changes_severity(running: Running) -> None:
+    channel = declare(running)
+    ts, _ = announcement(running, channel)
+    running.driver.choose(channel, ts, Action.CHANGE_SEVERITY, "sev1", user="U_BOB")
+    wait_shown(running, channel, "SEV1 (Critical)")
+    running.slack.wait_for(
+        lambda: [p for p in posts(running, channel) if "from *SEV2* to *SEV1*" in p]
+    )
+    assert running.sitrep.deps.incidents.find(None, channel).severity == "sev1"
+
+
+def test_claiming_and_assigning_the_commander(running: Running) -> None:
+    channel = declare(running)
+    ts, _ = announcement(running, channel)
+    running.driver.click(channel, ts, "Claim commander", user="U_BOB")
+    shown = wait_shown(running, channel, "*Commander*\\n<@U_BOB>")
+    assert "Claim commander" not in shown
+    assert running.slack.wait_for(lambda: "Commander <@U_BOB>" in running.slack.topic(channel))
+
+    running.driver.choose(channel, ts, Action.ASSIGN_COMMANDER, "U_CAROL", user="U_BOB")
+    wait_shown(running, channel, "*Commander*\\n<@U_CAROL>")
+    assert running.slack.wait_for(lambda: "U_CAROL" in running.slack.members(channel))
+    incidents = running.sitrep.deps.incidents
+    assert incidents.roles(incidents.find(None, channel).id or 0) == {Role.COMMANDER: "U_CAROL"}
+
+
+def test_commands_in_the_incident_channel_drive_the_whole_lifecycle(running: Running) -> None:
+    channel = declare(running)
+    command = running.driver.command
+
+    assert (
+        command("status investigating looking at LB logs", user="U_BOB", channel=channel).body == ""
+    )
+    assert command("sev 1 EU affected too", user="U_BOB", channel=channel).body == ""
+    assert command("role commander <@U_CAROL|carol>", user="U_BOB", channel=channel).body == ""
+    assert command("role scribe <@U_DAVE>", user="U_CAROL", channel=channel).body == ""
+    assert command("note rollback of 4f2a started", user="U_CAROL", channel=channel).body == ""
+    assert command("status mitigated", user="U_CAROL", channel=channel).body == ""
+    assert command("resolve expired TLS cert renewed", user="U_CAROL", channel=channel).body == ""
+    shown = wait_shown(running, channel, "Resolved", "expired TLS cert renewed", "<@U_DAVE>")
+    assert "SEV1 (Critical)" in shown
+
+    assert command("reopen errors are back", user="U_CAROL", channel=channel).body == ""
+    wait_shown(running, channel, ":mag: Investigating")
+    command("resolve", user="U_CAROL", channel=channel)
+    assert command("close", user="U_CAROL", channel=channel).body == ""
+    shown = wait_shown(running, channel, ":lock: Closed")
+    assert '"type": "actions"' not in shown  # nothing left to click
+
+    assert running.slack.wait_for(lambda: {"U_CAROL", "U_DAVE"} <= running.slack.members(channel))
+    assert running.slack.wait_for(
+        lambda: [p for p in posts(running, channel) if "Key event" in p and "rollback of 4f2a" in p]
+    )
+    incident = running.sitrep.deps.incidents.find(None, channel)
+    kinds = [e.kind for e in running.sitrep.deps.incidents.timeline(incident.id or 0)]
+    assert kinds == [
+        EntryKind.DECLARED,
+        EntryKind.STATUS_CHANGED,
+        EntryKind.SEVERITY_CHANGED,
+        EntryKind.ROLE_CHANGED,
+        EntryKind.ROLE_CHANGED,
+        EntryKind.NOTE,
+        EntryKind.STATUS_CHANGED,
+        EntryKind.STATUS_CHANGED,
+        EntryKind.STATUS_CHANGED,
+        EntryKind.STATUS_CHANGED,
+        EntryKind.STATUS_CHANGED,
+    ]
+    assert incident.status is Status.CLOSED and incident.closed_at is not None
+
+
+def test_commands_elsewhere_name_the_incident_and_confirm_privately(running: Running) -> None:
+    declare(running)
+    reply = running.driver.command(f"status {FIRST} identified bad config push", user="U_BOB")
+    assert reply.json["response_type"] == "ephemeral"
+    assert "Status Declared → Identified: bad config push" in reply.json["text"]
+    assert running.sitrep.deps.incidents.find(FIRST, None).status is Status.IDENTIFIED
+
+
+def test_an_illegal_change_names_the_legal_ones(running: Running) -> None:
+    channel = declare(running)
+    running.driver.command("status mitigated", channel=channel)
+    reply = running.driver.command("status investigating", channel=channel)
+    assert reply.json["response_type"] == "ephemeral"
+    assert f"{FIRST} can't go from mitigated to investigating" in reply.text
+    assert "`resolved`" in reply.text
+    assert status(running, channel) is Status.MITIGATED
+
+
+def test_list_and_show_answer_from_anywhere(running: Running) -> None:
+    channel = declare(running)
+    running.driver.command("declare sev4 Typo on the status page", user="U_BOB")
+    running.driver.command("resolve", channel=channel)
+
+    open_list = running.driver.command("list")
+    assert "Open incidents (1)" in open_list.text and "Typo on the status page" in open_list.text
+    assert "Checkout API" not in open_list.text
+    everything = running.driver.command("list all")
+    assert "All incidents (2)" in everything.text and "Checkout API" in everything.text
+
+    running.slack.user_joins(channel, "U_BOB")
+    running.driver.say(channel, "cert expired at 09:00", user="U_BOB")
+    shown = running.driver.command(f"show {FIRST}")
+    assert shown.json["response_type"] == "ephemeral"
+    assert "Checkout API returning 500s" in shown.text and "cert expired at 09:00" in shown.text
+    assert "Latest timeline" in running.driver.command("show", channel=channel).text
+
+
+def test_help_lists_every_command_and_severity(running: Running) -> None:
+    reply = running.driver.command("help")
+    for word in (
+        "declare",
+        "status",
+        "sev",
+        "role",
+        "note",
+        "resolve",
+        "reopen",
+        "close",
+        "list",
+        "show",
+        "SEV1",
+        "SEV4",
+        "next business day",
+    ):
+        assert word in reply.text
