@@ -15,6 +15,7 @@ if __name__ == "__main__":
 import argparse
 import logging
 import signal
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -132,10 +133,15 @@ def _run_socket_mode(sitrep: Sitrep, settings: Settings) -> int:
     handler = SocketModeHandler(
         sitrep.bolt, settings.slack_app_token.get_secret_value(), web_client=sitrep.bolt.client
     )
-    signal.signal(signal.SIGTERM, lambda *_: handler.close())  # type: ignore[no-untyped-call]
+    stopping = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopping.set())
     log.info("Sitrep is connecting to Slack in Socket Mode")
-    handler.start()  # type: ignore[no-untyped-call]
+    handler.connect()  # type: ignore[no-untyped-call]
+    stopping.wait()
+    handler.close()  # type: ignore[no-untyped-call]
     sitrep.close()
+    log.info("Sitrep stopped")
     return 0
 
 

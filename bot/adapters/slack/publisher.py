@@ -110,7 +110,8 @@ class Publisher:
         clicks, two lazy listeners), so after each update the stored state is read again and
         shown again if it moved on: the last writer always shows the latest state. Only the
         caller that opened the room posts the announcement; the others update it."""
-        assert incident.id is not None
+        incident_id = incident.id
+        assert incident_id is not None
         now, shown = self.clock(), None
         for _ in range(_MAX_REFRESHES):
             content = blocks.announcement(incident, roles, self.policy, now)
@@ -137,14 +138,14 @@ class Publisher:
                 )
                 if posted is None:
                     break
-                self.incidents.attach_announcement(incident.id, posted["ts"])
+                self.incidents.attach_announcement(incident_id, posted["ts"])
                 self._call(
                     "pins_add", incident, channel=incident.channel_id, timestamp=posted["ts"]
                 )
             else:
                 break  # the room is still being opened; its opener will show the latest
             shown = rendered
-            incident, roles = self.incidents.get(incident.id), self.incidents.roles(incident.id)
+            incident, roles = self.incidents.get(incident_id), self.incidents.roles(incident_id)
         return incident
 
     def _post_notice(self, incident: Incident) -> None:
