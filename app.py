@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 
 from slack_bolt import App
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 
 import handlers
 from bot.adapters.db.engine import make_engine, migrate
@@ -108,6 +109,12 @@ def main(argv: list[str]) -> int:
         sitrep = build(settings, policy)
     except ConfigError as error:
         print(f"sitrep: {error}", file=sys.stderr)
+        return 2
+    except OperationalError as error:
+        print(
+            f"sitrep: DATABASE_URL: can't connect: {str(error.orig).strip().splitlines()[0]}",
+            file=sys.stderr,
+        )
         return 2
     if settings.socket_mode:
         return _run_socket_mode(sitrep, settings)
