@@ -18,7 +18,7 @@ import signal
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from slack_bolt import App
 from sqlalchemy.engine import Engine
@@ -31,7 +31,7 @@ from bot.adapters.slack.client import make_client
 from bot.adapters.slack.publisher import Publisher
 from bot.config import Policy, Settings, load_policy
 from bot.errors import ConfigError
-from bot.incidents import IncidentService
+from bot.incidents import ROOM_LEASE, IncidentService
 from bot.ports import Clock
 from bot.timeline import TimelineService
 from handlers.deps import Deps
@@ -52,6 +52,10 @@ class Sitrep:
     engine: Engine
     deps: Deps
     executor: ThreadPoolExecutor
+
+    def recover(self, grace: timedelta = ROOM_LEASE) -> None:
+        """Finishes what a process that died after acknowledging left undone."""
+        self.deps.publisher.open_missing_rooms(grace)
 
     def close(self) -> None:
         self.executor.shutdown(wait=True)
@@ -116,6 +120,7 @@ def main(argv: list[str]) -> int:
             file=sys.stderr,
         )
         return 2
+    threading.Thread(target=sitrep.recover, name="sitrep-recover", daemon=True).start()
     if settings.socket_mode:
         return _run_socket_mode(sitrep, settings)
     server = HttpServer(

@@ -229,6 +229,16 @@ class IncidentService:
             return False
         return True
 
+    def awaiting_room(self, grace: timedelta = ROOM_LEASE) -> list[Incident]:
+        """Incidents whose channel should exist by now but doesn't: the process opening it
+        died after acknowledging. Those with a live claim are still being opened."""
+        now = self._clock()
+        return [
+            incident
+            for incident in self._store.without_channel(now - grace)
+            if incident.room_claimed_at is None or now - incident.room_claimed_at >= ROOM_LEASE
+        ]
+
     def attach_channel(self, incident_id: int, channel_id: str, channel_name: str) -> Incident:
         def mutate(incident: Incident, now: datetime) -> Mutated:
             incident.channel_id, incident.channel_name = channel_id, channel_name

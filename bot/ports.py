@@ -43,6 +43,10 @@ class IncidentStore(Protocol):
 
     def list_incidents(self, *, include_closed: bool, limit: int) -> list[Incident]: ...
 
+    def without_channel(self, declared_before: datetime) -> list[Incident]:
+        """Incidents declared before then that still have no channel."""
+        ...
+
     def roles(self, incident_id: int) -> list[IncidentRole]: ...
 
     def add_message(self, entry: TimelineEntry) -> bool:

@@ -1,9 +1,10 @@
 """Declaring an incident, as a person does it in Slack."""
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.adapters.slack.ids import Callback, Field
+from bot.incidents import Declaration
 from models import EntryKind, Role, Status
 from tests.e2e.conftest import Running
 
@@ -230,3 +231,19 @@ def test_declaring_records_the_first_timeline_entry(running: Running) -> None:
     incident = running.sitrep.deps.incidents.find(None, channel)
     summary = running.sitrep.deps.incidents.summary(incident.id or 0)
     assert [e.kind for e in summary.recent] == [EntryKind.DECLARED]
+
+
+def test_an_incident_whose_process_died_before_its_channel_gets_one_on_restart(
+    running: Running,
+) -> None:
+    incidents = running.sitrep.deps.incidents
+    # What a process that died right after acknowledging leaves behind: a stored incident.
+    stranded = incidents.declare(
+        Declaration(title="Checkout API returning 500s", severity="sev2", reporter="U_ALICE")
+    )
+    assert incidents.awaiting_room() == []  # within the grace period it may still be opening
+    assert [i.id for i in incidents.awaiting_room(grace=timedelta(0))] == [stranded.id]
+    running.sitrep.recover(grace=timedelta(0))
+    channel = running.slack.wait_for(lambda: running.slack.channel_by_name(CHANNEL))
+    assert running.slack.pins(channel.id)
+    assert incidents.find(FIRST, None).channel_id == channel.id

@@ -348,3 +348,21 @@ def test_listing_shows_open_incidents_newest_first(
     assert [i.title for i in incidents.list_incidents(include_closed=False)] == ["second"]
     assert [i.title for i in incidents.list_incidents(include_closed=True)] == ["second", "first"]
     assert second.status is Status.DECLARED
+
+
+def test_a_room_is_claimed_once_and_an_abandoned_claim_can_be_taken_over(
+    incidents: IncidentService, clock: Clock
+) -> None:
+    incident = declare(incidents)
+    assert incident.id is not None
+    incident_id = incident.id
+    claims = race(4, lambda: incidents.claim_room(incident_id))
+    assert claims.count(True) == 1
+    assert incidents.awaiting_room(grace=timedelta(0)) == []  # its opener is still at work
+    clock.advance(minutes=3)  # the opener died: the claim lapses
+    assert [i.id for i in incidents.awaiting_room()] == [incident_id]
+    assert incidents.claim_room(incident_id)
+    incidents.attach_channel(incident_id, "C_INC", "inc-2026-0001-checkout")
+    clock.advance(minutes=3)
+    assert incidents.awaiting_room() == []
+    assert not incidents.claim_room(incident_id)

@@ -117,6 +117,13 @@ class SqlIncidentStore:
         with self._session() as session:
             return list(session.exec(query))
 
+    def without_channel(self, declared_before: datetime) -> list[Incident]:
+        query = select(Incident).where(
+            col(Incident.channel_id).is_(None), col(Incident.declared_at) < declared_before
+        )
+        with self._session() as session:
+            return list(session.exec(query.order_by(col(Incident.id))))
+
     def roles(self, incident_id: int) -> list[IncidentRole]:
         with self._session() as session:
             return list(

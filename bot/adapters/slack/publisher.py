@@ -3,6 +3,7 @@ announcement and the posts for recorded changes. Every method is safe to repeat.
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from slack_sdk import WebClient
@@ -49,6 +50,21 @@ class Publisher:
         if not incident.private and self.policy.announcements_channel:
             self._post_notice(incident)
         return incident
+
+    def open_missing_rooms(self, grace: timedelta) -> list[Incident]:
+        """Opens the rooms that a process which died after acknowledging never opened."""
+        opened = []
+        for incident in self.incidents.awaiting_room(grace):
+            assert incident.id is not None
+            try:
+                room = self.open_room(incident.id)
+            except SlackUnavailable as error:
+                log.error("could not open the room of %s: %s", incident.ref, error)
+                continue
+            if room is not None:
+                log.info("opened the missing room of %s", incident.ref)
+                opened.append(room)
+        return opened
 
     def invite(self, incident_id: int, user: str) -> None:
         incident = self.incidents.get(incident_id)
