@@ -131,8 +131,14 @@ def parse_severity(text: str, known: list[str]) -> str:
     return key
 
 
+def clean_text(text: str) -> str:
+    """Text as it can be stored everywhere: PostgreSQL refuses NUL characters."""
+    return text.replace("\x00", "")
+
+
 def parse(text: str, severities: list[str]) -> Request:
     """The request `text` asks for; raises UsageError with the right usage otherwise."""
+    text = clean_text(text)
     if len(text) > MAX_TEXT:
         raise UsageError(
             f"That's {len(text)} characters; commands take at most {MAX_TEXT}. "

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.commands import clean_text
 from bot.ports import Clock, IncidentStore
 from models import EntryKind, TimelineEntry
 
@@ -43,7 +44,7 @@ class TimelineService:
                 "kind": EntryKind.MESSAGE,
                 "occurred_at": slack_time(message.ts),
                 "author": message.user,
-                "text": message.text,
+                "text": clean_text(message.text),
                 "slack_ts": message.ts,
                 # A top-level message carries its own ts as thread_ts once replied to; keep
                 # thread_ts only for replies.
@@ -58,7 +59,7 @@ class TimelineService:
         incident = self._store.by_channel(channel_id)
         if incident is None or incident.id is None:
             return False
-        entry = self._store.entry_by_ts(incident.id, ts)
+        entry, text = self._store.entry_by_ts(incident.id, ts), clean_text(text)
         if entry is None or entry.text == text:
             return False
         edited_at = slack_time(edited_ts) if edited_ts else self._clock()

@@ -7,6 +7,8 @@ import urllib.request
 from urllib.parse import urlencode
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from models import Status
 from tests.e2e.conftest import Running
@@ -171,3 +173,49 @@ def test_other_paths_and_methods_are_4xx_and_health_is_reported(running: Running
         with pytest.raises(urllib.error.HTTPError) as error:
             urllib.request.urlopen(request, timeout=5)
         assert error.value.code == expected
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    text=st.one_of(
+        st.text(max_size=300),
+        st.builds(
+            " ".join,
+            st.lists(
+                st.sampled_from(
+                    [
+                        "declare",
+                        "status",
+                        "sev",
+                        "role",
+                        "note",
+                        "resolve",
+                        "reopen",
+                        "close",
+                        "list",
+                        "show",
+                        "help",
+                        "sev2",
+                        "INC-2026-0001",
+                        "mitigated",
+                        "<@U_BOB>",
+                        "<!channel>",
+                        "*bold*",
+                        "&amp;",
+                        "\u202e",
+                        "'; DROP TABLE incident; --",
+                        "\x00",
+                    ]
+                ),
+                max_size=6,
+            ),
+        ),
+    )
+)
+def test_any_command_text_gets_an_answer_never_an_error(running: Running, text: str) -> None:
+    reply = running.driver.command(text)
+    assert reply.status == 200
+    assert reply.body == "" or reply.json.get("text")
+    assert "Something went wrong" not in reply.body

@@ -366,3 +366,15 @@ def test_a_room_is_claimed_once_and_an_abandoned_claim_can_be_taken_over(
     clock.advance(minutes=3)
     assert incidents.awaiting_room() == []
     assert not incidents.claim_room(incident_id)
+
+
+def test_text_with_nul_characters_is_stored_everywhere(
+    incidents: IncidentService, timeline: TimelineService
+) -> None:
+    incident = with_channel(incidents)
+    assert incident.id is not None
+    timeline.record_message(ChannelMessage("C_INC", "1795000000.000100", "U_BOB", "a\x00b"))
+    timeline.edit_message("C_INC", "1795000000.000100", "c\x00d", None)
+    assert [e.text for e in incidents.timeline(incident.id) if e.kind is EntryKind.MESSAGE] == [
+        "cd"
+    ]
