@@ -13,7 +13,14 @@ from bot.errors import (
     NotAnIncidentChannel,
     NothingChanged,
 )
-from bot.lifecycle import Event, IllegalTransition, event_towards, legal_targets, next_status
+from bot.lifecycle import (
+    DESTINATION,
+    Event,
+    IllegalTransition,
+    event_towards,
+    legal_targets,
+    next_status,
+)
 from bot.ports import Clock, IncidentStore
 from models import EntryKind, Incident, IncidentRole, Role, Status, TimelineEntry
 
@@ -71,6 +78,8 @@ class IncidentService:
         """Stores a new incident with its first timeline entry and returns it."""
         if self._policy.severity(request.severity) is None:
             raise IncidentError(f"{request.severity.upper()} is not a configured severity.")
+        if request.request_key and (seen := self._store.by_request_key(request.request_key)):
+            return seen
         now = self._clock()
         sequence = self._store.next_sequence(now.year)
         incident = Incident.model_validate(
@@ -174,12 +183,28 @@ class IncidentService:
 
         return self._change(incident_id, mutate)
 
-    def assign_role(self, incident_id: int, role: Role, user_id: str, actor: str) -> Change:
-        current = {r.role: r.user_id for r in self._store.roles(incident_id)}
+    def assign_role(
+        self,
+        incident_id: int,
+        role: Role,
+        user_id: str,
+        actor: str,
+        *,
+        only_if_vacant: bool = False,
+    ) -> Change:
+        """Gives `role` to `user_id`. With `only_if_vacant` (claiming), an occupied role is
+        refused rather than taken over."""
 
         def mutate(incident: Incident, now: datetime) -> Mutated:
+            # Read on every attempt: a role change bumps the version, so a stale read loses the
+            # compare-and-set and is read again.
+            current = self.roles(incident_id)
             if current.get(role) == user_id:
                 raise NothingChanged(f"<@{user_id}> is already {role.label.lower()}.")
+            if only_if_vacant and role in current:
+                raise NothingChanged(
+                    f"<@{current[role]}> is already {role.label.lower()} of {incident.ref}."
+                )
             if role is Role.COMMANDER and incident.acknowledged_at is None:
                 incident.acknowledged_at = now
             text = f"{role.label}: <@{user_id}>"
@@ -288,15 +313,10 @@ class IncidentService:
         try:
             incident.status = next_status(before, event)
         except IllegalTransition:
-            target = {
-                Event.REOPEN: Status.INVESTIGATING,
-                Event.CLOSE: Status.CLOSED,
-                Event.RESOLVE: Status.RESOLVED,
-            }.get(event, before)
             raise InvalidTransition(
                 incident.ref,
                 before.value,
-                target.value,
+                DESTINATION[event].value,
                 [s.value for s in legal_targets(before)],
             ) from None
         _stamp_milestones(incident, event, now)
@@ -343,7 +363,8 @@ def _stamp_milestones(incident: Incident, event: Event, now: datetime) -> None:
         incident.mitigated_at = incident.mitigated_at or now
         incident.resolved_at = now
     elif event is Event.REOPEN:
-        incident.resolved_at = None
+        # The fix did not hold: impact is ongoing, so neither mitigation nor resolution stands.
+        incident.mitigated_at = incident.resolved_at = None
     elif event is Event.CLOSE:
         incident.closed_at = now
 

@@ -17,12 +17,18 @@ class Event(StrEnum):
 
 
 _FORWARD: Final = (Status.INVESTIGATING, Status.IDENTIFIED, Status.MITIGATED, Status.RESOLVED)
-_EVENT_TO: Final = {
-    Event.INVESTIGATE: Status.INVESTIGATING,
-    Event.IDENTIFY: Status.IDENTIFIED,
-    Event.MITIGATE: Status.MITIGATED,
-    Event.RESOLVE: Status.RESOLVED,
-}
+# Where each event leads when it is legal; the table below says from where it is.
+DESTINATION: Final = MappingProxyType(
+    {
+        Event.INVESTIGATE: Status.INVESTIGATING,
+        Event.IDENTIFY: Status.IDENTIFIED,
+        Event.MITIGATE: Status.MITIGATED,
+        Event.RESOLVE: Status.RESOLVED,
+        Event.REOPEN: Status.INVESTIGATING,
+        Event.CLOSE: Status.CLOSED,
+    }
+)
+_FORWARD_EVENTS: Final = (Event.INVESTIGATE, Event.IDENTIFY, Event.MITIGATE, Event.RESOLVE)
 
 
 def _forward_steps() -> dict[tuple[Status, Event], Status]:
@@ -30,17 +36,17 @@ def _forward_steps() -> dict[tuple[Status, Event], Status]:
     order = (Status.DECLARED, *_FORWARD)
     table: dict[tuple[Status, Event], Status] = {}
     for i, current in enumerate(order):
-        for event, target in _EVENT_TO.items():
-            if order.index(target) > i:
-                table[(current, event)] = target
+        for event in _FORWARD_EVENTS:
+            if order.index(DESTINATION[event]) > i:
+                table[(current, event)] = DESTINATION[event]
     return table
 
 
 TRANSITIONS: Final = MappingProxyType(
     {
         **_forward_steps(),
-        (Status.RESOLVED, Event.REOPEN): Status.INVESTIGATING,
-        (Status.RESOLVED, Event.CLOSE): Status.CLOSED,
+        (Status.RESOLVED, Event.REOPEN): DESTINATION[Event.REOPEN],
+        (Status.RESOLVED, Event.CLOSE): DESTINATION[Event.CLOSE],
         # CLOSED has no way out: it is final.
     }
 )

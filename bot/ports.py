@@ -55,7 +55,21 @@ class IncidentStore(Protocol):
 
     def entry_by_ts(self, incident_id: int, slack_ts: str) -> TimelineEntry | None: ...
 
-    def update_entry(self, entry: TimelineEntry) -> None: ...
+    def flag_entry(
+        self,
+        incident_id: int,
+        slack_ts: str,
+        *,
+        hidden: bool | None = None,
+        key_event: bool | None = None,
+    ) -> bool:
+        """Sets the given flags on one message's entry; False when nothing changed."""
+        ...
+
+    def edit_entry(self, entry: TimelineEntry, text: str, edited_at: datetime) -> bool:
+        """Compare-and-set: replaces the text (keeping the old one in the revisions) only if
+        the stored entry still has `entry`'s text and no later edit."""
+        ...
 
     def entries(
         self, incident_id: int, *, limit: int | None = None, include_hidden: bool = False

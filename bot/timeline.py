@@ -9,11 +9,12 @@ from bot.ports import Clock, IncidentStore
 from models import EntryKind, TimelineEntry
 
 KEY_EVENT_REACTION = "pushpin"
+_MAX_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
 class ChannelMessage:
-    """A human message as Slack delivered it."""
+    """A human message as Slack delivered it (text in Slack's own markup)."""
 
     channel_id: str
     ts: str
@@ -29,10 +30,15 @@ def slack_time(ts: str) -> datetime:
 
 
 class TimelineService:
+    """Events arrive late, twice or out of order (retries, replicas); each method gives the
+    same timeline whatever the order it is called in."""
+
     def __init__(self, store: IncidentStore, clock: Clock) -> None:
         self._store, self._clock = store, clock
 
-    def record_message(self, message: ChannelMessage) -> TimelineEntry | None:
+    def record_message(
+        self, message: ChannelMessage, *, hidden: bool = False, edited_at: datetime | None = None
+    ) -> TimelineEntry | None:
         """Stores a message said in an incident channel, once however often it arrives.
         None when the channel is not an incident's or the message is already stored."""
         incident = self._store.by_channel(message.channel_id)
@@ -50,39 +56,48 @@ class TimelineService:
                 # thread_ts only for replies.
                 "thread_ts": message.thread_ts if message.thread_ts != message.ts else None,
                 "files": message.files,
+                "hidden": hidden,
+                "edited_at": edited_at,
             }
         )
         return entry if self._store.add_message(entry) else None
 
-    def edit_message(self, channel_id: str, ts: str, text: str, edited_ts: str | None) -> bool:
-        """Applies an edit, keeping the earlier text in the entry's history."""
+    def edit_message(self, edited: ChannelMessage, edited_ts: str | None) -> bool:
+        """Applies an edit, keeping earlier text in the entry's history. An edit older than
+        the one stored is ignored; an edit of a message not yet stored stores it."""
+        incident = self._store.by_channel(edited.channel_id)
+        if incident is None or incident.id is None:
+            return False
+        text = clean_text(edited.text)
+        edited_at = slack_time(edited_ts) if edited_ts else self._clock()
+        for _ in range(_MAX_ATTEMPTS):
+            entry = self._store.entry_by_ts(incident.id, edited.ts)
+            if entry is None:
+                if self.record_message(edited, edited_at=edited_at):
+                    return True
+                continue  # the original arrived meanwhile: edit it
+            if entry.text == text or (entry.edited_at and entry.edited_at >= edited_at):
+                return False
+            if self._store.edit_entry(entry, text, edited_at):
+                return True
+        return False
+
+    def delete_message(
+        self, channel_id: str, ts: str, previous: ChannelMessage | None = None
+    ) -> bool:
+        """Hides a deleted message; the row stays for the audit trail. A deletion that
+        arrives before the message stores it hidden, so the late original stays hidden."""
         incident = self._store.by_channel(channel_id)
         if incident is None or incident.id is None:
             return False
-        entry, text = self._store.entry_by_ts(incident.id, ts), clean_text(text)
-        if entry is None or entry.text == text:
-            return False
-        edited_at = slack_time(edited_ts) if edited_ts else self._clock()
-        entry.revisions = [*entry.revisions, {"text": entry.text, "until": edited_at.isoformat()}]
-        entry.text, entry.edited_at = text, edited_at
-        self._store.update_entry(entry)
-        return True
-
-    def delete_message(self, channel_id: str, ts: str) -> bool:
-        """Hides a deleted message from the timeline; the row stays for the audit trail."""
-        return self._update(channel_id, ts, hidden=True)
+        if self._store.flag_entry(incident.id, ts, hidden=True):
+            return True
+        if previous is not None and self.record_message(previous, hidden=True):
+            return True
+        return self._store.flag_entry(incident.id, ts, hidden=True)
 
     def mark_key_event(self, channel_id: str, ts: str) -> bool:
-        return self._update(channel_id, ts, key_event=True)
-
-    def _update(self, channel_id: str, ts: str, **changes: bool) -> bool:
         incident = self._store.by_channel(channel_id)
         if incident is None or incident.id is None:
             return False
-        entry = self._store.entry_by_ts(incident.id, ts)
-        if entry is None or all(getattr(entry, k) == v for k, v in changes.items()):
-            return False
-        for key, value in changes.items():
-            setattr(entry, key, value)
-        self._store.update_entry(entry)
-        return True
+        return self._store.flag_entry(incident.id, ts, key_event=True)

@@ -68,7 +68,9 @@ def register(app: App, deps: Deps) -> None:
             ack,
             body,
             respond,
-            lambda iid, user, _: incidents.assign_role(iid, Role.COMMANDER, user, user),
+            lambda iid, user, _: incidents.assign_role(
+                iid, Role.COMMANDER, user, user, only_if_vacant=True
+            ),
         )
 
     def assign_commander(ack: Ack, body: dict[str, Any], respond: Respond) -> None:

@@ -30,17 +30,19 @@ def register(app: App, deps: Deps) -> None:
         if subtype == "message_changed":
             _edit(channel, event.get("message") or {})
         elif subtype == "message_deleted":
-            deleted = event.get("deleted_ts") or (event.get("previous_message") or {}).get("ts")
+            previous = event.get("previous_message") or {}
+            deleted = event.get("deleted_ts") or previous.get("ts")
             if deleted:
-                timeline.delete_message(channel, deleted)
+                original = _message(channel, previous) if _is_human(previous) else None
+                timeline.delete_message(channel, deleted, original)
         elif subtype in _HUMAN_SUBTYPES and _is_human(event) and event.get("ts"):
-            timeline.record_message(_message(event))
+            timeline.record_message(_message(channel, event))
 
     def _edit(channel: str, message: dict[str, Any]) -> None:
         if not _is_human(message) or message.get("subtype") == "tombstone" or "ts" not in message:
             return
         edited = (message.get("edited") or {}).get("ts")
-        timeline.edit_message(channel, message["ts"], message.get("text", ""), edited)
+        timeline.edit_message(_message(channel, message), edited)
 
     @app.event("reaction_added")
     def mark_key_event(event: dict[str, Any]) -> None:
@@ -81,16 +83,21 @@ def _acknowledge() -> None:
 
 def _is_human(message: dict[str, Any]) -> bool:
     """Sitrep's own posts and other apps' carry a bot_id; people's don't."""
-    return "bot_id" not in message and "user" in message and message.get("subtype") != "bot_message"
+    return (
+        "bot_id" not in message
+        and "user" in message
+        and "ts" in message
+        and message.get("subtype") != "bot_message"
+    )
 
 
-def _message(event: dict[str, Any]) -> ChannelMessage:
+def _message(channel: str, event: dict[str, Any]) -> ChannelMessage:
     files = [
         {"name": f.get("name") or f.get("title") or "file", "url": f.get("permalink", "")}
         for f in event.get("files") or []
     ]
     return ChannelMessage(
-        channel_id=event["channel"],
+        channel_id=channel,
         ts=event["ts"],
         user=event["user"],
         text=event.get("text", ""),

@@ -1,5 +1,6 @@
 """The incident services on real storage: every test runs on SQLite and on PostgreSQL."""
 
+import contextlib
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -16,7 +17,7 @@ from bot.config import Policy
 from bot.errors import IncidentError, InvalidTransition, NothingChanged
 from bot.incidents import Declaration, IncidentService
 from bot.timeline import ChannelMessage, TimelineService
-from models import EntryKind, Incident, Role, Status
+from models import EntryKind, Incident, Role, Status, TimelineEntry
 
 START = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
@@ -300,8 +301,9 @@ def test_edits_keep_history_and_deletes_hide(
     assert incident.id is not None
     timeline.record_message(ChannelMessage("C_INC", "1795000000.000100", "U_BOB", "db is fine"))
     timeline.record_message(ChannelMessage("C_INC", "1795000002.000100", "U_BOB", "oops"))
-    assert timeline.edit_message("C_INC", "1795000000.000100", "db is NOT fine", "1795000060.0")
-    assert not timeline.edit_message("C_INC", "1795000000.000100", "db is NOT fine", "1795000061.0")
+    edited = ChannelMessage("C_INC", "1795000000.000100", "U_BOB", "db is NOT fine")
+    assert timeline.edit_message(edited, "1795000060.0")
+    assert not timeline.edit_message(edited, "1795000061.0")
     assert timeline.delete_message("C_INC", "1795000002.000100")
     visible = [e for e in store.entries(incident.id) if e.kind is EntryKind.MESSAGE]
     assert [e.text for e in visible] == ["db is NOT fine"]
@@ -374,7 +376,101 @@ def test_text_with_nul_characters_is_stored_everywhere(
     incident = with_channel(incidents)
     assert incident.id is not None
     timeline.record_message(ChannelMessage("C_INC", "1795000000.000100", "U_BOB", "a\x00b"))
-    timeline.edit_message("C_INC", "1795000000.000100", "c\x00d", None)
+    timeline.edit_message(ChannelMessage("C_INC", "1795000000.000100", "U_BOB", "c\x00d"), None)
     assert [e.text for e in incidents.timeline(incident.id) if e.kind is EntryKind.MESSAGE] == [
         "cd"
     ]
+
+
+MSG = ChannelMessage("C_INC", "1795000000.000100", "U_BOB", "first draft")
+
+
+def messages(
+    incidents: IncidentService, incident: Incident, *, hidden: bool = False
+) -> list[TimelineEntry]:
+    entries = incidents.timeline(incident.id or 0, include_hidden=hidden)
+    return [e for e in entries if e.kind is EntryKind.MESSAGE]
+
+
+def test_a_late_older_edit_does_not_undo_a_newer_one(
+    incidents: IncidentService, timeline: TimelineService
+) -> None:
+    incident = with_channel(incidents)
+    timeline.record_message(MSG)
+    assert timeline.edit_message(MSG.__class__(**{**MSG.__dict__, "text": "third"}), "1795000090.0")
+    assert not timeline.edit_message(
+        MSG.__class__(**{**MSG.__dict__, "text": "second"}), "1795000060.0"
+    )
+    [entry] = messages(incidents, incident)
+    assert (entry.text, [r["text"] for r in entry.revisions]) == ("third", ["first draft"])
+
+
+def test_an_edit_and_a_delete_racing_leave_the_message_hidden(
+    incidents: IncidentService, timeline: TimelineService
+) -> None:
+    incident = with_channel(incidents)
+    timeline.record_message(MSG)
+    edited = ChannelMessage("C_INC", MSG.ts, "U_BOB", "second thoughts")
+    actions = iter(
+        [
+            lambda: timeline.edit_message(edited, "1795000060.0"),
+            lambda: timeline.delete_message("C_INC", MSG.ts),
+        ]
+    )
+    lock = threading.Lock()
+
+    def next_action() -> object:
+        with lock:
+            action = next(actions)
+        return action()
+
+    assert race(2, next_action) == [True, True]
+    [entry] = messages(incidents, incident, hidden=True)
+    assert entry.hidden and entry.text == "second thoughts"
+
+
+def test_events_arriving_before_their_message_are_not_lost(
+    incidents: IncidentService, timeline: TimelineService
+) -> None:
+    incident = with_channel(incidents)
+    # The edit arrives first (the original's delivery failed and is being retried)...
+    assert timeline.edit_message(ChannelMessage("C_INC", MSG.ts, "U_BOB", "final"), "1795000060.0")
+    assert timeline.record_message(MSG) is None  # ...and the late original changes nothing.
+    # A deletion arriving before its message stores it hidden.
+    gone = ChannelMessage("C_INC", "1795000001.000100", "U_BOB", "oops")
+    assert timeline.delete_message("C_INC", gone.ts, gone)
+    assert timeline.record_message(gone) is None
+    assert [e.text for e in messages(incidents, incident)] == ["final"]
+
+
+class PausingStore(SqlIncidentStore):
+    """A store whose compare-and-set waits until every racer has read the incident, so the
+    race the compare-and-set guards against happens every time, not by luck."""
+
+    def __init__(self, engine: Engine, racers: int) -> None:
+        super().__init__(engine)
+        self.read_by_all = threading.Barrier(racers, timeout=10)
+
+    def save(self, *args: object, **kwargs: object) -> bool:
+        # A retry after the race finds the barrier broken: no one left to wait for.
+        with contextlib.suppress(threading.BrokenBarrierError):
+            self.read_by_all.wait()
+        return super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+def test_compare_and_set_turns_a_real_race_into_one_change(engine: Engine, clock: Clock) -> None:
+    store = PausingStore(engine, racers=3)
+    incidents = IncidentService(store, Policy(), clock)
+    store.read_by_all.abort()  # declaring needs no pause
+    incident = declare(incidents)
+    store.read_by_all.reset()
+    incident_id = incident.id or 0
+    results = race(
+        3,
+        lambda: incidents.assign_role(
+            incident_id, Role.COMMANDER, "U_BOB", "U_BOB", only_if_vacant=True
+        ),
+    )
+    assert sum(not isinstance(r, IncidentError) for r in results) == 1
+    roles = [e for e in incidents.timeline(incident_id) if e.kind is EntryKind.ROLE_CHANGED]
+    assert len(roles) == 1

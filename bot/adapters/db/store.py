@@ -146,9 +146,45 @@ class SqlIncidentStore:
                 )
             ).one_or_none()
 
-    def update_entry(self, entry: TimelineEntry) -> None:
+    def flag_entry(
+        self,
+        incident_id: int,
+        slack_ts: str,
+        *,
+        hidden: bool | None = None,
+        key_event: bool | None = None,
+    ) -> bool:
+        flags = {k: v for k, v in (("hidden", hidden), ("key_event", key_event)) if v is not None}
+        columns = {"hidden": TimelineEntry.hidden, "key_event": TimelineEntry.key_event}
+        unchanged = sa.and_(*(col(columns[k]) == v for k, v in flags.items()))
         with self._session() as session:
-            session.merge(entry)
+            result = session.execute(
+                sa.update(TimelineEntry)
+                .where(
+                    col(TimelineEntry.incident_id) == incident_id,
+                    col(TimelineEntry.slack_ts) == slack_ts,
+                    sa.not_(unchanged),
+                )
+                .values(**flags)
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def edit_entry(self, entry: TimelineEntry, text: str, edited_at: datetime) -> bool:
+        revisions = [*entry.revisions, {"text": entry.text, "until": edited_at.isoformat()}]
+        with self._session() as session:
+            result = session.execute(
+                sa.update(TimelineEntry)
+                .where(
+                    col(TimelineEntry.id) == entry.id,
+                    col(TimelineEntry.text) == entry.text,
+                    sa.or_(
+                        col(TimelineEntry.edited_at).is_(None),
+                        col(TimelineEntry.edited_at) < edited_at,
+                    ),
+                )
+                .values(text=text, edited_at=edited_at, revisions=revisions)
+            )
+            return result.rowcount == 1  # type: ignore[attr-defined]
 
     def entries(
         self, incident_id: int, *, limit: int | None = None, include_hidden: bool = False
