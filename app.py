@@ -66,7 +66,8 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
     """Wires every concrete class together. The only place that knows them all."""
     settings.require_slack()
     assert settings.slack_bot_token is not None
-    engine = make_engine(settings.database_url)
+    # Request threads and the threads finishing work after acks each hold one at a time.
+    engine = make_engine(settings.database_url, connections=2 * settings.sitrep_http_threads)
     if settings.sitrep_migrate_on_start:
         migrate(engine)
     store = SqlIncidentStore(engine)

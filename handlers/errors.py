@@ -4,7 +4,8 @@ import logging
 import uuid
 
 from slack_bolt import App, BoltRequest, BoltResponse
-from sqlalchemy.exc import DBAPIError
+
+from bot.adapters.slack.ids import Field
 
 log = logging.getLogger(__name__)
 
@@ -15,11 +16,21 @@ def register(app: App) -> None:
         error_id = uuid.uuid4().hex[:8]
         log.error("unexpected error %s: %r", error_id, error, exc_info=error)
         if request.body.get("type") == "event_callback":
-            if isinstance(error, DBAPIError):
-                # Not stored: a 503 makes Slack deliver the event again rather than lose it.
-                return BoltResponse(status=503, body="")
-            # A retry would fail the same way; the log above keeps the event and the cause.
-            return BoltResponse(status=200, body="")
+            # Not stored: a 503 makes Slack deliver the event again rather than lose it (the
+            # timeline stores a message once however often it comes).
+            return BoltResponse(status=503, body="")
+        if request.body.get("type") == "view_submission":
+            # A modal accepts only a response_action; show the apology on its first field.
+            return BoltResponse(
+                status=200,
+                body={
+                    "response_action": "errors",
+                    "errors": {
+                        Field.TITLE: f"Something went wrong on my side (error {error_id}); "
+                        "please try again."
+                    },
+                },
+            )
         return BoltResponse(
             status=200,
             body={

@@ -24,18 +24,34 @@ def database_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+READ_ONLY = "sitrep_read_only"
+
+
+def make_engine(url: str, *, connections: int = 10) -> Engine:
+    """An engine with a pool of `connections` (size it to the threads that use it)."""
     url = database_url(url)
+    pool = {"pool_size": connections, "max_overflow": connections, "pool_timeout": 30}
     if url.startswith("sqlite"):
         engine = sa.create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
+            url, connect_args={"check_same_thread": False, "timeout": 30}, **pool
         )
         sa.event.listen(engine, "connect", _sqlite_pragmas)
-        # pysqlite's own BEGIN handling defers locks; take the write lock up front instead
-        # so concurrent writers queue on busy_timeout rather than failing with SQLITE_BUSY.
-        sa.event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        sa.event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
+    return sa.create_engine(url, pool_pre_ping=True, **pool)
+
+
+def reader(engine: Engine) -> Engine:
+    """The same engine for read-only transactions (on SQLite they take no write lock)."""
+    return engine.execution_options(**{READ_ONLY: True})
+
+
+def _sqlite_begin(connection: sa.Connection) -> None:
+    # pysqlite's own BEGIN defers the write lock until the first write, when a concurrent
+    # writer makes it fail at once with SQLITE_BUSY. Writers take the lock up front instead
+    # and queue on busy_timeout; readers need no lock under WAL.
+    read_only = connection.get_execution_options().get(READ_ONLY)
+    connection.exec_driver_sql("BEGIN DEFERRED" if read_only else "BEGIN IMMEDIATE")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:

@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from bot.adapters.db.engine import reader
 from models import EntryKind, Incident, IncidentRole, IncidentSequence, Status, TimelineEntry
 
 _OPEN = [s for s in Status if s.is_open]
@@ -18,11 +19,17 @@ _POSTED_KINDS = [k for k in EntryKind if k is not EntryKind.MESSAGE]
 
 class SqlIncidentStore:
     def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+        self._engine, self._reader = engine, reader(engine)
 
     @contextmanager
     def _session(self) -> Iterator[Session]:
+        """A write transaction."""
         with Session(self._engine, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    @contextmanager
+    def _reading(self) -> Iterator[Session]:
+        with Session(self._reader, expire_on_commit=False) as session, session.begin():
             yield session
 
     def next_sequence(self, year: int) -> int:
@@ -64,21 +71,21 @@ class SqlIncidentStore:
             return existing
 
     def get(self, ref: str) -> Incident | None:
-        with self._session() as session:
+        with self._reading() as session:
             return session.exec(select(Incident).where(Incident.ref == ref)).one_or_none()
 
     def by_request_key(self, key: str) -> Incident | None:
-        with self._session() as session:
+        with self._reading() as session:
             return session.exec(select(Incident).where(Incident.request_key == key)).one_or_none()
 
     def by_channel(self, channel_id: str) -> Incident | None:
-        with self._session() as session:
+        with self._reading() as session:
             return session.exec(
                 select(Incident).where(Incident.channel_id == channel_id)
             ).one_or_none()
 
     def by_id(self, incident_id: int) -> Incident | None:
-        with self._session() as session:
+        with self._reading() as session:
             return session.get(Incident, incident_id)
 
     def save(
@@ -114,18 +121,18 @@ class SqlIncidentStore:
         query = select(Incident).order_by(col(Incident.declared_at).desc()).limit(limit)
         if not include_closed:
             query = query.where(col(Incident.status).in_(_OPEN))
-        with self._session() as session:
+        with self._reading() as session:
             return list(session.exec(query))
 
     def without_channel(self, declared_before: datetime) -> list[Incident]:
         query = select(Incident).where(
             col(Incident.channel_id).is_(None), col(Incident.declared_at) < declared_before
         )
-        with self._session() as session:
+        with self._reading() as session:
             return list(session.exec(query.order_by(col(Incident.id))))
 
     def roles(self, incident_id: int) -> list[IncidentRole]:
-        with self._session() as session:
+        with self._reading() as session:
             return list(
                 session.exec(select(IncidentRole).where(IncidentRole.incident_id == incident_id))
             )
@@ -139,7 +146,7 @@ class SqlIncidentStore:
             return False
 
     def entry_by_ts(self, incident_id: int, slack_ts: str) -> TimelineEntry | None:
-        with self._session() as session:
+        with self._reading() as session:
             return session.exec(
                 select(TimelineEntry).where(
                     TimelineEntry.incident_id == incident_id, TimelineEntry.slack_ts == slack_ts
@@ -184,7 +191,7 @@ class SqlIncidentStore:
                 )
                 .values(text=text, edited_at=edited_at, revisions=revisions)
             )
-            return result.rowcount == 1  # type: ignore[attr-defined]
+            return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
     def entries(
         self, incident_id: int, *, limit: int | None = None, include_hidden: bool = False
@@ -195,7 +202,7 @@ class SqlIncidentStore:
         newest_first = query.order_by(
             col(TimelineEntry.occurred_at).desc(), col(TimelineEntry.id).desc()
         )
-        with self._session() as session:
+        with self._reading() as session:
             rows = list(session.exec(newest_first.limit(limit) if limit else newest_first))
         return rows[::-1]
 
