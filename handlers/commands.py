@@ -177,5 +177,5 @@ def _ephemeral(content: list[Any], fallback: str) -> dict[str, Any]:
 def _confirmation(change: Change) -> str:
     incident = change.incident
     where = f" in <#{incident.channel_id}>" if incident.channel_id else ""
-    latest = change.entries[-1].text if change.entries else "Done"
+    latest = blocks.defang(change.entries[-1].text) if change.entries else "Done"
     return f"{incident.ref}: {latest}{where}."

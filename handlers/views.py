@@ -104,10 +104,13 @@ def _declaration(view: dict[str, Any], user: str, now: datetime) -> Declaration:
     ]
     private = bool((values.get(Field.PRIVATE) or {}).get("selected_options"))
     return Declaration(
-        title=title,
+        title=blocks.escape(title),
         severity=str(severity),
         reporter=user,
-        description=((values.get(Field.DESCRIPTION) or {}).get("value") or "").strip(),
+        # Modal input arrives as typed; Sitrep stores Slack markup, as commands carry it.
+        description=blocks.escape(
+            ((values.get(Field.DESCRIPTION) or {}).get("value") or "").strip()
+        ),
         services=tuple(services),
         impact_started_at=started,
         private=private,

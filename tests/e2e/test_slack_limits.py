@@ -69,3 +69,48 @@ def test_show_clips_a_long_timeline(running: Running) -> None:
         lambda: [m for m in running.slack.messages(channel.id) if "important" in m.all_text]
     )
     assert rejected(running) == []
+
+
+def test_markup_is_shown_as_typed_and_broadcasts_do_not_ping(running: Running) -> None:
+    slack = running.slack
+    # Slack sends command text in its markup: & < > escaped, mentions as <@U…|name>.
+    reply = running.driver.command("declare sev2 p99 &lt; 200ms &amp; <!channel> look <@U_BOB|bob>")
+    assert reply.status == 200
+    channel = slack.wait_for(
+        lambda: slack.channel_by_name(f"inc-{YEAR}-0001-p99-200ms-channel-look-u-bob-bob")
+    )
+    [pinned] = slack.wait_for(lambda: slack.pins(channel.id))
+    assert pinned.blocks[0]["text"]["text"] == (
+        f"INC-{YEAR}-0001: p99 < 200ms & <!channel> look <@U_BOB|bob>"
+    )  # plain_text header
+    notice = slack.wait_for(lambda: slack.messages(running.announcements))[-1]
+    shown = notice.blocks[0]["text"]["text"]
+    assert "p99 &lt; 200ms &amp; `@channel` look <@U_BOB|bob>" in shown
+    assert "<!channel>" not in notice.text + shown
+
+
+def test_modal_input_is_stored_as_slack_markup(running: Running) -> None:
+    slack = running.slack
+    running.driver.command("declare", user="U_BOB")
+    [view] = slack.wait_for(lambda: slack.open_views("U_BOB"))
+    running.driver.submit(
+        view.id,
+        {
+            "declare.title": {"declare.title": {"type": "plain_text_input", "value": "A & B <x>"}},
+            "declare.severity": {
+                "declare.severity": {
+                    "type": "static_select",
+                    "selected_option": {
+                        "text": {"type": "plain_text", "text": "SEV3"},
+                        "value": "sev3",
+                    },
+                }
+            },
+        },
+        user="U_BOB",
+    )
+    channel = slack.wait_for(lambda: slack.channel_by_name(f"inc-{YEAR}-0001-a-b-x"))
+    [pinned] = slack.wait_for(lambda: slack.pins(channel.id))
+    incident = running.sitrep.deps.incidents.find(None, channel.id)
+    assert incident.title == "A &amp; B &lt;x&gt;"
+    assert pinned.blocks[0]["text"]["text"] == f"INC-{YEAR}-0001: A & B <x>"

@@ -1,6 +1,8 @@
 """Block Kit for every Sitrep surface, built with slack_sdk's typed blocks. Pure functions."""
 
+import html
 import json
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Final
@@ -65,8 +67,24 @@ def clip(text: str, limit: int) -> str:
 
 
 def escape(text: str) -> str:
-    """Slack mrkdwn escaping of user-supplied text (&, <, >), so it can't forge mentions."""
+    """Raw text (modal input, policy, file names) into Slack markup: &, < and > escaped, so
+    it shows as typed and cannot forge mentions or links."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_BROADCAST = re.compile(r"<!(channel|here|everyone|subteam\^[A-Z0-9]+)(?:\|([^>]*))?>")
+
+
+def defang(markup: str) -> str:
+    """Slack markup (what commands and messages carry, and what Sitrep stores) made safe to
+    post again: people mentions stay, but @channel, @here, @everyone and group mentions are
+    shown without notifying anyone."""
+    return _BROADCAST.sub(lambda m: f"`{m[2] or '@' + m[1]}`", markup)
+
+
+def plain(markup: str) -> str:
+    """Slack markup as plain text, for plain_text fields such as headers."""
+    return html.unescape(markup)
 
 
 def when(moment: datetime, fmt: str = "{date_short_pretty} {time}") -> str:
@@ -120,20 +138,20 @@ def announcement(
         if role is not Role.COMMANDER
     ]
     blocks: list[Block] = [
-        HeaderBlock(text=clip(f"{incident.ref}: {incident.title}", MAX_HEADER)),
+        HeaderBlock(text=clip(f"{incident.ref}: {plain(incident.title)}", MAX_HEADER)),
         SectionBlock(fields=fields[:10]),
     ]
     if incident.description:
         blocks.append(
             SectionBlock(
-                text=MarkdownTextObject(text=clip(escape(incident.description), MAX_SECTION))
+                text=MarkdownTextObject(text=clip(defang(incident.description), MAX_SECTION))
             )
         )
     if incident.resolution_summary:
         blocks.append(
             SectionBlock(
                 text=MarkdownTextObject(
-                    text=clip(f"*Resolution:* {escape(incident.resolution_summary)}", MAX_SECTION)
+                    text=clip(f"*Resolution:* {defang(incident.resolution_summary)}", MAX_SECTION)
                 )
             )
         )
@@ -202,7 +220,8 @@ def _severity_options(policy: Policy) -> list[Option]:
 
 def announcement_fallback(incident: Incident) -> str:
     return clip(
-        f"{incident.ref} ({incident.severity.upper()}, {incident.status.label}): {incident.title}",
+        f"{incident.ref} ({incident.severity.upper()}, {incident.status.label}): "
+        f"{defang(incident.title)}",
         MAX_FALLBACK,
     )
 
@@ -212,7 +231,7 @@ def notice(incident: Incident, policy: Policy) -> list[Block]:
     severity = policy.severity(incident.severity)
     name = f" ({severity.name})" if severity else ""
     text = (
-        f":rotating_light: *{incident.severity.upper()}{name}* {escape(incident.title)}\n"
+        f":rotating_light: *{incident.severity.upper()}{name}* {defang(incident.title)}\n"
         f"{incident.ref} declared by <@{incident.reporter}> · join <#{incident.channel_id}>"
     )
     return [SectionBlock(text=MarkdownTextObject(text=clip(text, MAX_SECTION)))]
@@ -222,20 +241,20 @@ def entry_post(entry: TimelineEntry) -> list[Block] | None:
     """How a change or a note is shown in the incident channel; None for what isn't shown."""
     who = f"<@{entry.author}>" if entry.author else "Sitrep"
     if entry.kind is EntryKind.NOTE:
-        text = f":pushpin: *Key event* from {who}: {escape(entry.text)}"
+        text = f":pushpin: *Key event* from {who}: {defang(entry.text)}"
     elif entry.kind is EntryKind.STATUS_CHANGED:
         before, after = Status(entry.data["from"]), Status(entry.data["to"])
         text = (
             f"{_STATUS_EMOJI[after]} {who} moved the incident from *{before.label}* "
             f"to *{after.label}*"
         )
-        text += f": {escape(entry.data['note'])}" if entry.data.get("note") else ""
+        text += f": {defang(entry.data['note'])}" if entry.data.get("note") else ""
     elif entry.kind is EntryKind.SEVERITY_CHANGED:
         text = (
             f":warning: {who} changed severity from *{entry.data['from'].upper()}* to "
             f"*{entry.data['to'].upper()}*"
         )
-        text += f": {escape(entry.data['reason'])}" if entry.data.get("reason") else ""
+        text += f": {defang(entry.data['reason'])}" if entry.data.get("reason") else ""
     elif entry.kind is EntryKind.ROLE_CHANGED:
         role = Role(entry.data["role"])
         text = f":bust_in_silhouette: {who} made <@{entry.data['to']}> {role.label.lower()}"
@@ -299,7 +318,7 @@ def incident_list(
         where = f" · <#{incident.channel_id}>" if incident.channel_id else ""
         line = (
             f"{_STATUS_EMOJI[incident.status]} *{incident.ref}* {incident.severity.upper()} "
-            f"{incident.status.label} · {escape(incident.title)}{where} · "
+            f"{incident.status.label} · {defang(incident.title)}{where} · "
             f"{duration(incident.declared_at, incident.resolved_at or now)}"
         )
         blocks.append(SectionBlock(text=MarkdownTextObject(text=clip(line, MAX_SECTION))))
@@ -331,7 +350,7 @@ def _timeline_line(entry: TimelineEntry) -> str:
     text = clip(entry.text.replace("\n", " "), 200)
     edited = " _(edited)_" if entry.edited_at else ""
     files = "".join(f" [{escape(f.get('name', 'file'))}]" for f in entry.files)
-    return f"{when(entry.occurred_at, '{time}')} {reply}{mark}{who}: {escape(text)}{files}{edited}"
+    return f"{when(entry.occurred_at, '{time}')} {reply}{mark}{who}: {defang(text)}{files}{edited}"
 
 
 def declare_modal(

@@ -90,14 +90,15 @@ class Publisher:
                     incident,
                     channel=incident.channel_id,
                     blocks=post,
-                    text=blocks.clip(entry.text, blocks.MAX_FALLBACK),
+                    text=blocks.clip(blocks.defang(entry.text), blocks.MAX_FALLBACK),
                 )
         return incident
 
     def _create_channel(self, incident: Incident) -> Incident:
         assert incident.id is not None
         for attempt in range(1, _MAX_NAME_ATTEMPTS + 1):
-            name = channel_name(self.policy.channel_prefix, incident.ref, incident.title, attempt)
+            title = blocks.plain(incident.title)
+            name = channel_name(self.policy.channel_prefix, incident.ref, title, attempt)
             try:
                 response = self.client.conversations_create(name=name, is_private=incident.private)
             except SlackApiError as error:
@@ -169,7 +170,7 @@ class Publisher:
         message: dict[str, Any] = {
             "channel": channel,
             "blocks": blocks.notice(incident, self.policy),
-            "text": f"{incident.ref} declared: {incident.title}",
+            "text": f"{incident.ref} declared: {blocks.defang(incident.title)}",
         }
         try:
             self.client.chat_postMessage(**message)
