@@ -1,9 +1,9 @@
-"""Announcement controls: status buttons, severity select, commander claim and assignment.
+"""Announcement controls: status buttons, severity menu, commander claim and assignment.
 
-The change is written before the ack (one fast compare-and-set write); Slack is brought up
-to date after it. A click that lost a race is told so privately."""
+A click is acknowledged at once (its answer is the updated announcement, not the ack); the
+change is then made through one compare-and-set service call, and a click that lost a race
+or broke a rule is told why, privately."""
 
-import logging
 import re
 from collections.abc import Callable
 from typing import Any
@@ -14,83 +14,62 @@ from bot.adapters.slack.ids import Action, status_from_action_id
 from bot.errors import IncidentError
 from bot.incidents import Change
 from handlers.deps import Deps
-from models import Incident, Role
+from handlers.errors import reported
+from models import Role
 
-log = logging.getLogger(__name__)
-
+# (incident id, clicking user, the clicked action) -> the change it made
 ChangeFn = Callable[[int, str, dict[str, Any]], Change]
 
 
 def register(app: App, deps: Deps) -> None:
     incidents = deps.incidents
 
-    def incident_of(body: dict[str, Any]) -> Incident:
-        return incidents.find(None, (body.get("channel") or {}).get("id"))
-
-    def apply(ack: Ack, body: dict[str, Any], respond: Respond, change: ChangeFn) -> None:
-        try:
-            incident = incident_of(body)
-            assert incident.id is not None
-            change(incident.id, body["user"]["id"], body["actions"][0])
-        except IncidentError as error:
-            ack()
-            respond(response_type="ephemeral", replace_original=False, text=str(error))
-            return
+    def acknowledge(ack: Ack) -> None:
         ack()
 
-    def refresh(body: dict[str, Any]) -> None:
-        incident = incidents.by_channel((body.get("channel") or {}).get("id", ""))
-        if incident is not None and incident.id is not None:
+    def control(change: ChangeFn, *, invite_chosen: bool = False) -> Callable[..., None]:
+        """The listener that applies one announcement control after the ack."""
+
+        @reported
+        def apply(body: dict[str, Any], respond: Respond) -> None:
+            action, user = body["actions"][0], body["user"]["id"]
+            try:
+                incident = incidents.find(None, (body.get("channel") or {}).get("id"))
+                assert incident.id is not None
+                change(incident.id, user, action)
+            except IncidentError as error:
+                respond(response_type="ephemeral", replace_original=False, text=str(error))
+                return
+            if invite_chosen:
+                deps.publisher.invite(incident.id, action["selected_user"])
             deps.publisher.refresh(incident.id)
 
-    def set_status(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        apply(
-            ack,
-            body,
-            respond,
-            lambda iid, user, action: incidents.change_status(
-                iid, status_from_action_id(action["action_id"]), user
-            ),
-        )
+        return apply
 
-    def change_severity(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        apply(
-            ack,
-            body,
-            respond,
-            lambda iid, user, action: incidents.change_severity(
-                iid, action["selected_option"]["value"], user
-            ),
+    set_status = control(
+        lambda iid, user, action: incidents.change_status(
+            iid, status_from_action_id(action["action_id"]), user
         )
-
-    def claim_commander(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        apply(
-            ack,
-            body,
-            respond,
-            lambda iid, user, _: incidents.assign_role(
-                iid, Role.COMMANDER, user, user, only_if_vacant=True
-            ),
+    )
+    change_severity = control(
+        lambda iid, user, action: incidents.change_severity(
+            iid, action["selected_option"]["value"], user
         )
-
-    def assign_commander(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        apply(
-            ack,
-            body,
-            respond,
-            lambda iid, user, action: incidents.assign_role(
-                iid, Role.COMMANDER, action["selected_user"], user
-            ),
+    )
+    claim_commander = control(
+        lambda iid, user, _: incidents.assign_role(
+            iid, Role.COMMANDER, user, user, only_if_vacant=True
         )
-
-    def invite_and_refresh(body: dict[str, Any]) -> None:
-        incident = incidents.by_channel((body.get("channel") or {}).get("id", ""))
-        if incident is not None and incident.id is not None:
-            deps.publisher.invite(incident.id, body["actions"][0]["selected_user"])
-            deps.publisher.refresh(incident.id)
+    )
+    assign_commander = control(
+        lambda iid, user, action: incidents.assign_role(
+            iid, Role.COMMANDER, action["selected_user"], user
+        ),
+        invite_chosen=True,
+    )
 
     status_buttons = re.compile(rf"^{re.escape(Action.SET_STATUS)}\.[a-z]+$")
-    app.action(status_buttons)(ack=set_status, lazy=[refresh])
-    app.action(Action.CHANGE_SEVERITY)(ack=change_severity, lazy=[refresh])
-    app.action(Action.CLAIM_COMMANDER)(ack=claim_commander, lazy=[refresh])
-    app.action(Action.ASSIGN_COMMANDER)(ack=assign_commander, lazy=[invite_and_refresh])
+    app.action(status_buttons)(ack=acknowledge, lazy=[set_status])
+    app.action(Action.CHANGE_SEVERITY)(ack=acknowledge, lazy=[change_severity])
+    app.action(Action.CLAIM_COMMANDER)(ack=acknowledge, lazy=[claim_commander])
+    app.action(Action.ASSIGN_COMMANDER)(ack=acknowledge, lazy=[assign_commander])

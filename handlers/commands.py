@@ -5,8 +5,11 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.models.views import View
 
 from bot.adapters.slack import blocks
+from bot.adapters.slack.client import in_plain_words
 from bot.adapters.slack.publisher import SlackUnavailable
 from bot.commands import (
     USAGE,
@@ -27,6 +30,7 @@ from bot.commands import (
 from bot.errors import IncidentError, NotAnIncidentChannel
 from bot.incidents import Change, Declaration
 from handlers.deps import Deps
+from handlers.errors import reported
 
 log = logging.getLogger(__name__)
 
@@ -39,31 +43,34 @@ def command_key(command: dict[str, Any]) -> str:
 
 
 def register(app: App, deps: Deps) -> None:
-    def answer(ack: Ack, command: dict[str, Any]) -> None:
+    def run_command(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
         try:
             request = parse(command.get("text", ""), deps.policy.severity_keys)
-            reply = _act(request, command, deps)
+            reply = _act(request, command, deps, client)
         except IncidentError as error:
             usage = getattr(error, "usage", "") or _usage_of(command.get("text", ""), error)
             ack(response_type="ephemeral", text=str(error), blocks=blocks.usage(str(error), usage))
             return
         ack(**reply)
 
-    def follow_up(command: dict[str, Any], respond: Respond, client: WebClient) -> None:
+    @reported
+    def finish_command(command: dict[str, Any], respond: Respond) -> None:
         try:
             request = parse(command.get("text", ""), deps.policy.severity_keys)
         except IncidentError:
             return  # answered in the ack; nothing to do
         try:
-            _follow_up(request, command, deps, respond, client)
+            _follow_up(request, command, deps, respond)
         except (SlackUnavailable, IncidentError) as error:
             respond(response_type="ephemeral", replace_original=False, text=str(error))
 
-    app.command(COMMAND)(ack=answer, lazy=[follow_up])
+    app.command(COMMAND)(ack=run_command, lazy=[finish_command])
 
 
-def _act(request: Request, command: dict[str, Any], deps: Deps) -> dict[str, Any]:
-    """Does the fast part (parse, one DB write) and returns the ack's content."""
+def _act(
+    request: Request, command: dict[str, Any], deps: Deps, client: WebClient
+) -> dict[str, Any]:
+    """Does the fast part (one DB write, or opening the modal) and returns the ack's content."""
     user, channel = command["user_id"], command.get("channel_id")
     incidents = deps.incidents
     match request:
@@ -81,7 +88,16 @@ def _act(request: Request, command: dict[str, Any], deps: Deps) -> dict[str, Any
             )
             return {"response_type": "ephemeral", "text": blocks.declared_reply(incident)}
         case Declare():
-            return {}  # the modal opens in the follow-up
+            # Opened before the ack: its trigger_id lives 3 seconds, and work queued after
+            # acks (which may be waiting out a Slack rate limit) must not make it expire.
+            modal = blocks.declare_modal(
+                deps.policy,
+                title=request.title,
+                severity=request.severity,
+                reply_to=command.get("response_url"),
+            )
+            open_modal(client, command["trigger_id"], modal)
+            return {}
         case ListIncidents():
             found = incidents.list_incidents(include_closed=request.include_closed)
             return _ephemeral(
@@ -130,9 +146,15 @@ def _usage_of(text: str, error: IncidentError) -> str:
     return USAGE.get(text.split(maxsplit=1)[0].lower() if text.strip() else "", "")
 
 
-def _follow_up(
-    request: Request, command: dict[str, Any], deps: Deps, respond: Respond, client: WebClient
-) -> None:
+def open_modal(client: WebClient, trigger_id: str, view: View) -> None:
+    """Opens `view`; a refusal by Slack becomes an error the person is shown."""
+    try:
+        client.views_open(trigger_id=trigger_id, view=view)
+    except SlackApiError as error:
+        raise SlackUnavailable(f"I couldn't open the form: {in_plain_words(error)}") from error
+
+
+def _follow_up(request: Request, command: dict[str, Any], deps: Deps, respond: Respond) -> None:
     """The slow part after the ack: channel creation, modals, refreshing Slack."""
     channel = command.get("channel_id")
     match request:
@@ -147,17 +169,7 @@ def _follow_up(
                     replace_original=False,
                     text=blocks.declared_reply(opened),
                 )
-        case Declare():
-            client.views_open(
-                trigger_id=command["trigger_id"],
-                view=blocks.declare_modal(
-                    deps.policy,
-                    title=request.title,
-                    severity=request.severity,
-                    reply_to=command.get("response_url"),
-                ),
-            )
-        case Help() | ListIncidents() | Show():
+        case Declare() | Help() | ListIncidents() | Show():
             return
         case _:
             try:

@@ -1,7 +1,11 @@
 """The last line of defence: an unexpected error is logged with an ID and apologised for."""
 
+import contextlib
+import functools
 import logging
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
 
@@ -39,3 +43,27 @@ def register(app: App) -> None:
                 "Please check what happened and try again.",
             },
         )
+
+
+def reported(listener: Callable[..., None]) -> Callable[..., None]:
+    """Wraps work done after the ack: Bolt would log a failure there without its traceback
+    and tell no one. Logs it with an error ID and tells the person, where there is one."""
+
+    @functools.wraps(listener)
+    def run(*args: Any, **kwargs: Any) -> None:
+        try:
+            listener(*args, **kwargs)
+        except Exception as error:
+            error_id = uuid.uuid4().hex[:8]
+            log.error("error %s in %s: %r", error_id, listener.__name__, error, exc_info=error)
+            respond = kwargs.get("respond")
+            if respond is not None:
+                with contextlib.suppress(Exception):  # telling is best effort
+                    respond(
+                        response_type="ephemeral",
+                        replace_original=False,
+                        text=f":confused: Something went wrong on my side "
+                        f"(error `{error_id}`). Please check and try again.",
+                    )
+
+    return run

@@ -6,12 +6,13 @@ acknowledged event is already in the database; retries are absorbed by the store
 import logging
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltRequest
 from slack_sdk import WebClient
 
 from bot.adapters.slack import blocks
 from bot.timeline import KEY_EVENT_REACTION, ChannelMessage
 from handlers.deps import Deps
+from handlers.errors import reported
 
 log = logging.getLogger(__name__)
 
@@ -51,9 +52,16 @@ def register(app: App, deps: Deps) -> None:
         if pinned and item.get("channel") and item.get("ts"):
             timeline.mark_key_event(item["channel"], item["ts"])
 
-    def welcome(event: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:
-        """Shows a person who joins an incident channel where things stand."""
-        if event.get("user") == context.get("bot_user_id"):
+    @reported
+    def welcome(
+        event: dict[str, Any], client: WebClient, context: dict[str, Any], request: BoltRequest
+    ) -> None:
+        """Shows a person who joins an incident channel where things stand, once: not on
+        Slack's retries, and not to the bot or to people Sitrep invited itself."""
+        bot = context.get("bot_user_id")
+        if bot in (event.get("user"), event.get("inviter")) or request.headers.get(
+            "x-slack-retry-num"
+        ):
             return
         incident = deps.incidents.by_channel(event["channel"])
         if incident is None or incident.id is None:
@@ -68,6 +76,7 @@ def register(app: App, deps: Deps) -> None:
 
     app.event("member_joined_channel")(ack=_acknowledge, lazy=[welcome])
 
+    @reported
     def publish_home(event: dict[str, Any], client: WebClient) -> None:
         if event.get("tab") != "home":
             return

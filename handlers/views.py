@@ -15,24 +15,25 @@ from bot.adapters.slack.publisher import SlackUnavailable
 from bot.commands import MAX_TITLE
 from bot.errors import IncidentError
 from bot.incidents import Declaration
+from handlers.commands import open_modal
 from handlers.deps import Deps
+from handlers.errors import reported
 
 log = logging.getLogger(__name__)
 
 
 def register(app: App, deps: Deps) -> None:
-    def acknowledge(ack: Ack) -> None:
+    def open_declare_form(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        modal = blocks.declare_modal(deps.policy, title=None, severity=None, reply_to=None)
+        try:
+            open_modal(client, body["trigger_id"], modal)  # before the ack: see commands.py
+        except SlackUnavailable as error:
+            log.warning("declare form not opened for %s: %s", body["user"]["id"], error)
         ack()
 
-    def open_modal(body: dict[str, Any], client: WebClient) -> None:
-        client.views_open(
-            trigger_id=body["trigger_id"],
-            view=blocks.declare_modal(deps.policy, title=None, severity=None, reply_to=None),
-        )
+    app.shortcut(Callback.DECLARE)(open_declare_form)
 
-    app.shortcut(Callback.DECLARE)(ack=acknowledge, lazy=[open_modal])
-
-    def declare(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    def declare_from_form(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         try:
             declaration = _declaration(view, body["user"]["id"], deps.clock())
         except _Invalid as invalid:
@@ -45,6 +46,7 @@ def register(app: App, deps: Deps) -> None:
             return
         ack()
 
+    @reported
     def open_room(body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         user = body["user"]["id"]
         incident = deps.incidents.by_request_key(_view_key(view))
@@ -64,7 +66,7 @@ def register(app: App, deps: Deps) -> None:
         else:  # the shortcut has no channel to answer in: the app's DM
             client.chat_postMessage(channel=user, text=text)
 
-    app.view(Callback.DECLARE)(ack=declare, lazy=[open_room])
+    app.view(Callback.DECLARE)(ack=declare_from_form, lazy=[open_room])
 
 
 class _Invalid(Exception):

@@ -43,7 +43,7 @@ def test_status_buttons_move_the_incident_and_the_announcement_follows(running: 
 
     reply = running.driver.click(channel, ts, "Investigating", user="U_BOB")
     assert reply.status == 200
-    assert status(running, channel) is Status.INVESTIGATING  # stored before the ack
+    assert running.slack.wait_for(lambda: status(running, channel) is Status.INVESTIGATING)
     shown = wait_shown(running, channel, ":mag: Investigating")
     assert '"text": "Investigating"' not in shown  # no button back to where it is
     running.slack.wait_for(
