@@ -20,7 +20,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from apscheduler.schedulers.background import BackgroundScheduler
 from slack_bolt import App
+from slack_bolt.error import BoltError
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
@@ -29,7 +33,7 @@ from bot.adapters.db.engine import make_engine, migrate
 from bot.adapters.db.store import SqlIncidentStore
 from bot.adapters.slack.client import make_client
 from bot.adapters.slack.publisher import Publisher
-from bot.config import Policy, Settings, load_policy
+from bot.config import Policy, Settings, load_policy, load_settings
 from bot.errors import ConfigError
 from bot.incidents import ROOM_LEASE, IncidentService
 from bot.ports import Clock
@@ -63,38 +67,72 @@ class Sitrep:
 
 
 def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitrep:
-    """Wires every concrete class together. The only place that knows them all."""
+    """Wires every concrete class together: the only place that knows them all. A setting
+    that keeps Sitrep from working raises ConfigError naming it."""
     settings.require_slack()
     assert settings.slack_bot_token is not None
     # Request threads and the threads finishing work after acks each hold one at a time.
     engine = make_engine(settings.database_url, connections=2 * settings.sitrep_http_threads)
-    if settings.sitrep_migrate_on_start:
-        migrate(engine)
-    store = SqlIncidentStore(engine)
-    incidents = IncidentService(store, policy, clock)
-    client = make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
-    deps = Deps(
-        incidents=incidents,
-        timeline=TimelineService(store, clock),
-        publisher=Publisher(client, incidents, policy, clock),
-        policy=policy,
-        clock=clock,
-    )
-    executor = ThreadPoolExecutor(
-        max_workers=settings.sitrep_http_threads, thread_name_prefix="sitrep-lazy"
-    )
-    secret = settings.slack_signing_secret
-    bolt = App(
-        client=client,
-        signing_secret=secret.get_secret_value() if secret else None,
-        request_verification_enabled=not settings.socket_mode,
-        # Listeners finish their (fast) database write before Slack gets its 200, so an
-        # acknowledged event is a stored event; slow work runs in lazy listeners.
-        process_before_response=True,
-        listener_executor=executor,
-    )
+    try:
+        _prepare_database(engine, migrate_schema=settings.sitrep_migrate_on_start)
+        client = make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
+        store = SqlIncidentStore(engine)
+        incidents = IncidentService(store, policy, clock)
+        deps = Deps(
+            incidents=incidents,
+            timeline=TimelineService(store, clock),
+            publisher=Publisher(client, incidents, policy, clock),
+            policy=policy,
+            clock=clock,
+        )
+        executor = ThreadPoolExecutor(
+            max_workers=settings.sitrep_http_threads, thread_name_prefix="sitrep-lazy"
+        )
+        bolt = _bolt_app(settings, client, executor)
+    except ConfigError:
+        engine.dispose()
+        raise
     handlers.register(bolt, deps)
     return Sitrep(bolt=bolt, engine=engine, deps=deps, executor=executor)
+
+
+def _prepare_database(engine: Engine, *, migrate_schema: bool) -> None:
+    try:
+        if migrate_schema:
+            migrate(engine)
+        else:
+            with engine.connect():
+                pass
+    except OperationalError as error:
+        reason = str(error.orig).strip().splitlines()[0]
+        raise ConfigError(f"DATABASE_URL: can't connect: {reason}") from None
+
+
+def _bolt_app(settings: Settings, client: WebClient, executor: ThreadPoolExecutor) -> App:
+    """The Bolt app; it checks the token with auth.test, so Slack problems show here."""
+    secret = settings.slack_signing_secret
+    try:
+        return App(
+            client=client,
+            signing_secret=secret.get_secret_value() if secret else None,
+            request_verification_enabled=not settings.socket_mode,
+            # Listeners finish their (fast) database write before Slack gets its 200, so an
+            # acknowledged event is a stored event; slow work runs in lazy listeners.
+            process_before_response=True,
+            listener_executor=executor,
+        )
+    except (BoltError, SlackApiError, OSError) as error:
+        raise ConfigError(_slack_problem(error)) from None
+
+
+def _slack_problem(error: Exception) -> str:
+    text = str(error)
+    if isinstance(error, OSError):
+        return f"SLACK_API_URL: can't reach Slack: {text}"
+    for code in ("invalid_auth", "not_authed", "account_inactive", "token_revoked"):
+        if code in text:
+            return f"SLACK_BOT_TOKEN: Slack rejected it ({code})."
+    return f"SLACK_BOT_TOKEN: Slack refused to start: {text.splitlines()[0] if text else error!r}"
 
 
 def main(argv: list[str]) -> int:
@@ -102,26 +140,43 @@ def main(argv: list[str]) -> int:
     parser.add_argument("command", nargs="?", choices=["run", "migrate"], default="run")
     args = parser.parse_args(argv)
     try:
-        settings = Settings()
+        settings = load_settings()
         logging.basicConfig(
-            level=settings.log_level.upper(),
-            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+            level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
         if args.command == "migrate":
-            migrate(make_engine(settings.database_url))
+            _prepare_database(make_engine(settings.database_url), migrate_schema=True)
             return 0
-        policy = load_policy(settings.sitrep_config)
-        sitrep = build(settings, policy)
+        sitrep = build(settings, load_policy(settings.sitrep_config))
     except ConfigError as error:
         print(f"sitrep: {error}", file=sys.stderr)
         return 2
-    except OperationalError as error:
-        print(
-            f"sitrep: DATABASE_URL: can't connect: {str(error.orig).strip().splitlines()[0]}",
-            file=sys.stderr,
-        )
-        return 2
-    threading.Thread(target=sitrep.recover, name="sitrep-recover", daemon=True).start()
+    scheduler = _start_scheduler(sitrep) if settings.sitrep_scheduler else None
+    try:
+        return _serve(sitrep, settings)
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=True)
+
+
+def _start_scheduler(sitrep: Sitrep) -> BackgroundScheduler:
+    """Short periodic ticks in every replica; what is due is decided from the database, so
+    nothing durable lives in the scheduler and replicas never double up."""
+    scheduler = BackgroundScheduler(timezone=UTC)
+    scheduler.add_job(
+        sitrep.recover,
+        "interval",
+        minutes=1,
+        id="open-missing-rooms",
+        next_run_time=utc_now(),
+        max_instances=1,
+        coalesce=True,
+    )
+    scheduler.start()
+    return scheduler
+
+
+def _serve(sitrep: Sitrep, settings: Settings) -> int:
     if settings.socket_mode:
         return _run_socket_mode(sitrep, settings)
     server = HttpServer(

@@ -4,7 +4,7 @@ import re
 import tomllib
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -14,6 +14,7 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    field_validator,
     model_validator,
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -153,7 +154,15 @@ class Settings(BaseSettings):
     # `python app.py migrate` step owns the schema.
     sitrep_migrate_on_start: bool = True
     sitrep_http_threads: int = 16
-    log_level: str = "INFO"
+    # Periodic jobs (for now: opening rooms a dead process left unopened). Off for replicas
+    # when a dedicated worker runs them.
+    sitrep_scheduler: bool = True
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
 
     @property
     def socket_mode(self) -> bool:
@@ -168,6 +177,16 @@ class Settings(BaseSettings):
             value = getattr(self, name)
             if value is None or not value.get_secret_value().strip():
                 raise ConfigError(f"{name.upper()} is not set: Sitrep needs it to talk to Slack.")
+
+
+def load_settings() -> Settings:
+    """The settings from the environment; a bad value raises ConfigError naming it."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+        raise ConfigError(f"{name}: {first['msg']}") from None
 
 
 def load_policy(path: Path | None) -> Policy:

@@ -238,12 +238,12 @@ class IncidentService:
         return self._change(incident_id, mutate)
 
     def claim_room(self, incident_id: int, lease: timedelta = ROOM_LEASE) -> bool:
-        """True for the one caller that should create the incident's channel now. A claim
-        older than `lease` is abandoned (its process died) and can be taken over."""
+        """True for the one caller that should open the incident's room now. A claim older
+        than `lease` is abandoned (its process died) and can be taken over."""
 
         def mutate(incident: Incident, now: datetime) -> Mutated:
             claimed = incident.room_claimed_at
-            if incident.channel_id or (claimed and now - claimed < lease):
+            if incident.room_opened_at or (claimed and now - claimed < lease):
                 raise _Claimed
             incident.room_claimed_at = now
             return [], []
@@ -254,13 +254,29 @@ class IncidentService:
             return False
         return True
 
+    def release_room(self, incident_id: int) -> None:
+        """Gives up a claim after a failure, so the room can be opened again at once."""
+
+        def mutate(incident: Incident, now: datetime) -> Mutated:
+            incident.room_claimed_at = None
+            return [], []
+
+        self._change(incident_id, mutate, allow_closed=True)
+
+    def room_opened(self, incident_id: int) -> Incident:
+        def mutate(incident: Incident, now: datetime) -> Mutated:
+            incident.room_opened_at = now
+            return [], []
+
+        return self._change(incident_id, mutate, allow_closed=True).incident
+
     def awaiting_room(self, grace: timedelta = ROOM_LEASE) -> list[Incident]:
-        """Incidents whose channel should exist by now but doesn't: the process opening it
-        died after acknowledging. Those with a live claim are still being opened."""
+        """Incidents whose room should be open by now but isn't: the process opening it died
+        or failed. Those with a live claim are still being opened."""
         now = self._clock()
         return [
             incident
-            for incident in self._store.without_channel(now - grace)
+            for incident in self._store.unopened(now - grace)
             if incident.room_claimed_at is None or now - incident.room_claimed_at >= ROOM_LEASE
         ]
 

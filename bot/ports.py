@@ -43,8 +43,8 @@ class IncidentStore(Protocol):
 
     def list_incidents(self, *, include_closed: bool, limit: int) -> list[Incident]: ...
 
-    def without_channel(self, declared_before: datetime) -> list[Incident]:
-        """Incidents declared before then that still have no channel."""
+    def unopened(self, declared_before: datetime) -> list[Incident]:
+        """Incidents declared before then, not closed, whose room is not yet open."""
         ...
 
     def roles(self, incident_id: int) -> list[IncidentRole]: ...

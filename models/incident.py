@@ -34,8 +34,11 @@ class Incident(SQLModel, table=True):
     channel_id: str | None = Field(default=None, unique=True, max_length=32)
     channel_name: str | None = Field(default=None, max_length=80)
     announcement_ts: str | None = Field(default=None, max_length=32)
-    # Set by the one process creating the channel, so a repeated request creates one channel.
+    # The room (channel, invitations, announcement, notice) is opened by one process at a
+    # time: it claims the incident, and marks it opened when done. A claim whose process died
+    # lapses, and another process finishes the job.
     room_claimed_at: datetime | None = Field(default=None, sa_column=utc_column())
+    room_opened_at: datetime | None = Field(default=None, sa_column=utc_column())
     resolution_summary: str = ""
     # Set by the modal path so a double-submitted view declares one incident, not two.
     request_key: str | None = Field(default=None, unique=True, max_length=64)

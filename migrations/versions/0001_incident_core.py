@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 12:04:13.124303
+Create Date: 2026-11-22 12:25:57.972326
 """
 
 from collections.abc import Sequence
@@ -50,6 +50,7 @@ def upgrade() -> None:
         sa.Column("channel_name", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=True),
         sa.Column("announcement_ts", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
         sa.Column("room_claimed_at", models.columns.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("room_opened_at", models.columns.UTCDateTime(timezone=True), nullable=True),
         sa.Column("resolution_summary", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("request_key", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),

@@ -71,8 +71,9 @@ def test_a_click_outside_an_incident_channel_is_answered(running: Running) -> No
     payload["channel"] = {"id": running.general, "name": "general"}
     reply = running.driver.interact(payload)
     assert reply.status == 200
-    assert running.slack.wait_for(lambda: [
-        r for r in running.slack.responses() if "This isn't an incident channel" in r.text])
+    assert running.slack.wait_for(
+        lambda: [r for r in running.slack.responses() if "This isn't an incident channel" in r.text]
+    )
 
 
 def test_a_bad_signature_is_refused(running: Running) -> None:

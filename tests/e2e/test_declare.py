@@ -210,10 +210,11 @@ def test_declaring_survives_slack_rate_limits(running: Running) -> None:
     slack.rate_limit("conversations.create", times=1, retry_after=1)
     slack.rate_limit("chat.postMessage", times=1, retry_after=1)
     channel = declare(running)
-    assert [c.status for c in slack.calls_to("conversations.create")] == [429, 200]
-    assert (
-        len(slack.channels_named(CHANNEL) if hasattr(slack, "channels_named") else [channel]) == 1
-    )
+    creates = slack.calls_to("conversations.create")
+    assert [(c.status, c.args["name"]) for c in creates] == [(429, CHANNEL), (200, CHANNEL)]
+    posts = slack.calls_to("chat.postMessage")
+    assert posts[0].status == 429 and posts[1].args == posts[0].args  # re-sent after Retry-After
+    assert len(slack.pins(channel)) == 1
 
 
 def test_a_slack_failure_is_reported_to_the_declarer_in_plain_words(running: Running) -> None:
@@ -247,3 +248,29 @@ def test_an_incident_whose_process_died_before_its_channel_gets_one_on_restart(
     channel = running.slack.wait_for(lambda: running.slack.channel_by_name(CHANNEL))
     assert running.slack.pins(channel.id)
     assert incidents.find(FIRST, None).channel_id == channel.id
+
+
+def test_a_room_that_failed_to_open_is_opened_by_the_next_recovery(running: Running) -> None:
+    slack = running.slack
+    slack.fail_next("conversations.create", "restricted_action")
+    running.driver.command("declare sev2 Checkout API returning 500s")
+    slack.wait_for(lambda: [r for r in slack.responses() if "couldn't create" in r.text])
+    running.sitrep.recover(grace=timedelta(0))  # what the scheduler's tick does
+    channel = slack.wait_for(lambda: slack.channel_by_name(CHANNEL))
+    assert len(slack.pins(channel.id)) == 1
+    assert running.sitrep.deps.incidents.find(FIRST, None).room_opened_at is not None
+
+
+def test_a_half_opened_room_is_finished_not_duplicated(running: Running) -> None:
+    slack = running.slack
+    slack.fail_next("chat.postMessage", "internal_error")  # the announcement fails
+    running.driver.command("declare sev2 Checkout API returning 500s")
+    told = slack.wait_for(lambda: [r for r in slack.responses() if "announcement" in r.text])
+    assert "couldn't post the announcement" in told[0].text
+    channel = slack.channel_by_name(CHANNEL)
+    assert channel is not None and slack.pins(channel.id) == []
+    running.sitrep.recover(grace=timedelta(0))
+    assert len(slack.wait_for(lambda: slack.pins(channel.id))) == 1
+    assert [c.args["name"] for c in slack.calls_to("conversations.create")] == [CHANNEL]
+    assert running.sitrep.recover(grace=timedelta(0)) is None
+    assert len(slack.pins(channel.id)) == 1

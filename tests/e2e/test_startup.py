@@ -134,3 +134,28 @@ def test_the_bot_serves_slack_on_a_fresh_sqlite_database(
         )
     )
     assert (tmp_path / "sitrep.db").exists()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "line"),
+    [
+        ({"PORT": "abc"}, "sitrep: PORT: Input should be a valid integer"),
+        ({"LOG_LEVEL": "chatty"}, "sitrep: LOG_LEVEL: Input should be 'DEBUG'"),
+        ({"SLACK_BOT_TOKEN": "xoxb-wrong"}, "sitrep: SLACK_BOT_TOKEN: Slack rejected it"),
+        ({"SLACK_API_URL": "http://127.0.0.1:1/api/"}, "sitrep: SLACK_API_URL: can't reach"),
+    ],
+    ids=["port", "log-level", "token", "api-url"],
+)
+def test_a_bad_setting_stops_start_up_with_one_line_naming_it(
+    tmp_path: Path, overrides: dict[str, str], line: str
+) -> None:
+    with FakeSlack() as slack:
+        env = environment(
+            SLACK_BOT_TOKEN="xoxb-test-token", SLACK_SIGNING_SECRET="s", SLACK_API_URL=slack.api_url
+        )
+        env.update(overrides)
+        result = run_app(env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    errors = [x for x in result.stderr.splitlines() if x.startswith("sitrep:")]
+    assert len(errors) == 1 and errors[0].startswith(line), result.stderr
+    assert "Traceback" not in result.stderr

@@ -2012,7 +2012,7 @@ class FakeSlack:
         with self._changed:
             self._failures.setdefault(method, []).extend([error] * times)
 
-    def wait_for(self, predicate: Callable[[], T], timeout: float = 5.0) -> T:
+    def wait_for(self, predicate: Callable[[], T], timeout: float = 20.0) -> T:
         """Re-evaluate `predicate` under the lock after every change until it is truthy."""
         deadline = time.monotonic() + timeout
         with self._changed:

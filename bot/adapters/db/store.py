@@ -124,9 +124,11 @@ class SqlIncidentStore:
         with self._reading() as session:
             return list(session.exec(query))
 
-    def without_channel(self, declared_before: datetime) -> list[Incident]:
+    def unopened(self, declared_before: datetime) -> list[Incident]:
         query = select(Incident).where(
-            col(Incident.channel_id).is_(None), col(Incident.declared_at) < declared_before
+            col(Incident.room_opened_at).is_(None),
+            col(Incident.declared_at) < declared_before,
+            col(Incident.status) != Status.CLOSED,
         )
         with self._reading() as session:
             return list(session.exec(query.order_by(col(Incident.id))))

@@ -4,6 +4,7 @@ import logging
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry import HttpRequest, HttpResponse, RetryState
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -34,14 +35,51 @@ _PLAIN_WORDS = {
 }
 
 
+# Calls that do the same thing when sent twice. A dropped connection may have dropped only
+# Slack's answer, so anything else (creating a channel, posting) is never re-sent blindly.
+_IDEMPOTENT = frozenset(
+    {
+        "auth.test",
+        "chat.update",
+        "conversations.info",
+        "conversations.invite",
+        "conversations.join",
+        "conversations.members",
+        "conversations.setTopic",
+        "pins.add",
+        "users.info",
+        "views.publish",
+        "views.update",
+    }
+)
+
+
+class IdempotentConnectionRetry(ConnectionErrorRetryHandler):
+    """Retries a dropped connection only for calls that are safe to repeat."""
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        method = request.url.rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0]
+        return method in _IDEMPOTENT and super()._can_retry(
+            state=state, request=request, response=response, error=error
+        )
+
+
 def make_client(token: str, base_url: str) -> WebClient:
-    """A client that honours 429 Retry-After and retries dropped connections."""
+    """A client that honours 429 Retry-After (Slack did nothing, so any call may be re-sent)
+    and retries dropped connections for idempotent calls."""
     return WebClient(
         token=token,
         base_url=base_url if base_url.endswith("/") else base_url + "/",
         timeout=15,
         retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
+            IdempotentConnectionRetry(max_retry_count=2),
             RateLimitErrorRetryHandler(max_retry_count=3),
         ],
     )

@@ -37,32 +37,41 @@ class Publisher:
 
     def open_room(self, incident_id: int) -> Incident | None:
         """Creates the incident's channel, invites the declarer and commander, pins the
-        announcement and posts the notice. Only one caller per incident does this; the
-        others (a repeated request) get None."""
+        announcement and posts the notice. One caller per incident does this (the others,
+        a repeated request, get None); a caller taking over from a dead one resumes where it
+        stopped, since each step is safe to repeat."""
         if not self.incidents.claim_room(incident_id):
             return None
-        incident = self._create_channel(self.incidents.get(incident_id))
-        assert incident.channel_id is not None
-        roles = self.incidents.roles(incident_id)
-        for user in sorted({incident.reporter, *roles.values()}):
-            self._invite(incident, user)
-        incident = self.refresh(incident_id, may_post=True)
-        if not incident.private and self.policy.announcements_channel:
-            self._post_notice(incident)
-        return incident
+        try:
+            incident = self.incidents.get(incident_id)
+            if incident.channel_id is None:
+                incident = self._create_channel(incident)
+            roles = self.incidents.roles(incident_id)
+            for user in sorted({incident.reporter, *roles.values()}):
+                self._invite(incident, user)
+            incident = self.refresh(incident_id, may_post=True)
+            if incident.announcement_ts is None:
+                raise SlackUnavailable(f"I couldn't post the announcement of {incident.ref}.")
+            if not incident.private and self.policy.announcements_channel:
+                self._post_notice(incident)
+        except Exception:
+            self.incidents.release_room(incident_id)
+            raise
+        return self.incidents.room_opened(incident_id)
 
     def open_missing_rooms(self, grace: timedelta) -> list[Incident]:
-        """Opens the rooms that a process which died after acknowledging never opened."""
+        """Opens the rooms that a process which died, or failed, after acknowledging left
+        unopened. One incident's failure does not stop the others."""
         opened = []
         for incident in self.incidents.awaiting_room(grace):
             assert incident.id is not None
             try:
                 room = self.open_room(incident.id)
-            except SlackUnavailable as error:
-                log.error("could not open the room of %s: %s", incident.ref, error)
+            except Exception:
+                log.exception("could not open the room of %s", incident.ref)
                 continue
             if room is not None:
-                log.info("opened the missing room of %s", incident.ref)
+                log.info("opened the room of %s", incident.ref)
                 opened.append(room)
         return opened
 
