@@ -147,7 +147,10 @@ class HttpServer:
             _busy(channel) for channel in list(connections.values())
         ):
             wasyncore.loop(timeout=0.05, map=connections, count=1, use_poll=True)
+        # Worker threads wake the loop through the trigger when a reply is ready: stop them
+        # before the trigger closes, then flush what they wrote last.
         self._server.task_dispatcher.shutdown(timeout=self._drain_seconds)
+        wasyncore.loop(timeout=0.05, map=connections, count=5, use_poll=True)
         wasyncore.close_all(connections)
 
     def stop(self) -> None:
