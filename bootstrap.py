@@ -5,6 +5,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import tomllib
 import venv
 from pathlib import Path
 
@@ -15,6 +16,13 @@ STAMP = VENV / "sitrep-installed"
 
 def _venv_python() -> Path:
     return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def _dependencies_digest() -> str:
+    """Changes when the pinned dependencies change, not when tool settings do."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = [project["dependencies"], project.get("optional-dependencies", {})]
+    return hashlib.sha256(repr(wanted).encode()).hexdigest()[:16]
 
 
 def _installed(digest: str) -> set[str]:
@@ -30,7 +38,7 @@ def ensure_environment(extras: str = "", argv: list[str] | None = None) -> None:
     updating it first. Does nothing when already running there with what it needs."""
     python = _venv_python()
     inside = Path(sys.prefix).resolve() == VENV.resolve()
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()[:16]
+    digest = _dependencies_digest()
     installed = _installed(digest)
     # Any install of this pyproject includes the base dependencies.
     ready = bool(installed) if not extras else extras in installed

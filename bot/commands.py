@@ -16,10 +16,10 @@ _MENTION: Final = re.compile(r"^<@([UW][A-Za-z0-9_]+)(?:\|[^>]*)?>$")
 _SEVERITY: Final = re.compile(r"^(?:sev)?([0-9])$", re.IGNORECASE)
 
 USAGE: Final = {
-    "declare": "/incident declare [sev1-4] [title]",
+    "declare": "/incident declare [sevN] [title]",
     "status": "/incident status [INC-…] "
     "<declared|investigating|identified|mitigated|resolved|closed> [note]",
-    "sev": "/incident sev [INC-…] <1-4> [reason]",
+    "sev": "/incident sev [INC-…] <N> [reason]",
     "role": "/incident role [INC-…] <commander|lead|comms|scribe> @person",
     "note": "/incident note [INC-…] <text>",
     "resolve": "/incident resolve [INC-…] [summary]",
@@ -87,7 +87,7 @@ class Close:
 
 @dataclass(frozen=True)
 class ListIncidents:
-    include_closed: bool
+    include_resolved: bool
 
 
 @dataclass(frozen=True)
@@ -244,7 +244,7 @@ def _list(rest: str, _: list[str]) -> ListIncidents:
     scope = rest.lower() or "open"
     if scope not in ("open", "all"):
         raise UsageError(f"List `open` or `all`, not `{rest[:30]}`.")
-    return ListIncidents(include_closed=scope == "all")
+    return ListIncidents(include_resolved=scope == "all")
 
 
 def _show(rest: str, _: list[str]) -> Show:

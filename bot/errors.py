@@ -47,6 +47,11 @@ class InvalidTransition(IncidentError):
         self.current, self.target = current, target
 
 
+class IncidentClosed(IncidentError):
+    def __init__(self, ref: str) -> None:
+        super().__init__(f"{ref} is closed; closed incidents can't change.")
+
+
 class NothingChanged(IncidentError):
     """The request would leave the incident as it is (e.g. same severity again)."""
 

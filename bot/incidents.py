@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from bot.commands import normalise_ref
 from bot.config import Policy
 from bot.errors import (
+    IncidentClosed,
     IncidentError,
     IncidentNotFound,
     InvalidTransition,
@@ -61,11 +62,6 @@ class Summary:
     recent: list[TimelineEntry]
 
 
-class IncidentClosed(IncidentError):
-    def __init__(self, ref: str) -> None:
-        super().__init__(f"{ref} is closed; closed incidents can't change.")
-
-
 Mutated = tuple[list[TimelineEntry], list[IncidentRole]]
 Mutation = Callable[[Incident, datetime], Mutated]
 
@@ -109,12 +105,13 @@ class IncidentService:
         roles = [_role(Role.COMMANDER, request.commander, now)] if request.commander else []
         return self._store.add(incident, [entry], roles)
 
-    def find(self, ref: str | None, channel_id: str | None) -> Incident:
-        """The incident named by `ref`, else the one whose channel is `channel_id`."""
+    def find(self, ref: str | None, channel_id: str | None, viewer: str | None = None) -> Incident:
+        """The incident named by `ref`, else the one whose channel is `channel_id`. A private
+        incident named from outside its channel is found only by its own people."""
         if ref:
             normal = normalise_ref(ref)
             incident = self._store.get(normal) if normal else None
-            if incident is None:
+            if incident is None or not self._visible(incident, viewer, channel_id):
                 raise IncidentNotFound(ref)
             return incident
         incident = self._store.by_channel(channel_id) if channel_id else None
@@ -294,8 +291,20 @@ class IncidentService:
 
         return self._change(incident_id, mutate, allow_closed=True).incident
 
-    def list_incidents(self, *, include_closed: bool, limit: int = 20) -> list[Incident]:
-        return self._store.list_incidents(include_closed=include_closed, limit=limit)
+    def list_incidents(
+        self, *, include_resolved: bool, viewer: str | None = None, limit: int = 20
+    ) -> list[Incident]:
+        """The latest incidents, open ones only unless `include_resolved`. Private incidents
+        are listed only for their own people: declarer and role holders."""
+        found = self._store.list_incidents(include_resolved=include_resolved, limit=limit)
+        return [i for i in found if self._visible(i, viewer, None)]
+
+    def _visible(self, incident: Incident, viewer: str | None, channel_id: str | None) -> bool:
+        if not incident.private or (channel_id and channel_id == incident.channel_id):
+            return True
+        if viewer is None or incident.id is None:
+            return False
+        return viewer == incident.reporter or viewer in self.roles(incident.id).values()
 
     def roles(self, incident_id: int) -> dict[Role, str]:
         return {r.role: r.user_id for r in self._store.roles(incident_id)}

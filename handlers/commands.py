@@ -99,12 +99,14 @@ def _act(
             open_modal(client, command["trigger_id"], modal)
             return {}
         case ListIncidents():
-            found = incidents.list_incidents(include_closed=request.include_closed)
+            found = incidents.list_incidents(
+                include_resolved=request.include_resolved, viewer=user, limit=blocks.LIST_LIMIT
+            )
             return _ephemeral(
-                blocks.incident_list(found, request.include_closed, deps.clock()), "Incidents"
+                blocks.incident_list(found, request.include_resolved, deps.clock()), "Incidents"
             )
         case Show():
-            incident = incidents.find(request.ref, channel)
+            incident = incidents.find(request.ref, channel, user)
             assert incident.id is not None
             summary = incidents.summary(incident.id)
             return _ephemeral(
@@ -119,7 +121,7 @@ def _act(
 
 def _change(request: Request, user: str, channel: str | None, deps: Deps) -> Change:
     incidents = deps.incidents
-    incident = incidents.find(getattr(request, "ref", None), channel)
+    incident = incidents.find(getattr(request, "ref", None), channel, user)
     assert incident.id is not None
     match request:
         case SetStatus():
@@ -173,7 +175,9 @@ def _follow_up(request: Request, command: dict[str, Any], deps: Deps, respond: R
             return
         case _:
             try:
-                incident = deps.incidents.find(getattr(request, "ref", None), channel)
+                incident = deps.incidents.find(
+                    getattr(request, "ref", None), channel, command["user_id"]
+                )
             except IncidentError:
                 return
             assert incident.id is not None

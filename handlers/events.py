@@ -80,7 +80,7 @@ def register(app: App, deps: Deps) -> None:
     def publish_home(event: dict[str, Any], client: WebClient) -> None:
         if event.get("tab") != "home":
             return
-        open_incidents = deps.incidents.list_incidents(include_closed=False)
+        open_incidents = deps.incidents.list_incidents(include_resolved=False, viewer=event["user"])
         client.views_publish(user_id=event["user"], view=blocks.home(open_incidents, deps.clock()))
 
     app.event("app_home_opened")(ack=_acknowledge, lazy=[publish_home])

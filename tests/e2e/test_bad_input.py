@@ -17,7 +17,7 @@ from tests.e2e.test_declare import FIRST, declare
 
 
 def nothing_declared(running: Running) -> bool:
-    return running.sitrep.deps.incidents.list_incidents(include_closed=True) == []
+    return running.sitrep.deps.incidents.list_incidents(include_resolved=True) == []
 
 
 @pytest.mark.parametrize(

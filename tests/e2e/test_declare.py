@@ -121,7 +121,7 @@ def test_declare_without_arguments_opens_the_modal_and_submitting_declares(
     channel = slack.wait_for(lambda: slack.channel_by_name(f"inc-{YEAR}-0001-payments-failing"))
     assert slack.wait_for(lambda: {"U_BOB", "U_CAROL"} <= slack.members(channel.id))
     incidents = running.sitrep.deps.incidents
-    assert len(incidents.list_incidents(include_closed=True)) == 1
+    assert len(incidents.list_incidents(include_resolved=True)) == 1
     incident = incidents.find(None, channel.id)
     assert incident.severity == "sev1" and incident.description == "All cards"
     assert incident.impact_started_at == datetime(YEAR, 1, 1, tzinfo=UTC)
@@ -149,7 +149,7 @@ def test_the_modal_explains_what_is_missing(running: Running) -> None:
             Field.SEVERITY: "Choose a severity.",
         },
     }
-    assert running.sitrep.deps.incidents.list_incidents(include_closed=True) == []
+    assert running.sitrep.deps.incidents.list_incidents(include_resolved=True) == []
 
 
 def test_the_modal_prefills_what_the_command_gave(running: Running) -> None:

@@ -5,6 +5,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from bot.adapters.slack.ids import Action
+from bot.incidents import Declaration
 from models import EntryKind, Role, Status
 from tests.e2e.conftest import Running
 from tests.e2e.harness import Reply
@@ -224,3 +225,30 @@ def test_help_lists_every_command_and_severity(running: Running) -> None:
         "next business day",
     ):
         assert word in reply.text
+
+
+def test_private_incidents_stay_among_their_people(running: Running) -> None:
+    incidents = running.sitrep.deps.incidents
+    secret = incidents.declare(
+        Declaration(
+            title="Suspicious logins",
+            severity="sev2",
+            reporter="U_ALICE",
+            private=True,
+            commander="U_BOB",
+        )
+    )
+    incidents.declare(Declaration(title="Search slow", severity="sev3", reporter="U_ALICE"))
+    opened = running.sitrep.deps.publisher.open_room(secret.id or 0)
+    assert opened is not None and opened.channel_id
+
+    stranger = running.driver.command("list", user="U_DAVE")
+    assert "Search slow" in stranger.text and "Suspicious logins" not in stranger.text
+    assert "Suspicious logins" in running.driver.command("list", user="U_BOB").text
+    assert "can't find" in running.driver.command(f"show {secret.ref}", user="U_DAVE").text
+    refused = running.driver.command(f"status {secret.ref} resolved", user="U_DAVE")
+    assert "can't find" in refused.text
+    assert incidents.find(secret.ref, opened.channel_id).status is Status.DECLARED
+    assert "Suspicious logins" in running.driver.command(f"show {secret.ref}", user="U_ALICE").text
+    inside = running.driver.command("show", user="U_CAROL", channel=opened.channel_id)
+    assert "Suspicious logins" in inside.text

@@ -47,7 +47,7 @@ def test_listing_many_incidents_stays_within_fifty_blocks(running: Running) -> N
     assert reply.status == 200
     blocks = reply.json["blocks"]
     assert len(blocks) <= 50
-    assert blocks[0]["text"]["text"].startswith("Open incidents (20)")
+    assert blocks[0]["text"]["text"] == "Open incidents (latest 20)"
 
 
 def test_show_clips_a_long_timeline(running: Running) -> None:

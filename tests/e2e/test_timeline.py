@@ -123,7 +123,7 @@ def test_messages_elsewhere_are_not_recorded(running: Running) -> None:
     running.slack.user_joins(running.general, "U_BOB")
     running.driver.say(running.general, "lunch?", user="U_BOB")
     incidents = running.sitrep.deps.incidents
-    [incident] = incidents.list_incidents(include_closed=True)
+    [incident] = incidents.list_incidents(include_resolved=True)
     assert not [e for e in incidents.timeline(incident.id or 0) if e.kind is EntryKind.MESSAGE]
 
 

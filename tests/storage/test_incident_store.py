@@ -98,7 +98,7 @@ def test_a_repeated_request_declares_once(incidents: IncidentService) -> None:
     first = declare(incidents, request_key="view:V123")
     again = declare(incidents, request_key="view:V123")
     assert again.id == first.id
-    assert len(incidents.list_incidents(include_closed=True)) == 1
+    assert len(incidents.list_incidents(include_resolved=True)) == 1
 
 
 def test_declaring_records_the_first_entry_and_timestamps(
@@ -347,8 +347,8 @@ def test_listing_shows_open_incidents_newest_first(
     second = declare(incidents, "second")
     assert first.id is not None
     incidents.resolve(first.id, "U_BOB")
-    assert [i.title for i in incidents.list_incidents(include_closed=False)] == ["second"]
-    assert [i.title for i in incidents.list_incidents(include_closed=True)] == ["second", "first"]
+    assert [i.title for i in incidents.list_incidents(include_resolved=False)] == ["second"]
+    assert [i.title for i in incidents.list_incidents(include_resolved=True)] == ["second", "first"]
     assert second.status is Status.DECLARED
 
 

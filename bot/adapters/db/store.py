@@ -117,9 +117,9 @@ class SqlIncidentStore:
                 session.add(entry)
         return True
 
-    def list_incidents(self, *, include_closed: bool, limit: int) -> list[Incident]:
+    def list_incidents(self, *, include_resolved: bool, limit: int) -> list[Incident]:
         query = select(Incident).order_by(col(Incident.declared_at).desc()).limit(limit)
-        if not include_closed:
+        if not include_resolved:
             query = query.where(col(Incident.status).in_(_OPEN))
         with self._reading() as session:
             return list(session.exec(query))

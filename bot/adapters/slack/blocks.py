@@ -307,13 +307,17 @@ def help_blocks(policy: Policy) -> list[Block]:
     ]
 
 
+LIST_LIMIT: Final = 20
+
+
 def incident_list(
-    incidents: Sequence[Incident], include_closed: bool, now: datetime
+    incidents: Sequence[Incident], include_resolved: bool, now: datetime
 ) -> list[Block]:
-    scope = "All incidents" if include_closed else "Open incidents"
+    scope = "All incidents" if include_resolved else "Open incidents"
     if not incidents:
         return [SectionBlock(text=MarkdownTextObject(text=f"{scope}: none. :tada:"))]
-    blocks: list[Block] = [HeaderBlock(text=f"{scope} ({len(incidents)})")]
+    count = f"latest {len(incidents)}" if len(incidents) >= LIST_LIMIT else str(len(incidents))
+    blocks: list[Block] = [HeaderBlock(text=f"{scope} ({count})")]
     for incident in incidents[: MAX_BLOCKS - 1]:
         where = f" · <#{incident.channel_id}>" if incident.channel_id else ""
         line = (
@@ -451,7 +455,7 @@ def home(open_incidents: Sequence[Incident], now: datetime) -> View:
             "shortcut. `/incident help` lists every command."
         )
     )
-    listing = incident_list(open_incidents, include_closed=False, now=now)
+    listing = incident_list(open_incidents, include_resolved=False, now=now)
     return View(
         type="home", blocks=[HeaderBlock(text="Sitrep"), intro, DividerBlock(), *listing[: 100 - 3]]
     )
