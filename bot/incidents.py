@@ -320,6 +320,11 @@ class IncidentService:
         """The incident's timeline, oldest first (with `limit`, the latest entries)."""
         return self._store.entries(incident_id, limit=limit, include_hidden=include_hidden)
 
+    def unclaim_entry(self, entry: TimelineEntry) -> None:
+        """Returns an entry whose post failed to the ones still to post."""
+        assert entry.id is not None
+        self._store.unclaim_entry(entry.id)
+
     def unposted_entries(self, incident_id: int) -> list[TimelineEntry]:
         """System entries still to show in the channel, claimed for this caller."""
         return self._store.claim_unposted(incident_id, self._clock())

@@ -77,6 +77,8 @@ class IncidentStore(Protocol):
         """Entries oldest first; with `limit`, the latest `limit` of them."""
         ...
 
+    def unclaim_entry(self, entry_id: int) -> None: ...
+
     def claim_unposted(self, incident_id: int, now: datetime) -> list[TimelineEntry]:
         """System entries not yet posted to the channel, marked posted by this call, so
         that concurrent callers each get a disjoint set."""

@@ -252,3 +252,19 @@ def test_private_incidents_stay_among_their_people(running: Running) -> None:
     assert "Suspicious logins" in running.driver.command(f"show {secret.ref}", user="U_ALICE").text
     inside = running.driver.command("show", user="U_CAROL", channel=opened.channel_id)
     assert "Suspicious logins" in inside.text
+
+
+def test_a_change_post_slack_refused_is_posted_by_the_next_refresh(running: Running) -> None:
+    channel = declare(running)
+    running.slack.fail_next("chat.postMessage", "internal_error")
+    running.driver.command("note first lead: the cert", channel=channel)
+    running.slack.wait_for(
+        lambda: [
+            c for c in running.slack.calls_to("chat.postMessage") if c.error == "internal_error"
+        ]
+    )
+    running.driver.command("status investigating", channel=channel)
+    notes = running.slack.wait_for(
+        lambda: [p for p in posts(running, channel) if "first lead: the cert" in p]
+    )
+    assert len(notes) == 1

@@ -208,6 +208,14 @@ class SqlIncidentStore:
             rows = list(session.exec(newest_first.limit(limit) if limit else newest_first))
         return rows[::-1]
 
+    def unclaim_entry(self, entry_id: int) -> None:
+        with self._session() as session:
+            session.execute(
+                sa.update(TimelineEntry)
+                .where(col(TimelineEntry.id) == entry_id)
+                .values(posted_at=None)
+            )
+
     def claim_unposted(self, incident_id: int, now: datetime) -> list[TimelineEntry]:
         with self._session() as session:
             pending = list(

@@ -93,14 +93,17 @@ class Publisher:
         incident = self._show_announcement(incident, roles, may_post=may_post)
         for entry in self.incidents.unposted_entries(incident_id):
             post = blocks.entry_post(entry)
-            if post is not None:
-                self._call(
-                    "chat_postMessage",
-                    incident,
-                    channel=incident.channel_id,
-                    blocks=post,
-                    text=blocks.clip(blocks.defang(entry.text), blocks.MAX_FALLBACK),
-                )
+            if post is None:
+                continue
+            posted = self._call(
+                "chat_postMessage",
+                incident,
+                channel=incident.channel_id,
+                blocks=post,
+                text=blocks.clip(blocks.defang(entry.text), blocks.MAX_FALLBACK),
+            )
+            if posted is None:  # Slack refused: give it back for the next refresh
+                self.incidents.unclaim_entry(entry)
         return incident
 
     def _create_channel(self, incident: Incident) -> Incident:
