@@ -32,11 +32,12 @@ import handlers
 from bot.adapters.db.engine import make_engine, migrate
 from bot.adapters.db.store import SqlIncidentStore
 from bot.adapters.slack.client import make_client
-from bot.adapters.slack.publisher import Publisher
+from bot.adapters.slack.rooms import SlackRooms
 from bot.config import Policy, Settings, load_policy, load_settings
 from bot.errors import ConfigError
 from bot.incidents import ROOM_LEASE, IncidentService
 from bot.ports import Clock
+from bot.rooms import RoomService
 from bot.timeline import TimelineService
 from handlers.deps import Deps
 from handlers.http import HttpServer, make_wsgi
@@ -59,7 +60,7 @@ class Sitrep:
 
     def recover(self, grace: timedelta = ROOM_LEASE) -> None:
         """Finishes what a process that died after acknowledging left undone."""
-        self.deps.publisher.open_missing_rooms(grace)
+        self.deps.rooms.open_missing_rooms(grace)
 
     def close(self) -> None:
         self.executor.shutdown(wait=True)
@@ -81,7 +82,7 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
         deps = Deps(
             incidents=incidents,
             timeline=TimelineService(store, clock),
-            publisher=Publisher(client, incidents, policy, clock),
+            rooms=RoomService(incidents, SlackRooms(client, policy, clock), policy),
             policy=policy,
             clock=clock,
         )

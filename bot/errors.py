@@ -56,5 +56,13 @@ class NothingChanged(IncidentError):
     """The request would leave the incident as it is (e.g. same severity again)."""
 
 
+class ChatUnavailable(IncidentError):
+    """The chat platform refused or failed a call; the message says so in plain words."""
+
+
+class NameTaken(Exception):
+    """The channel name is in use; another name should be tried."""
+
+
 class ConfigError(Exception):
     """A setting or policy key is missing or wrong; the message names it. Stops start-up."""

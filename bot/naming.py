@@ -1,5 +1,6 @@
 """Slack channel names for incidents. Pure."""
 
+import html
 import re
 import unicodedata
 from typing import Final
@@ -10,7 +11,10 @@ _NOT_ALLOWED: Final = re.compile(r"[^a-z0-9]+")
 
 def slug(text: str) -> str:
     """Lowercase ASCII words joined by hyphens: 'Checkout API 500s!' -> 'checkout-api-500s'."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    # Titles keep Slack's markup (&amp; &lt; &gt;): name the channel after what people see.
+    ascii_text = (
+        unicodedata.normalize("NFKD", html.unescape(text)).encode("ascii", "ignore").decode()
+    )
     return _NOT_ALLOWED.sub("-", ascii_text.lower()).strip("-")
 
 

@@ -4,9 +4,38 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from models import Incident, IncidentRole, TimelineEntry
+from models import Incident, IncidentRole, Role, TimelineEntry
 
 Clock = Callable[[], datetime]
+
+
+class ChatRooms(Protocol):
+    """The chat workspace where incidents are worked (Slack). Methods raise ChatUnavailable
+    when the platform refuses; "already so" answers count as success."""
+
+    def create_channel(self, name: str, *, private: bool) -> tuple[str, str]:
+        """Creates a channel and returns its (id, name); raises NameTaken."""
+        ...
+
+    def invite(self, channel_id: str, user: str) -> bool:
+        """Adds a person to the channel; False (logged) when the platform refused."""
+        ...
+
+    def show_topic(self, incident: Incident, roles: dict[Role, str]) -> None: ...
+
+    def post_announcement(self, incident: Incident, roles: dict[Role, str]) -> str:
+        """Posts and pins the incident's announcement; returns its message ID."""
+        ...
+
+    def update_announcement(self, incident: Incident, roles: dict[Role, str]) -> None: ...
+
+    def post_entry(self, incident: Incident, entry: TimelineEntry) -> bool:
+        """Shows a recorded change or note in the channel; False when it was refused."""
+        ...
+
+    def post_notice(self, incident: Incident) -> None:
+        """Points the announcements channel to the incident's channel."""
+        ...
 
 
 class IncidentStore(Protocol):

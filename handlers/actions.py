@@ -41,8 +41,8 @@ def register(app: App, deps: Deps) -> None:
                 respond(response_type="ephemeral", replace_original=False, text=str(error))
                 return
             if invite_chosen:
-                deps.publisher.invite(incident.id, action["selected_user"])
-            deps.publisher.refresh(incident.id)
+                deps.rooms.invite(incident.id, action["selected_user"])
+            deps.rooms.refresh(incident.id)
 
         return apply
 

@@ -10,7 +10,6 @@ from slack_sdk.models.views import View
 
 from bot.adapters.slack import blocks
 from bot.adapters.slack.client import in_plain_words
-from bot.adapters.slack.publisher import SlackUnavailable
 from bot.commands import (
     USAGE,
     AddNote,
@@ -27,7 +26,7 @@ from bot.commands import (
     Show,
     parse,
 )
-from bot.errors import IncidentError, NotAnIncidentChannel
+from bot.errors import ChatUnavailable, IncidentError, NotAnIncidentChannel
 from bot.incidents import Change, Declaration
 from handlers.deps import Deps
 from handlers.errors import reported
@@ -61,7 +60,7 @@ def register(app: App, deps: Deps) -> None:
             return  # answered in the ack; nothing to do
         try:
             _follow_up(request, command, deps, respond)
-        except (SlackUnavailable, IncidentError) as error:
+        except (ChatUnavailable, IncidentError) as error:
             respond(response_type="ephemeral", replace_original=False, text=str(error))
 
     app.command(COMMAND)(ack=run_command, lazy=[finish_command])
@@ -153,7 +152,7 @@ def open_modal(client: WebClient, trigger_id: str, view: View) -> None:
     try:
         client.views_open(trigger_id=trigger_id, view=view)
     except SlackApiError as error:
-        raise SlackUnavailable(f"I couldn't open the form: {in_plain_words(error)}") from error
+        raise ChatUnavailable(f"I couldn't open the form: {in_plain_words(error)}") from error
 
 
 def _follow_up(request: Request, command: dict[str, Any], deps: Deps, respond: Respond) -> None:
@@ -164,7 +163,7 @@ def _follow_up(request: Request, command: dict[str, Any], deps: Deps, respond: R
             incident = deps.incidents.by_request_key(command_key(command))
             if incident is None or incident.id is None:
                 return  # the ack failed before storing anything, and said so
-            opened = deps.publisher.open_room(incident.id)
+            opened = deps.rooms.open_room(incident.id)
             if opened is not None:
                 respond(
                     response_type="ephemeral",
@@ -182,8 +181,8 @@ def _follow_up(request: Request, command: dict[str, Any], deps: Deps, respond: R
                 return
             assert incident.id is not None
             if isinstance(request, AssignRole):
-                deps.publisher.invite(incident.id, request.user_id)
-            deps.publisher.refresh(incident.id)
+                deps.rooms.invite(incident.id, request.user_id)
+            deps.rooms.refresh(incident.id)
 
 
 def _ephemeral(content: list[Any], fallback: str) -> dict[str, Any]:

@@ -2,10 +2,10 @@
 
 from dataclasses import dataclass
 
-from bot.adapters.slack.publisher import Publisher
 from bot.config import Policy
 from bot.incidents import IncidentService
 from bot.ports import Clock
+from bot.rooms import RoomService
 from bot.timeline import TimelineService
 
 
@@ -13,6 +13,6 @@ from bot.timeline import TimelineService
 class Deps:
     incidents: IncidentService
     timeline: TimelineService
-    publisher: Publisher
+    rooms: RoomService
     policy: Policy
     clock: Clock

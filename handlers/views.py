@@ -11,9 +11,8 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.adapters.slack import blocks
 from bot.adapters.slack.ids import Callback, Field
-from bot.adapters.slack.publisher import SlackUnavailable
 from bot.commands import MAX_TITLE
-from bot.errors import IncidentError
+from bot.errors import ChatUnavailable, IncidentError
 from bot.incidents import Declaration
 from handlers.commands import open_modal
 from handlers.deps import Deps
@@ -27,7 +26,7 @@ def register(app: App, deps: Deps) -> None:
         modal = blocks.declare_modal(deps.policy, title=None, severity=None, reply_to=None)
         try:
             open_modal(client, body["trigger_id"], modal)  # before the ack: see commands.py
-        except SlackUnavailable as error:
+        except ChatUnavailable as error:
             log.warning("declare form not opened for %s: %s", body["user"]["id"], error)
         ack()
 
@@ -54,8 +53,8 @@ def register(app: App, deps: Deps) -> None:
             return
         reply_to = json.loads(view.get("private_metadata") or "{}").get("response_url")
         try:
-            opened = deps.publisher.open_room(incident.id)
-        except SlackUnavailable as error:
+            opened = deps.rooms.open_room(incident.id)
+        except ChatUnavailable as error:
             text = str(error)
         else:
             if opened is None:

@@ -45,8 +45,9 @@ class EntryKind(StrEnum):
     STATUS_CHANGED = "status_changed"
     SEVERITY_CHANGED = "severity_changed"
     ROLE_CHANGED = "role_changed"
-    SERVICES_CHANGED = "services_changed"
 
     @property
-    def is_system(self) -> bool:
-        return self not in (EntryKind.MESSAGE, EntryKind.NOTE)
+    def posted_in_channel(self) -> bool:
+        """Sitrep posts these in the incident channel; messages are already there, and the
+        declaration is shown by the announcement."""
+        return self not in (EntryKind.MESSAGE, EntryKind.DECLARED)

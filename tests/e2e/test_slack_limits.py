@@ -28,7 +28,7 @@ def test_a_long_title_and_a_description_full_of_markup_fit(running: Running) -> 
             services=tuple(f"service-{n}" for n in range(40)),
         )
     )
-    opened = running.sitrep.deps.publisher.open_room(incident.id or 0)
+    opened = running.sitrep.deps.rooms.open_room(incident.id or 0)
     assert opened is not None and opened.channel_id is not None
     [pinned] = running.slack.pins(opened.channel_id)
     header = pinned.blocks[0]["text"]["text"]

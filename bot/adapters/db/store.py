@@ -13,8 +13,7 @@ from bot.adapters.db.engine import reader
 from models import EntryKind, Incident, IncidentRole, IncidentSequence, Status, TimelineEntry
 
 _OPEN = [s for s in Status if s.is_open]
-# Everything but channel messages is shown in the channel by Sitrep once.
-_POSTED_KINDS = [k for k in EntryKind if k is not EntryKind.MESSAGE]
+_POSTED_KINDS = [k for k in EntryKind if k.posted_in_channel]
 
 
 class SqlIncidentStore:

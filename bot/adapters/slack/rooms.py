@@ -1,0 +1,106 @@
+"""ChatRooms on Slack: channels, topics, the pinned announcement and posts, in Block Kit."""
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.adapters.slack import blocks
+from bot.adapters.slack.client import BENIGN, error_code, in_plain_words
+from bot.config import Policy
+from bot.errors import ChatUnavailable, NameTaken
+from bot.ports import Clock
+from models import Incident, Role, TimelineEntry
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SlackRooms:
+    client: WebClient
+    policy: Policy
+    clock: Clock
+
+    def create_channel(self, name: str, *, private: bool) -> tuple[str, str]:
+        try:
+            channel = self.client.conversations_create(name=name, is_private=private)["channel"]
+        except SlackApiError as error:
+            if error_code(error) == "name_taken":
+                raise NameTaken(name) from error
+            log.error("conversations.create %s failed: %s", name, error_code(error))
+            raise ChatUnavailable(in_plain_words(error)) from error
+        return channel["id"], channel["name"]
+
+    def invite(self, channel_id: str, user: str) -> bool:
+        return self._call("conversations_invite", channel=channel_id, users=user) is not None
+
+    def show_topic(self, incident: Incident, roles: dict[Role, str]) -> None:
+        topic = blocks.channel_topic(incident, roles)
+        info = self._call("conversations_info", channel=incident.channel_id)
+        current = info["channel"].get("topic", {}).get("value") if info else None
+        if current != topic:  # setTopic posts a notice in the channel: only on real change
+            self._call("conversations_setTopic", channel=incident.channel_id, topic=topic)
+
+    def post_announcement(self, incident: Incident, roles: dict[Role, str]) -> str:
+        try:
+            posted = self.client.chat_postMessage(
+                channel=incident.channel_id or "",
+                blocks=blocks.announcement(incident, roles, self.policy, self.clock()),
+                text=blocks.announcement_fallback(incident),
+            )
+        except SlackApiError as error:
+            log.error("announcement of %s failed: %s", incident.ref, error_code(error))
+            raise ChatUnavailable(
+                f"I couldn't post the announcement of {incident.ref}: {in_plain_words(error)}"
+            ) from error
+        ts = str(posted["ts"])
+        self._call("pins_add", channel=incident.channel_id, timestamp=ts)
+        return ts
+
+    def update_announcement(self, incident: Incident, roles: dict[Role, str]) -> None:
+        self._call(
+            "chat_update",
+            channel=incident.channel_id,
+            ts=incident.announcement_ts,
+            blocks=blocks.announcement(incident, roles, self.policy, self.clock()),
+            text=blocks.announcement_fallback(incident),
+        )
+
+    def post_entry(self, incident: Incident, entry: TimelineEntry) -> bool:
+        post = blocks.entry_post(entry)
+        if post is None:
+            return True  # nothing to show for this kind of entry
+        text = blocks.clip(blocks.defang(entry.text), blocks.MAX_FALLBACK)
+        return (
+            self._call("chat_postMessage", channel=incident.channel_id, blocks=post, text=text)
+            is not None
+        )
+
+    def post_notice(self, incident: Incident) -> None:
+        message: dict[str, Any] = {
+            "channel": self.policy.announcements_channel,
+            "blocks": blocks.notice(incident, self.policy),
+            "text": f"{incident.ref} declared: {blocks.defang(incident.title)}",
+        }
+        try:
+            self.client.chat_postMessage(**message)
+        except SlackApiError as error:
+            if error_code(error) != "not_in_channel":
+                log.error("notice of %s failed: %s", incident.ref, error_code(error))
+                return
+            self._call("conversations_join", channel=message["channel"])
+            self._call("chat_postMessage", **message)
+
+    def _call(self, method: str, **kwargs: Any) -> dict[str, Any] | None:
+        """One Slack call; "already so" errors count as success, others are logged."""
+        try:
+            response = getattr(self.client, method)(**kwargs)
+            return response.data if isinstance(response.data, dict) else {}
+        except SlackApiError as error:
+            code = error_code(error)
+            if code in BENIGN:
+                return {}
+            log.error("%s failed (%s): %s", method, kwargs.get("channel"), code)
+            return None

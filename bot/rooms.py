@@ -1,0 +1,127 @@
+"""The incident's room: its channel, announcement and posts, kept showing what is stored.
+
+Every step is safe to repeat, so a process taking over from one that died resumes where it
+stopped, and racing refreshes converge on the latest state."""
+
+import logging
+from datetime import timedelta
+
+from bot.config import Policy
+from bot.errors import ChatUnavailable, NameTaken
+from bot.incidents import ROOM_LEASE, IncidentService
+from bot.naming import channel_name
+from bot.ports import ChatRooms
+from models import Incident, Role
+
+log = logging.getLogger(__name__)
+
+_MAX_NAME_ATTEMPTS = 20
+_MAX_REFRESHES = 4
+# What the announcement shows changes with these; bookkeeping fields do not count.
+_BOOKKEEPING = {
+    "version",
+    "updated_at",
+    "announcement_ts",
+    "room_claimed_at",
+    "room_opened_at",
+    "request_key",
+}
+
+
+class RoomService:
+    def __init__(self, incidents: IncidentService, rooms: ChatRooms, policy: Policy) -> None:
+        self._incidents, self._rooms, self._policy = incidents, rooms, policy
+
+    def open_room(self, incident_id: int) -> Incident | None:
+        """Creates the incident's channel, invites the declarer and commander, posts and pins
+        the announcement and the notice. One caller per incident does this (the others, a
+        repeated request, get None); a failure gives the room back for a later attempt."""
+        incidents = self._incidents
+        if not incidents.claim_room(incident_id):
+            return None
+        try:
+            incident = incidents.get(incident_id)
+            if incident.channel_id is None:
+                incident = self._create_channel(incident)
+            assert incident.channel_id is not None
+            for user in sorted({incident.reporter, *incidents.roles(incident_id).values()}):
+                self._rooms.invite(incident.channel_id, user)
+            incident = self.refresh(incident_id, may_post=True)
+            if not incident.private and self._policy.announcements_channel:
+                self._rooms.post_notice(incident)
+        except Exception:
+            incidents.release_room(incident_id)
+            raise
+        return incidents.room_opened(incident_id)
+
+    def open_missing_rooms(self, grace: timedelta = ROOM_LEASE) -> list[Incident]:
+        """Opens the rooms a process that died, or failed, after acknowledging left unopened.
+        One incident's failure does not stop the others."""
+        opened = []
+        for incident in self._incidents.awaiting_room(grace):
+            assert incident.id is not None
+            try:
+                room = self.open_room(incident.id)
+            except Exception:
+                log.exception("could not open the room of %s", incident.ref)
+                continue
+            if room is not None:
+                log.info("opened the room of %s", incident.ref)
+                opened.append(room)
+        return opened
+
+    def invite(self, incident_id: int, user: str) -> bool:
+        incident = self._incidents.get(incident_id)
+        return incident.channel_id is None or self._rooms.invite(incident.channel_id, user)
+
+    def refresh(self, incident_id: int, *, may_post: bool = False) -> Incident:
+        """Brings the topic, the announcement and the change posts up to date. Only the
+        room's opener (`may_post`) posts the announcement; the others update it."""
+        incident = self._incidents.get(incident_id)
+        if incident.channel_id is None:
+            return incident  # the room is not open yet; its opener refreshes when it is
+        roles = self._incidents.roles(incident_id)
+        self._rooms.show_topic(incident, roles)
+        incident = self._show_announcement(incident, roles, may_post=may_post)
+        for entry in self._incidents.unposted_entries(incident_id):
+            if not self._rooms.post_entry(incident, entry):
+                self._incidents.unclaim_entry(entry)  # refused: the next refresh posts it
+        return incident
+
+    def _create_channel(self, incident: Incident) -> Incident:
+        assert incident.id is not None
+        for attempt in range(1, _MAX_NAME_ATTEMPTS + 1):
+            name = channel_name(self._policy.channel_prefix, incident.ref, incident.title, attempt)
+            try:
+                channel_id, created = self._rooms.create_channel(name, private=incident.private)
+            except NameTaken:
+                continue
+            except ChatUnavailable as error:
+                raise ChatUnavailable(
+                    f"I declared {incident.ref} but couldn't create its channel: {error}"
+                ) from error
+            return self._incidents.attach_channel(incident.id, channel_id, created)
+        raise ChatUnavailable(f"Every channel name I tried for {incident.ref} is taken.")
+
+    def _show_announcement(
+        self, incident: Incident, roles: dict[Role, str], *, may_post: bool
+    ) -> Incident:
+        """Refreshes race (two clicks, two listeners): after each update the stored state is
+        read again and shown again if it moved on, so the last one shows the latest."""
+        incident_id = incident.id
+        assert incident_id is not None
+        shown = None
+        for _ in range(_MAX_REFRESHES):
+            state = (incident.model_dump(exclude=_BOOKKEEPING), roles)
+            if state == shown:
+                break
+            if incident.announcement_ts:
+                self._rooms.update_announcement(incident, roles)
+            elif may_post:
+                ts = self._rooms.post_announcement(incident, roles)
+                incident = self._incidents.attach_announcement(incident_id, ts)
+            else:
+                break
+            shown = state
+            incident, roles = self._incidents.get(incident_id), self._incidents.roles(incident_id)
+        return incident

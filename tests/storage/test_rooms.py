@@ -1,0 +1,160 @@
+"""The room workflow against a recording fake chat platform, on SQLite and PostgreSQL."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from bot.adapters.db.store import SqlIncidentStore
+from bot.config import Policy
+from bot.errors import ChatUnavailable, NameTaken
+from bot.incidents import Declaration, IncidentService
+from bot.rooms import RoomService
+from models import Incident, Role, Status, TimelineEntry
+from tests.storage.test_incident_store import Clock
+
+
+@dataclass
+class RecordingRooms:
+    """A chat platform that keeps a transcript and can be told to refuse."""
+
+    taken: set[str] = field(default_factory=set)
+    refuse: set[str] = field(default_factory=set)
+    transcript: list[tuple[str, str]] = field(default_factory=list)
+    on_update: Callable[[], None] | None = None
+    shown: dict[str, object] = field(default_factory=dict)
+
+    def _do(self, what: str, detail: str) -> None:
+        if what in self.refuse:
+            self.refuse.discard(what)
+            raise ChatUnavailable(f"{what} refused")
+        self.transcript.append((what, detail))
+
+    def create_channel(self, name: str, *, private: bool) -> tuple[str, str]:
+        if name in self.taken:
+            raise NameTaken(name)
+        self._do("create", name)
+        self.taken.add(name)
+        return f"C{len(self.taken)}", name
+
+    def invite(self, channel_id: str, user: str) -> bool:
+        self._do("invite", user)
+        return True
+
+    def show_topic(self, incident: Incident, roles: dict[Role, str]) -> None:
+        self.shown["topic"] = (incident.status, dict(roles))
+
+    def post_announcement(self, incident: Incident, roles: dict[Role, str]) -> str:
+        self._do("announce", incident.ref)
+        self.shown["announcement"] = (incident.status, dict(roles))
+        return "1795000000.000100"
+
+    def update_announcement(self, incident: Incident, roles: dict[Role, str]) -> None:
+        self.transcript.append(("update", incident.status.value))
+        self.shown["announcement"] = (incident.status, dict(roles))
+        if self.on_update is not None:
+            racing, self.on_update = self.on_update, None
+            racing()
+
+    def post_entry(self, incident: Incident, entry: TimelineEntry) -> bool:
+        if "post" in self.refuse:
+            self.refuse.discard("post")
+            return False
+        self.transcript.append(("post", entry.kind.value))
+        return True
+
+    def post_notice(self, incident: Incident) -> None:
+        self._do("notice", incident.ref)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def incidents(engine: Engine, clock: Clock) -> IncidentService:
+    return IncidentService(SqlIncidentStore(engine), Policy(), clock)
+
+
+@pytest.fixture
+def chat() -> RecordingRooms:
+    return RecordingRooms()
+
+
+@pytest.fixture
+def rooms(incidents: IncidentService, chat: RecordingRooms) -> RoomService:
+    return RoomService(incidents, chat, Policy(announcements_channel="C_INCIDENTS"))
+
+
+def declare(incidents: IncidentService, **kwargs: object) -> int:
+    incident = incidents.declare(
+        Declaration(title="Checkout down", severity="sev2", reporter="U_ALICE", **kwargs)
+    )  # type: ignore[arg-type]
+    return incident.id or 0
+
+
+def test_opening_a_room_takes_the_next_free_name_and_does_every_step_once(
+    incidents: IncidentService, rooms: RoomService, chat: RecordingRooms
+) -> None:
+    chat.taken = {"inc-2026-0001-checkout-down", "inc-2026-0001-checkout-down-2"}
+    incident_id = declare(incidents, commander="U_BOB")
+    opened = rooms.open_room(incident_id)
+    assert opened is not None and opened.room_opened_at is not None
+    assert chat.transcript == [
+        ("create", "inc-2026-0001-checkout-down-3"),
+        ("invite", "U_ALICE"),
+        ("invite", "U_BOB"),
+        ("announce", "INC-2026-0001"),
+        ("notice", "INC-2026-0001"),
+    ]
+    assert rooms.open_room(incident_id) is None  # opened once, however often asked
+
+
+def test_private_incidents_get_no_notice(
+    incidents: IncidentService, rooms: RoomService, chat: RecordingRooms
+) -> None:
+    rooms.open_room(declare(incidents, private=True))
+    assert "notice" not in [what for what, _ in chat.transcript]
+
+
+def test_a_failed_step_gives_the_room_back_and_the_next_attempt_resumes(
+    incidents: IncidentService, rooms: RoomService, chat: RecordingRooms, clock: Clock
+) -> None:
+    incident_id = declare(incidents)
+    chat.refuse = {"announce"}
+    with pytest.raises(ChatUnavailable):
+        rooms.open_room(incident_id)
+    clock.advance(seconds=1)
+    assert [i.id for i in incidents.awaiting_room(grace=timedelta(0))] == [incident_id]
+    assert rooms.open_room(incident_id) is not None
+    assert [what for what, _ in chat.transcript].count("create") == 1
+    assert [what for what, _ in chat.transcript].count("announce") == 1
+
+
+def test_a_change_racing_a_refresh_is_shown_in_the_end(
+    incidents: IncidentService, rooms: RoomService, chat: RecordingRooms
+) -> None:
+    incident_id = declare(incidents)
+    rooms.open_room(incident_id)
+    incidents.change_status(incident_id, Status.INVESTIGATING, "U_BOB")
+    # While Slack shows "investigating", someone mitigates: the refresh must catch up.
+    chat.on_update = lambda: incidents.change_status(incident_id, Status.MITIGATED, "U_CAROL")
+    rooms.refresh(incident_id)
+    assert chat.shown["announcement"] == (Status.MITIGATED, {})
+    assert [d for w, d in chat.transcript if w == "update"] == ["investigating", "mitigated"]
+
+
+def test_a_refused_post_is_posted_by_the_next_refresh(
+    incidents: IncidentService, rooms: RoomService, chat: RecordingRooms
+) -> None:
+    incident_id = declare(incidents)
+    rooms.open_room(incident_id)
+    incidents.add_note(incident_id, "U_BOB", "cert expired")
+    chat.refuse = {"post"}
+    rooms.refresh(incident_id)
+    assert ("post", "note") not in chat.transcript
+    rooms.refresh(incident_id)
+    assert chat.transcript.count(("post", "note")) == 1
