@@ -10,6 +10,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
+from bot.adapters.slack import blocks
 from bot.adapters.slack.ids import Action, status_from_action_id
 from bot.errors import IncidentError
 from bot.incidents import Change
@@ -40,8 +41,12 @@ def register(app: App, deps: Deps) -> None:
             except IncidentError as error:
                 respond(response_type="ephemeral", replace_original=False, text=str(error))
                 return
-            if invite_chosen:
-                deps.rooms.invite(incident.id, action["selected_user"])
+            if invite_chosen and not deps.rooms.invite(incident.id, action["selected_user"]):
+                respond(
+                    response_type="ephemeral",
+                    replace_original=False,
+                    text=blocks.not_invited(action["selected_user"]),
+                )
             deps.rooms.refresh(incident.id)
 
         return apply

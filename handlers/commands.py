@@ -180,8 +180,14 @@ def _follow_up(request: Request, command: dict[str, Any], deps: Deps, respond: R
             except IncidentError:
                 return
             assert incident.id is not None
-            if isinstance(request, AssignRole):
-                deps.rooms.invite(incident.id, request.user_id)
+            if isinstance(request, AssignRole) and not deps.rooms.invite(
+                incident.id, request.user_id
+            ):
+                respond(
+                    response_type="ephemeral",
+                    replace_original=False,
+                    text=blocks.not_invited(request.user_id),
+                )
             deps.rooms.refresh(incident.id)
 
 

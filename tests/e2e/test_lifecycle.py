@@ -269,3 +269,13 @@ def test_a_change_post_slack_refused_is_posted_by_the_next_refresh(running: Runn
         lambda: [p for p in posts(running, channel) if "first lead: the cert" in p]
     )
     assert len(notes) == 1
+
+
+def test_a_refused_invitation_is_reported(running: Running) -> None:
+    channel = declare(running)
+    running.slack.fail_next("conversations.invite", "restricted_action")
+    running.driver.command("role lead <@U_DAVE>", user="U_BOB", channel=channel)
+    told = running.slack.wait_for(
+        lambda: [r for r in running.slack.responses() if "couldn't add them" in r.text]
+    )
+    assert "<@U_DAVE>" in told[0].text

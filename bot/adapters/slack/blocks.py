@@ -269,6 +269,13 @@ def declared_reply(incident: Incident) -> str:
     return f":rotating_light: {incident.ref} is declared; opening its channel now…"
 
 
+def not_invited(user: str) -> str:
+    return (
+        f"<@{user}> has the role, but I couldn't add them to the channel "
+        "(see the logs); please invite them."
+    )
+
+
 def usage(message: str, usage_text: str) -> list[Block]:
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=clip(f":warning: {message}", MAX_SECTION)))
