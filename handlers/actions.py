@@ -1,14 +1,14 @@
 """Announcement controls: status buttons, severity menu, commander claim and assignment.
 
-A click is acknowledged at once (its answer is the updated announcement, not the ack); the
-change is then made through one compare-and-set service call, and a click that lost a race
-or broke a rule is told why, privately."""
+The change is made before the ack (one fast compare-and-set write), so clicks apply in the
+order people make them; Slack is brought up to date after it. A click that lost a race or
+broke a rule is told why, privately, after the ack."""
 
 import re
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 
 from bot.adapters.slack import blocks
 from bot.adapters.slack.ids import Action, status_from_action_id
@@ -20,36 +20,46 @@ from models import Role
 
 # (incident id, clicking user, the clicked action) -> the change it made
 ChangeFn = Callable[[int, str, dict[str, Any]], Change]
+# Bolt hands the ack function's context, copied, to the work after the ack: the refusal (a
+# plain string) travels there to be told.
+_REFUSAL = "sitrep_refusal"
 
 
 def register(app: App, deps: Deps) -> None:
     incidents = deps.incidents
 
-    def acknowledge(ack: Ack) -> None:
-        ack()
+    def control(change: ChangeFn) -> Callable[..., None]:
+        """The ack function of one announcement control: it makes the change."""
 
-    def control(change: ChangeFn, *, invite_chosen: bool = False) -> Callable[..., None]:
-        """The listener that applies one announcement control after the ack."""
-
-        @reported
-        def apply(body: dict[str, Any], respond: Respond) -> None:
-            action, user = body["actions"][0], body["user"]["id"]
+        def apply(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
             try:
                 incident = incidents.find(None, (body.get("channel") or {}).get("id"))
                 assert incident.id is not None
-                change(incident.id, user, action)
+                change(incident.id, body["user"]["id"], body["actions"][0])
             except IncidentError as error:
-                respond(response_type="ephemeral", replace_original=False, text=str(error))
-                return
-            if invite_chosen and not deps.rooms.invite(incident.id, action["selected_user"]):
-                respond(
-                    response_type="ephemeral",
-                    replace_original=False,
-                    text=blocks.not_invited(action["selected_user"]),
-                )
-            deps.rooms.refresh(incident.id)
+                context[_REFUSAL] = str(error)
+            ack()
 
         return apply
+
+    @reported
+    def show(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+        """After the ack: tell a refused click why, or show the change in Slack."""
+        if refusal := context.get(_REFUSAL):
+            respond(response_type="ephemeral", replace_original=False, text=refusal)
+            return
+        incident = incidents.by_channel((body.get("channel") or {}).get("id", ""))
+        if incident is None or incident.id is None:
+            return
+        action = body["actions"][0]
+        chosen = (
+            action.get("selected_user") if action["action_id"] == Action.ASSIGN_COMMANDER else None
+        )
+        if chosen and not deps.rooms.invite(incident.id, chosen):
+            respond(
+                response_type="ephemeral", replace_original=False, text=blocks.not_invited(chosen)
+            )
+        deps.rooms.refresh(incident.id)
 
     set_status = control(
         lambda iid, user, action: incidents.change_status(
@@ -69,12 +79,11 @@ def register(app: App, deps: Deps) -> None:
     assign_commander = control(
         lambda iid, user, action: incidents.assign_role(
             iid, Role.COMMANDER, action["selected_user"], user
-        ),
-        invite_chosen=True,
+        )
     )
 
     status_buttons = re.compile(rf"^{re.escape(Action.SET_STATUS)}\.[a-z]+$")
-    app.action(status_buttons)(ack=acknowledge, lazy=[set_status])
-    app.action(Action.CHANGE_SEVERITY)(ack=acknowledge, lazy=[change_severity])
-    app.action(Action.CLAIM_COMMANDER)(ack=acknowledge, lazy=[claim_commander])
-    app.action(Action.ASSIGN_COMMANDER)(ack=acknowledge, lazy=[assign_commander])
+    app.action(status_buttons)(ack=set_status, lazy=[show])
+    app.action(Action.CHANGE_SEVERITY)(ack=change_severity, lazy=[show])
+    app.action(Action.CLAIM_COMMANDER)(ack=claim_commander, lazy=[show])
+    app.action(Action.ASSIGN_COMMANDER)(ack=assign_commander, lazy=[show])

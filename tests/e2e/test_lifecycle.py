@@ -44,7 +44,7 @@ def test_status_buttons_move_the_incident_and_the_announcement_follows(running: 
 
     reply = running.driver.click(channel, ts, "Investigating", user="U_BOB")
     assert reply.status == 200
-    assert running.slack.wait_for(lambda: status(running, channel) is Status.INVESTIGATING)
+    assert status(running, channel) is Status.INVESTIGATING  # stored before the ack
     shown = wait_shown(running, channel, ":mag: Investigating")
     assert '"text": "Investigating"' not in shown  # no button back to where it is
     running.slack.wait_for(
@@ -279,3 +279,25 @@ def test_a_refused_invitation_is_reported(running: Running) -> None:
         lambda: [r for r in running.slack.responses() if "couldn't add them" in r.text]
     )
     assert "<@U_DAVE>" in told[0].text
+
+
+def test_one_person_clicking_in_turn_ends_on_their_last_choice(running: Running) -> None:
+    channel = declare(running)
+    ts, _ = announcement(running, channel)
+    choices = ["sev1", "sev3", "sev4", "sev1", "sev2", "sev4"]
+    for severity in choices:
+        assert (
+            running.driver.choose(
+                channel, ts, Action.CHANGE_SEVERITY, severity, user="U_BOB"
+            ).status
+            == 200
+        )
+    assert running.sitrep.deps.incidents.find(None, channel).severity == "sev4"
+    wait_shown(running, channel, "SEV4 (Low)")
+    incident = running.sitrep.deps.incidents.find(None, channel)
+    changes = [
+        e.data["to"]
+        for e in running.sitrep.deps.incidents.timeline(incident.id or 0)
+        if e.kind is EntryKind.SEVERITY_CHANGED
+    ]
+    assert changes == choices
