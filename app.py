@@ -72,8 +72,9 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
     that keeps Sitrep from working raises ConfigError naming it."""
     settings.require_slack()
     assert settings.slack_bot_token is not None
-    # Request threads and the threads finishing work after acks each hold one at a time.
-    engine = make_engine(settings.database_url, connections=2 * settings.sitrep_http_threads)
+    # Request, worker and scheduler threads each hold one connection at a time.
+    connections = settings.sitrep_http_threads + settings.sitrep_worker_threads + 2
+    engine = make_engine(settings.database_url, connections=connections)
     try:
         _prepare_database(engine, migrate_schema=settings.sitrep_migrate_on_start)
         client = make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
@@ -87,7 +88,7 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
             clock=clock,
         )
         executor = ThreadPoolExecutor(
-            max_workers=settings.sitrep_http_threads, thread_name_prefix="sitrep-lazy"
+            max_workers=settings.sitrep_worker_threads, thread_name_prefix="sitrep-worker"
         )
         bolt = _bolt_app(settings, client, executor)
     except ConfigError:

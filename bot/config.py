@@ -154,6 +154,9 @@ class Settings(BaseSettings):
     # `python app.py migrate` step owns the schema.
     sitrep_migrate_on_start: bool = True
     sitrep_http_threads: int = 16
+    # Threads for the slow work after acknowledgements (channels, Slack updates). Few on
+    # purpose: more would compete with acknowledgements for the interpreter.
+    sitrep_worker_threads: int = 4
     # Periodic jobs (for now: opening rooms a dead process left unopened). Off for replicas
     # when a dedicated worker runs them.
     sitrep_scheduler: bool = True

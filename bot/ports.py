@@ -1,8 +1,8 @@
 """What the core needs from the outside world, as Protocols the adapters implement."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from models import Incident, IncidentRole, Role, TimelineEntry
 
@@ -78,8 +78,9 @@ class IncidentStore(Protocol):
 
     def roles(self, incident_id: int) -> list[IncidentRole]: ...
 
-    def add_message(self, entry: TimelineEntry) -> bool:
-        """Inserts a channel message; False when that Slack message is already stored."""
+    def add_channel_message(self, channel_id: str, message: Mapping[str, Any]) -> bool:
+        """Inserts a message entry (TimelineEntry fields) for the incident of that channel;
+        False when the channel is no incident's or that Slack message is already stored."""
         ...
 
     def entry_by_ts(self, incident_id: int, slack_ts: str) -> TimelineEntry | None: ...

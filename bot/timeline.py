@@ -6,7 +6,6 @@ from typing import Any
 
 from bot.commands import clean_text
 from bot.ports import Clock, IncidentStore
-from models import EntryKind, TimelineEntry
 
 KEY_EVENT_REACTION = "pushpin"
 _MAX_ATTEMPTS = 5
@@ -38,16 +37,12 @@ class TimelineService:
 
     def record_message(
         self, message: ChannelMessage, *, hidden: bool = False, edited_at: datetime | None = None
-    ) -> TimelineEntry | None:
+    ) -> bool:
         """Stores a message said in an incident channel, once however often it arrives.
-        None when the channel is not an incident's or the message is already stored."""
-        incident = self._store.by_channel(message.channel_id)
-        if incident is None or incident.id is None:
-            return None
-        entry = TimelineEntry.model_validate(
+        False when the channel is not an incident's or the message is already stored."""
+        return self._store.add_channel_message(
+            message.channel_id,
             {
-                "incident_id": incident.id,
-                "kind": EntryKind.MESSAGE,
                 "occurred_at": slack_time(message.ts),
                 "author": message.user,
                 "text": clean_text(message.text),
@@ -58,9 +53,8 @@ class TimelineService:
                 "files": message.files,
                 "hidden": hidden,
                 "edited_at": edited_at,
-            }
+            },
         )
-        return entry if self._store.add_message(entry) else None
 
     def edit_message(self, edited: ChannelMessage, edited_ts: str | None) -> bool:
         """Applies an edit, keeping earlier text in the entry's history. An edit older than

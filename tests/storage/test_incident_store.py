@@ -260,10 +260,10 @@ def test_a_message_delivered_twice_is_stored_once(
     incident = with_channel(incidents)
     assert incident.id is not None
     message = ChannelMessage("C_INC", "1795000000.000100", "U_BOB", "errors spiking on pod 3")
-    assert timeline.record_message(message) is not None
-    assert timeline.record_message(message) is None
+    assert timeline.record_message(message)
+    assert not timeline.record_message(message)
     results = race(5, lambda: timeline.record_message(message))
-    assert all(r is None for r in results)
+    assert results.count(True) == 0
     messages = [e for e in store.entries(incident.id) if e.kind is EntryKind.MESSAGE]
     assert [(m.text, m.occurred_at) for m in messages] == [
         ("errors spiking on pod 3", datetime.fromtimestamp(1795000000.0001, tz=UTC))
@@ -271,9 +271,7 @@ def test_a_message_delivered_twice_is_stored_once(
 
 
 def test_messages_outside_incident_channels_are_not_recorded(timeline: TimelineService) -> None:
-    assert (
-        timeline.record_message(ChannelMessage("C_RANDOM", "1.000100", "U_BOB", "lunch?")) is None
-    )
+    assert not timeline.record_message(ChannelMessage("C_RANDOM", "1.000100", "U_BOB", "lunch?"))
 
 
 def test_thread_replies_keep_their_thread(
@@ -438,11 +436,11 @@ def test_events_arriving_before_their_message_are_not_lost(
     incident = with_channel(incidents)
     # The edit arrives first (the original's delivery failed and is being retried)...
     assert timeline.edit_message(ChannelMessage("C_INC", MSG.ts, "U_BOB", "final"), "1795000060.0")
-    assert timeline.record_message(MSG) is None  # ...and the late original changes nothing.
+    assert not timeline.record_message(MSG)  # ...and the late original changes nothing.
     # A deletion arriving before its message stores it hidden.
     gone = ChannelMessage("C_INC", "1795000001.000100", "U_BOB", "oops")
     assert timeline.delete_message("C_INC", gone.ts, gone)
-    assert timeline.record_message(gone) is None
+    assert not timeline.record_message(gone)
     assert [e.text for e in messages(incidents, incident)] == ["final"]
 
 

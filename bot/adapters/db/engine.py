@@ -1,6 +1,9 @@
 """Engines and schema migrations for SQLite and PostgreSQL."""
 
 import logging
+import threading
+import weakref
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +42,18 @@ def make_engine(url: str, *, connections: int = 10) -> Engine:
         sa.event.listen(engine, "begin", _sqlite_begin)
         return engine
     return sa.create_engine(url, pool_pre_ping=True, **pool)
+
+
+_WRITE_LOCKS: "weakref.WeakKeyDictionary[Engine, threading.Lock]" = weakref.WeakKeyDictionary()
+
+
+def write_lock(engine: Engine) -> AbstractContextManager[Any]:
+    """What a write transaction holds. SQLite takes one writer at a time, and its busy
+    handler makes the others sleep and poll; queueing the threads of this process on a lock
+    instead wakes the next writer at once. PostgreSQL needs nothing."""
+    if engine.dialect.name != "sqlite":
+        return nullcontext()
+    return _WRITE_LOCKS.setdefault(engine, threading.Lock())
 
 
 def reader(engine: Engine) -> Engine:

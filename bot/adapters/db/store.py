@@ -1,29 +1,55 @@
 """The incident store on SQLModel: one short transaction per method."""
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from bot.adapters.db.engine import reader
+from bot.adapters.db.engine import reader, write_lock
 from models import EntryKind, Incident, IncidentRole, IncidentSequence, Status, TimelineEntry
 
 _OPEN = [s for s in Status if s.is_open]
 _POSTED_KINDS = [k for k in EntryKind if k.posted_in_channel]
 
 
+_MESSAGE_DEFAULTS: dict[str, Any] = {
+    "kind": EntryKind.MESSAGE,
+    "text": "",
+    "thread_ts": None,
+    "key_event": False,
+    "hidden": False,
+    "edited_at": None,
+    "revisions": [],
+    "files": [],
+    "data": {},
+    "posted_at": None,
+}
+
+
+def _dialect_insert(engine: Engine) -> Callable[..., Any]:
+    """INSERT with ON CONFLICT DO NOTHING, which both databases spell the same way."""
+    return sqlite.insert if engine.dialect.name == "sqlite" else postgresql.insert
+
+
 class SqlIncidentStore:
     def __init__(self, engine: Engine) -> None:
         self._engine, self._reader = engine, reader(engine)
+        self._write_lock = write_lock(engine)
 
     @contextmanager
     def _session(self) -> Iterator[Session]:
         """A write transaction."""
-        with Session(self._engine, expire_on_commit=False) as session, session.begin():
+        with (
+            self._write_lock,
+            Session(self._engine, expire_on_commit=False) as session,
+            session.begin(),
+        ):
             yield session
 
     @contextmanager
@@ -138,13 +164,20 @@ class SqlIncidentStore:
                 session.exec(select(IncidentRole).where(IncidentRole.incident_id == incident_id))
             )
 
-    def add_message(self, entry: TimelineEntry) -> bool:
-        try:
-            with self._session() as session:
-                session.add(entry)
-            return True
-        except IntegrityError:
-            return False
+    def add_channel_message(self, channel_id: str, message: Mapping[str, Any]) -> bool:
+        # One statement, the hot path of every incident: find the incident by its channel
+        # and insert unless that Slack message is already there.
+        entry = sa.inspect(TimelineEntry).local_table
+        values = {**_MESSAGE_DEFAULTS, **message}
+        columns = ["incident_id", *values]
+        chosen = sa.select(
+            col(Incident.id),
+            *(sa.literal(value, type_=entry.c[name].type) for name, value in values.items()),
+        ).where(col(Incident.channel_id) == channel_id)
+        insert = _dialect_insert(self._engine)(entry).from_select(columns, chosen)
+        with self._session() as session:
+            inserted = session.execute(insert.on_conflict_do_nothing().returning(entry.c.id))
+            return inserted.first() is not None
 
     def entry_by_ts(self, incident_id: int, slack_ts: str) -> TimelineEntry | None:
         with self._reading() as session:
