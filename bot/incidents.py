@@ -25,7 +25,7 @@ from bot.lifecycle import (
 from bot.ports import Clock, IncidentStore
 from models import EntryKind, Incident, IncidentRole, Role, Status, TimelineEntry
 
-_MAX_ATTEMPTS = 5
+_MAX_ATTEMPTS = 25  # enough for a few dozen people clicking the same incident at once
 ROOM_LEASE = timedelta(minutes=2)
 
 

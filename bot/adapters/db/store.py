@@ -1,6 +1,6 @@
 """The incident store on SQLModel: one short transaction per method."""
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -32,15 +32,29 @@ _MESSAGE_DEFAULTS: dict[str, Any] = {
 }
 
 
-def _dialect_insert(engine: Engine) -> Callable[..., Any]:
-    """INSERT with ON CONFLICT DO NOTHING, which both databases spell the same way."""
-    return sqlite.insert if engine.dialect.name == "sqlite" else postgresql.insert
+def _insert_message(engine: Engine) -> Any:
+    """The hot path of every incident, as one statement built once: find the incident by
+    its channel and insert the message unless that Slack message is already stored."""
+    entry: sa.Table = TimelineEntry.__table__  # type: ignore[attr-defined]
+    fields = ["occurred_at", "author", "slack_ts", *_MESSAGE_DEFAULTS]
+    chosen = sa.select(
+        col(Incident.id), *(sa.bindparam(f"v_{name}", type_=entry.c[name].type) for name in fields)
+    ).where(col(Incident.channel_id) == sa.bindparam("channel"))
+    # INSERT ... ON CONFLICT DO NOTHING, which both databases spell the same way.
+    insert = sqlite.insert if engine.dialect.name == "sqlite" else postgresql.insert
+    return (
+        insert(entry)
+        .from_select(["incident_id", *fields], chosen)
+        .on_conflict_do_nothing()
+        .returning(entry.c.id)
+    )
 
 
 class SqlIncidentStore:
     def __init__(self, engine: Engine) -> None:
         self._engine, self._reader = engine, reader(engine)
         self._write_lock = write_lock(engine)
+        self._insert_message = _insert_message(engine)
 
     @contextmanager
     def _session(self) -> Iterator[Session]:
@@ -165,18 +179,9 @@ class SqlIncidentStore:
             )
 
     def add_channel_message(self, channel_id: str, message: Mapping[str, Any]) -> bool:
-        # One statement, the hot path of every incident: find the incident by its channel
-        # and insert unless that Slack message is already there.
-        entry = sa.inspect(TimelineEntry).local_table
-        values = {**_MESSAGE_DEFAULTS, **message}
-        columns = ["incident_id", *values]
-        chosen = sa.select(
-            col(Incident.id),
-            *(sa.literal(value, type_=entry.c[name].type) for name, value in values.items()),
-        ).where(col(Incident.channel_id) == channel_id)
-        insert = _dialect_insert(self._engine)(entry).from_select(columns, chosen)
-        with self._session() as session:
-            inserted = session.execute(insert.on_conflict_do_nothing().returning(entry.c.id))
+        values = {f"v_{name}": value for name, value in {**_MESSAGE_DEFAULTS, **message}.items()}
+        with self._write_lock, self._engine.begin() as connection:
+            inserted = connection.execute(self._insert_message, {"channel": channel_id, **values})
             return inserted.first() is not None
 
     def entry_by_ts(self, incident_id: int, slack_ts: str) -> TimelineEntry | None:
