@@ -41,7 +41,10 @@ def make_engine(url: str, *, connections: int = 10) -> Engine:
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         sa.event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return sa.create_engine(url, pool_pre_ping=True, **pool)
+    # No pre-ping (a round trip per checkout on the hot path): a connection the server
+    # dropped fails one request, which is answered 503 and retried by Slack, and the pool
+    # replaces it.
+    return sa.create_engine(url, pool_recycle=1800, **pool)
 
 
 _WRITE_LOCKS: "weakref.WeakKeyDictionary[Engine, threading.Lock]" = weakref.WeakKeyDictionary()
