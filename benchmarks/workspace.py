@@ -89,6 +89,7 @@ class SlackWorkspace:
         name = channel_name(prefix, ref, title)
         fake = self._fake
         channel = fake.wait_for(lambda: fake.channel_by_name(name), timeout)
+        assert channel is not None  # wait_for returns only once it is
         [announcement, *_] = fake.wait_for(lambda: fake.pins(channel.id), timeout)
         return channel.id, announcement.ts
 
