@@ -21,6 +21,7 @@ USAGE: Final = {
     "<declared|investigating|identified|mitigated|resolved|closed> [note]",
     "sev": "/incident sev [INC-…] <N> [reason]",
     "role": "/incident role [INC-…] <commander|lead|comms|scribe> @person",
+    "services": "/incident services [INC-…] <service>[, <service>…] | none",
     "note": "/incident note [INC-…] <text>",
     "resolve": "/incident resolve [INC-…] [summary]",
     "reopen": "/incident reopen [INC-…] [reason]",
@@ -60,6 +61,12 @@ class AssignRole:
     ref: str | None
     role: Role
     user_id: str
+
+
+@dataclass(frozen=True)
+class SetServices:
+    ref: str | None
+    services: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -105,6 +112,7 @@ Request = (
     | SetStatus
     | SetSeverity
     | AssignRole
+    | SetServices
     | AddNote
     | Resolve
     | Reopen
@@ -216,6 +224,18 @@ def _role(rest: str, _: list[str]) -> AssignRole:
     return AssignRole(ref, role, mention[1])
 
 
+def _services(rest: str, _: list[str]) -> SetServices:
+    ref, rest = _take_ref(rest)
+    if not rest:
+        raise UsageError("Which services? Name them, or say `none`.")
+    if rest.strip().lower() == "none":
+        return SetServices(ref, ())
+    names = tuple(dict.fromkeys(n.strip() for n in rest.split(",") if n.strip()))
+    if any(len(n) > 80 for n in names):
+        raise UsageError("Service names are at most 80 characters.")
+    return SetServices(ref, names)
+
+
 def _note(rest: str, _: list[str]) -> AddNote:
     ref, rest = _take_ref(rest)
     if not rest:
@@ -264,6 +284,7 @@ _PARSERS: Final[dict[str, Callable[[str, list[str]], Request]]] = {
     "status": _status,
     "sev": _sev,
     "role": _role,
+    "services": _services,
     "note": _note,
     "resolve": _resolve,
     "reopen": _reopen,

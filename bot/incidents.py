@@ -216,6 +216,29 @@ class IncidentService:
 
         return self._change(incident_id, mutate)
 
+    def change_services(self, incident_id: int, services: tuple[str, ...], actor: str) -> Change:
+        """Sets the affected services; with a service catalogue, only its services."""
+        known = [s.name for s in self._policy.services]
+        unknown = [s for s in services if known and s not in known]
+        if unknown:
+            raise IncidentError(
+                f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not in the service "
+                f"catalogue. Known services: {', '.join(known)}."
+            )
+
+        def mutate(incident: Incident, now: datetime) -> Mutated:
+            before = list(incident.services)
+            if before == list(services):
+                raise NothingChanged(f"{incident.ref} already lists those services.")
+            incident.services = list(services)
+            text = f"Services: {', '.join(services) or 'none'}"
+            entry = _system_entry(
+                EntryKind.SERVICES_CHANGED, now, actor, text, {"from": before, "to": list(services)}
+            )
+            return [entry], []
+
+        return self._change(incident_id, mutate)
+
     def add_note(self, incident_id: int, actor: str, text: str) -> Change:
         """A key event written by a person, shown in the channel and the timeline."""
 

@@ -21,6 +21,7 @@ from bot.commands import (
     Reopen,
     Request,
     Resolve,
+    SetServices,
     SetSeverity,
     SetStatus,
     Show,
@@ -129,6 +130,8 @@ def _change(request: Request, user: str, channel: str | None, deps: Deps) -> Cha
             return incidents.change_severity(incident.id, request.severity, user, request.reason)
         case AssignRole():
             return incidents.assign_role(incident.id, request.role, request.user_id, user)
+        case SetServices():
+            return incidents.change_services(incident.id, request.services, user)
         case AddNote():
             return incidents.add_note(incident.id, user, request.text)
         case Resolve():

@@ -45,6 +45,7 @@ class EntryKind(StrEnum):
     STATUS_CHANGED = "status_changed"
     SEVERITY_CHANGED = "severity_changed"
     ROLE_CHANGED = "role_changed"
+    SERVICES_CHANGED = "services_changed"
 
     @property
     def posted_in_channel(self) -> bool:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 12:46:08.398714
+Create Date: 2026-11-22 13:00:49.265460
 """
 
 from collections.abc import Sequence
@@ -115,6 +115,7 @@ def upgrade() -> None:
                 "status_changed",
                 "severity_changed",
                 "role_changed",
+                "services_changed",
                 name="entrykind",
                 native_enum=False,
                 length=32,

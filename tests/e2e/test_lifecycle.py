@@ -301,3 +301,16 @@ def test_one_person_clicking_in_turn_ends_on_their_last_choice(running: Running)
         if e.kind is EntryKind.SEVERITY_CHANGED
     ]
     assert changes == choices
+
+
+def test_the_affected_services_can_change(running: Running) -> None:
+    channel = declare(running)
+    assert running.driver.command("services checkout-api, payments", channel=channel).body == ""
+    wait_shown(running, channel, "checkout-api, payments")
+    running.slack.wait_for(
+        lambda: [
+            p
+            for p in posts(running, channel)
+            if "set the affected services: checkout-api, payments" in p
+        ]
+    )

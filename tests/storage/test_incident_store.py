@@ -475,3 +475,25 @@ def test_compare_and_set_turns_a_real_race_into_one_change(engine: Engine, clock
     assert sum(not isinstance(r, IncidentError) for r in results) == 1
     roles = [e for e in incidents.timeline(incident_id) if e.kind is EntryKind.ROLE_CHANGED]
     assert len(roles) == 1
+
+
+def test_services_come_from_the_catalogue_and_changes_are_recorded(
+    store: SqlIncidentStore, clock: Clock
+) -> None:
+    policy = Policy.model_validate({"services": [{"name": "checkout-api"}, {"name": "payments"}]})
+    incidents = IncidentService(store, policy, clock)
+    incident = declare(incidents)
+    assert incident.id is not None
+    with pytest.raises(IncidentError, match="search is not in the service catalogue"):
+        incidents.change_services(incident.id, ("search",), "U_BOB")
+    change = incidents.change_services(incident.id, ("checkout-api", "payments"), "U_BOB")
+    assert change.incident.services == ["checkout-api", "payments"]
+    with pytest.raises(NothingChanged):
+        incidents.change_services(incident.id, ("checkout-api", "payments"), "U_BOB")
+    incidents.change_services(incident.id, (), "U_BOB")
+    history = [
+        (e.data["from"], e.data["to"])
+        for e in incidents.timeline(incident.id)
+        if e.kind is EntryKind.SERVICES_CHANGED
+    ]
+    assert history == [([], ["checkout-api", "payments"]), (["checkout-api", "payments"], [])]

@@ -255,6 +255,9 @@ def entry_post(entry: TimelineEntry) -> list[Block] | None:
             f"*{entry.data['to'].upper()}*"
         )
         text += f": {defang(entry.data['reason'])}" if entry.data.get("reason") else ""
+    elif entry.kind is EntryKind.SERVICES_CHANGED:
+        names = ", ".join(entry.data["to"]) or "none"
+        text = f":gear: {who} set the affected services: {defang(names)}"
     elif entry.kind is EntryKind.ROLE_CHANGED:
         role = Role(entry.data["role"])
         text = f":bust_in_silhouette: {who} made <@{entry.data['to']}> {role.label.lower()}"
