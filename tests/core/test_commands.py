@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 from bot.commands import (
     MAX_TEXT,
+    USAGE,
     AddNote,
     AssignRole,
     Close,
@@ -123,17 +124,7 @@ def test_any_text_gives_a_request_or_a_usage_error(text: str) -> None:
 @given(
     st.sampled_from(
         [
-            "declare",
-            "status",
-            "sev",
-            "role",
-            "note",
-            "resolve",
-            "reopen",
-            "close",
-            "list",
-            "show",
-            "help",
+            *USAGE,
             "DECLARE",
             "Status",
         ]

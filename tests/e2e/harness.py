@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from bot.adapters.slack.ids import Field
 from tests.fakes.slack_api import FakeSlack
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -149,3 +150,39 @@ def _button(blocks: list[dict[str, Any]], label: str) -> dict[str, Any]:
         if isinstance(e, dict) and e.get("type") == "button"
     ]
     raise AssertionError(f"no button {label!r}; the message has {labels}")
+
+
+def declare_form(
+    title: str,
+    severity: str | None,
+    *,
+    description: str | None = None,
+    started: int | None = None,
+    commander: str | None = None,
+    private: bool = False,
+) -> dict[str, Any]:
+    """The declare modal's view.state.values as Slack sends them when a person submits it."""
+    option = (
+        None
+        if severity is None
+        else {"text": {"type": "plain_text", "text": severity.upper()}, "value": severity}
+    )
+    values: dict[str, Any] = {
+        Field.TITLE: {"type": "plain_text_input", "value": title},
+        Field.SEVERITY: {"type": "static_select", "selected_option": option},
+        Field.PRIVATE: {
+            "type": "checkboxes",
+            "selected_options": [
+                {"text": {"type": "plain_text", "text": "Private"}, "value": "private"}
+            ]
+            if private
+            else [],
+        },
+    }
+    if description is not None:
+        values[Field.DESCRIPTION] = {"type": "plain_text_input", "value": description}
+    if started is not None:
+        values[Field.IMPACT_STARTED] = {"type": "datetimepicker", "selected_date_time": started}
+    if commander is not None:
+        values[Field.COMMANDER] = {"type": "users_select", "selected_user": commander}
+    return {block: {block: state} for block, state in values.items()}

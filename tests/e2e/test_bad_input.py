@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.commands import USAGE
 from models import Status
 from tests.e2e.conftest import Running
 from tests.e2e.harness import sign
@@ -187,17 +188,7 @@ def test_other_paths_and_methods_are_4xx_and_health_is_reported(running: Running
             st.lists(
                 st.sampled_from(
                     [
-                        "declare",
-                        "status",
-                        "sev",
-                        "role",
-                        "note",
-                        "resolve",
-                        "reopen",
-                        "close",
-                        "list",
-                        "show",
-                        "help",
+                        *USAGE,
                         "sev2",
                         "INC-2026-0001",
                         "mitigated",

@@ -7,6 +7,7 @@ from bot.adapters.slack.ids import Callback, Field
 from bot.incidents import Declaration
 from models import EntryKind, Role, Status
 from tests.e2e.conftest import Running
+from tests.e2e.harness import declare_form
 
 YEAR = datetime.now(UTC).year
 FIRST = f"INC-{YEAR}-0001"
@@ -95,24 +96,9 @@ def test_declare_without_arguments_opens_the_modal_and_submitting_declares(
     assert view.callback_id == Callback.DECLARE
 
     started = int(datetime(YEAR, 1, 1, tzinfo=UTC).timestamp())
-    values = {
-        Field.TITLE: {Field.TITLE: {"type": "plain_text_input", "value": "Payments failing"}},
-        Field.SEVERITY: {
-            Field.SEVERITY: {
-                "type": "static_select",
-                "selected_option": {
-                    "text": {"type": "plain_text", "text": "SEV1 · Critical"},
-                    "value": "sev1",
-                },
-            }
-        },
-        Field.DESCRIPTION: {Field.DESCRIPTION: {"type": "plain_text_input", "value": "All cards"}},
-        Field.IMPACT_STARTED: {
-            Field.IMPACT_STARTED: {"type": "datetimepicker", "selected_date_time": started}
-        },
-        Field.COMMANDER: {Field.COMMANDER: {"type": "users_select", "selected_user": "U_CAROL"}},
-        Field.PRIVATE: {Field.PRIVATE: {"type": "checkboxes", "selected_options": []}},
-    }
+    values = declare_form(
+        "Payments failing", "sev1", description="All cards", started=started, commander="U_CAROL"
+    )
     submitted = running.driver.submit(view.id, values, user="U_BOB")
     assert submitted.status == 200 and submitted.body == ""
     again = running.driver.submit(view.id, values, user="U_BOB")  # a double click on Declare
@@ -137,10 +123,7 @@ def test_the_modal_explains_what_is_missing(running: Running) -> None:
     slack = running.slack
     running.driver.command("declare", user="U_BOB")
     [view] = slack.wait_for(lambda: slack.open_views("U_BOB"))
-    values = {
-        Field.TITLE: {Field.TITLE: {"type": "plain_text_input", "value": "   "}},
-        Field.SEVERITY: {Field.SEVERITY: {"type": "static_select", "selected_option": None}},
-    }
+    values = declare_form("   ", None)
     reply = running.driver.submit(view.id, values, user="U_BOB")
     assert reply.json == {
         "response_action": "errors",
@@ -172,26 +155,7 @@ def test_private_incidents_get_a_private_channel_and_no_announcement(running: Ru
     slack = running.slack
     running.driver.command("declare", user="U_BOB")
     [view] = slack.wait_for(lambda: slack.open_views("U_BOB"))
-    values = {
-        Field.TITLE: {Field.TITLE: {"type": "plain_text_input", "value": "Suspicious logins"}},
-        Field.SEVERITY: {
-            Field.SEVERITY: {
-                "type": "static_select",
-                "selected_option": {
-                    "text": {"type": "plain_text", "text": "SEV2 · Major"},
-                    "value": "sev2",
-                },
-            }
-        },
-        Field.PRIVATE: {
-            Field.PRIVATE: {
-                "type": "checkboxes",
-                "selected_options": [
-                    {"text": {"type": "plain_text", "text": "Private"}, "value": "private"}
-                ],
-            }
-        },
-    }
+    values = declare_form("Suspicious logins", "sev2", private=True)
     running.driver.submit(view.id, values, user="U_BOB")
     channel = slack.wait_for(lambda: slack.channel_by_name(f"inc-{YEAR}-0001-suspicious-logins"))
     assert channel.is_private

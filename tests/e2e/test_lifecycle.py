@@ -5,6 +5,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from bot.adapters.slack.ids import Action
+from bot.commands import USAGE
 from bot.incidents import Declaration
 from models import EntryKind, Role, Status
 from tests.e2e.conftest import Running
@@ -211,16 +212,7 @@ def test_list_and_show_answer_from_anywhere(running: Running) -> None:
 def test_help_lists_every_command_and_severity(running: Running) -> None:
     reply = running.driver.command("help")
     for word in (
-        "declare",
-        "status",
-        "sev",
-        "role",
-        "note",
-        "resolve",
-        "reopen",
-        "close",
-        "list",
-        "show",
+        *USAGE,
         "SEV1",
         "SEV4",
         "next business day",

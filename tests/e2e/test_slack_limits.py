@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 from bot.incidents import Declaration
 from tests.e2e.conftest import Running
+from tests.e2e.harness import declare_form
 
 YEAR = datetime.now(UTC).year
 
@@ -95,18 +96,7 @@ def test_modal_input_is_stored_as_slack_markup(running: Running) -> None:
     [view] = slack.wait_for(lambda: slack.open_views("U_BOB"))
     running.driver.submit(
         view.id,
-        {
-            "declare.title": {"declare.title": {"type": "plain_text_input", "value": "A & B <x>"}},
-            "declare.severity": {
-                "declare.severity": {
-                    "type": "static_select",
-                    "selected_option": {
-                        "text": {"type": "plain_text", "text": "SEV3"},
-                        "value": "sev3",
-                    },
-                }
-            },
-        },
+        declare_form("A & B <x>", "sev3"),
         user="U_BOB",
     )
     channel = slack.wait_for(lambda: slack.channel_by_name(f"inc-{YEAR}-0001-a-b-x"))
