@@ -7,6 +7,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -81,43 +82,51 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@contextmanager
+def app_process(slack: FakeSlack, cwd: Path, **settings: str) -> Iterator[str]:
+    """`python app.py` in HTTP mode against the fake Slack, until it answers /healthz;
+    yields its URL and stops it (SIGTERM) afterwards, failing if it did not exit cleanly."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "app.py")],
+        cwd=cwd,
+        env=environment(
+            SLACK_BOT_TOKEN="xoxb-test-token",
+            SLACK_SIGNING_SECRET=SIGNING_SECRET,
+            SLACK_API_URL=slack.api_url,
+            PORT=str(port),
+            HOST="127.0.0.1",
+            **settings,
+        ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/healthz", timeout=1) as response:
+                    assert response.status == 200
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    process.kill()
+                    pytest.fail(f"app did not start: {process.communicate()[0]}")
+                time.sleep(0.05)
+        yield url
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=30)[0]
+    assert process.returncode == 0, output
+
+
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[str, FakeSlack]]:
-    """`python app.py` in HTTP mode on a fresh SQLite file, against the fake Slack."""
-    with FakeSlack() as slack:
-        port = free_port()
-        process = subprocess.Popen(
-            [sys.executable, str(ROOT / "app.py")],
-            cwd=tmp_path,
-            env=environment(
-                SLACK_BOT_TOKEN="xoxb-test-token",
-                SLACK_SIGNING_SECRET=SIGNING_SECRET,
-                SLACK_API_URL=slack.api_url,
-                PORT=str(port),
-                HOST="127.0.0.1",
-            ),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    with urllib.request.urlopen(url + "/healthz", timeout=1) as response:
-                        assert response.status == 200
-                        break
-                except OSError:
-                    if process.poll() is not None or time.monotonic() > deadline:
-                        pytest.fail(
-                            f"app did not start: {process.stdout.read() if process.stdout else ''}"
-                        )
-                    time.sleep(0.05)
-            yield url, slack
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
+    """`python app.py` on a fresh SQLite file, against the fake Slack."""
+    with FakeSlack() as slack, app_process(slack, tmp_path) as url:
+        yield url, slack
 
 
 def test_the_bot_serves_slack_on_a_fresh_sqlite_database(
