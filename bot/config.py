@@ -179,7 +179,10 @@ class Settings(BaseSettings):
         for name in needed:
             value = getattr(self, name)
             if value is None or not value.get_secret_value().strip():
-                raise ConfigError(f"{name.upper()} is not set: Sitrep needs it to talk to Slack.")
+                raise ConfigError(
+                    f"{name.upper()} is not set: Sitrep needs it to talk to Slack "
+                    "(README: Create the Slack app)."
+                )
 
 
 def load_settings() -> Settings:

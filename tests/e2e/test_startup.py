@@ -40,7 +40,8 @@ def test_a_missing_token_stops_start_up_with_one_clear_line(tmp_path: Path) -> N
     result = run_app(env=environment(), cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.strip() == (
-        "sitrep: SLACK_BOT_TOKEN is not set: Sitrep needs it to talk to Slack."
+        "sitrep: SLACK_BOT_TOKEN is not set: Sitrep needs it to talk to Slack "
+        "(README: Create the Slack app)."
     )
 
 
