@@ -1,0 +1,58 @@
+"""Block Kit for every Sitrep surface, built with slack_sdk's typed blocks: pure functions,
+one module per surface, all reached through this package."""
+
+from bot.adapters.slack.blocks.incident import (
+    announcement,
+    announcement_fallback,
+    channel_topic,
+    declared_reply,
+    entry_post,
+    not_invited,
+    notice,
+)
+from bot.adapters.slack.blocks.modals import declare_modal
+from bot.adapters.slack.blocks.replies import (
+    LIST_LIMIT,
+    help_blocks,
+    home,
+    incident_list,
+    summary_blocks,
+    usage,
+)
+from bot.adapters.slack.blocks.text import (
+    MAX_BLOCKS,
+    MAX_FALLBACK,
+    MAX_SECTION,
+    clip,
+    defang,
+    duration,
+    escape,
+    plain,
+    when,
+)
+
+__all__ = [
+    "LIST_LIMIT",
+    "MAX_BLOCKS",
+    "MAX_FALLBACK",
+    "MAX_SECTION",
+    "announcement",
+    "announcement_fallback",
+    "channel_topic",
+    "clip",
+    "declare_modal",
+    "declared_reply",
+    "defang",
+    "duration",
+    "entry_post",
+    "escape",
+    "help_blocks",
+    "home",
+    "incident_list",
+    "not_invited",
+    "notice",
+    "plain",
+    "summary_blocks",
+    "usage",
+    "when",
+]

@@ -1,0 +1,228 @@
+"""What Slack shows of one incident: the pinned announcement, the topic, the notice in the
+announcements channel and the posts for recorded changes. Pure."""
+
+from datetime import datetime
+from typing import Final
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    Option,
+    SectionBlock,
+    StaticSelectElement,
+    UserSelectElement,
+)
+
+from bot.adapters.slack.blocks.text import (
+    MAX_FALLBACK,
+    MAX_FIELD,
+    MAX_HEADER,
+    MAX_OPTION,
+    MAX_SECTION,
+    clip,
+    defang,
+    duration,
+    escape,
+    plain,
+    when,
+)
+from bot.adapters.slack.ids import Action, status_action_id
+from bot.config import Policy
+from bot.lifecycle import legal_targets
+from models import EntryKind, Incident, Role, Status, TimelineEntry
+
+STATUS_EMOJI: Final = {
+    Status.DECLARED: ":rotating_light:",
+    Status.INVESTIGATING: ":mag:",
+    Status.IDENTIFIED: ":dart:",
+    Status.MITIGATED: ":adhesive_bandage:",
+    Status.RESOLVED: ":white_check_mark:",
+    Status.CLOSED: ":lock:",
+}
+_STATUS_VERB: Final = {
+    Status.INVESTIGATING: "Investigating",
+    Status.IDENTIFIED: "Identified",
+    Status.MITIGATED: "Mitigated",
+    Status.RESOLVED: "Resolve",
+    Status.CLOSED: "Close",
+}
+
+
+def channel_topic(incident: Incident, roles: dict[Role, str]) -> str:
+    commander = roles.get(Role.COMMANDER)
+    who = f"Commander <@{commander}>" if commander else "No commander yet"
+    return clip(
+        f"{incident.ref} | {incident.severity.upper()} | {incident.status.label} | {who}", 250
+    )
+
+
+def announcement(
+    incident: Incident, roles: dict[Role, str], policy: Policy, now: datetime
+) -> list[Block]:
+    """The pinned message at the top of the incident channel, rebuilt after every change."""
+    severity = policy.severity(incident.severity)
+    severity_text = f"{incident.severity.upper()}" + (f" ({severity.name})" if severity else "")
+    end = incident.resolved_at or now
+    fields = [
+        _field("Severity", severity_text),
+        _field("Status", f"{STATUS_EMOJI[incident.status]} {incident.status.label}"),
+        _field(
+            "Commander",
+            f"<@{roles[Role.COMMANDER]}>" if Role.COMMANDER in roles else "_unassigned_",
+        ),
+        _field("Declared by", f"<@{incident.reporter}>"),
+        _field(
+            "Duration" if incident.resolved_at else "Duration so far",
+            duration(incident.declared_at, end),
+        ),
+        _field("Services", escape(", ".join(incident.services)) or "_none named_"),
+    ]
+    fields += [
+        _field(role.label, f"<@{user}>")
+        for role, user in roles.items()
+        if role is not Role.COMMANDER
+    ]
+    blocks: list[Block] = [
+        HeaderBlock(text=clip(f"{incident.ref}: {plain(incident.title)}", MAX_HEADER)),
+        SectionBlock(fields=fields[:10]),
+    ]
+    if incident.description:
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(text=clip(defang(incident.description), MAX_SECTION))
+            )
+        )
+    if incident.resolution_summary:
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=clip(f"*Resolution:* {defang(incident.resolution_summary)}", MAX_SECTION)
+                )
+            )
+        )
+    if incident.status is not Status.CLOSED:
+        blocks.append(
+            ActionsBlock(block_id="incident.controls", elements=_controls(incident, roles, policy))
+        )
+    blocks.append(
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(
+                    text=f"Declared {when(incident.declared_at)} · updated {when(now, '{time}')}"
+                )
+            ]
+        )
+    )
+    return blocks
+
+
+def _field(label: str, value: str) -> MarkdownTextObject:
+    return MarkdownTextObject(text=clip(f"*{label}*\n{value}", MAX_FIELD))
+
+
+def _controls(
+    incident: Incident, roles: dict[Role, str], policy: Policy
+) -> list[ButtonElement | StaticSelectElement | UserSelectElement]:
+    assert incident.id is not None
+    value = str(incident.id)
+    elements: list[ButtonElement | StaticSelectElement | UserSelectElement] = [
+        ButtonElement(
+            text="Reopen"
+            if incident.status is Status.RESOLVED and target is Status.INVESTIGATING
+            else _STATUS_VERB[target],
+            action_id=status_action_id(target),
+            value=value,
+            style="primary" if target is Status.RESOLVED else None,
+        )
+        for target in legal_targets(incident.status)
+    ]
+    if incident.status.is_open:
+        options = severity_options(policy)
+        elements.append(
+            StaticSelectElement(
+                action_id=Action.CHANGE_SEVERITY,
+                placeholder="Change severity",
+                options=options,
+                initial_option=next((o for o in options if o.value == incident.severity), None),
+            )
+        )
+        if Role.COMMANDER not in roles:
+            elements.append(
+                ButtonElement(text="Claim commander", value=value, action_id=Action.CLAIM_COMMANDER)
+            )
+        elements.append(
+            UserSelectElement(action_id=Action.ASSIGN_COMMANDER, placeholder="Assign commander")
+        )
+    return elements
+
+
+def severity_options(policy: Policy) -> list[Option]:
+    return [
+        Option(value=s.key, text=clip(f"{s.label} · {s.name}", MAX_OPTION))
+        for s in policy.severities
+    ]
+
+
+def announcement_fallback(incident: Incident) -> str:
+    return clip(
+        f"{incident.ref} ({incident.severity.upper()}, {incident.status.label}): "
+        f"{defang(incident.title)}",
+        MAX_FALLBACK,
+    )
+
+
+def notice(incident: Incident, policy: Policy) -> list[Block]:
+    """The short post in the announcements channel that points to the incident channel."""
+    severity = policy.severity(incident.severity)
+    name = f" ({severity.name})" if severity else ""
+    text = (
+        f":rotating_light: *{incident.severity.upper()}{name}* {defang(incident.title)}\n"
+        f"{incident.ref} declared by <@{incident.reporter}> · join <#{incident.channel_id}>"
+    )
+    return [SectionBlock(text=MarkdownTextObject(text=clip(text, MAX_SECTION)))]
+
+
+def entry_post(entry: TimelineEntry) -> list[Block] | None:
+    """How a change or a note is shown in the incident channel; None for what isn't shown."""
+    who = f"<@{entry.author}>" if entry.author else "Sitrep"
+    if entry.kind is EntryKind.NOTE:
+        text = f":pushpin: *Key event* from {who}: {defang(entry.text)}"
+    elif entry.kind is EntryKind.STATUS_CHANGED:
+        before, after = Status(entry.data["from"]), Status(entry.data["to"])
+        text = (
+            f"{STATUS_EMOJI[after]} {who} moved the incident from *{before.label}* "
+            f"to *{after.label}*"
+        )
+        text += f": {defang(entry.data['note'])}" if entry.data.get("note") else ""
+    elif entry.kind is EntryKind.SEVERITY_CHANGED:
+        text = (
+            f":warning: {who} changed severity from *{entry.data['from'].upper()}* to "
+            f"*{entry.data['to'].upper()}*"
+        )
+        text += f": {defang(entry.data['reason'])}" if entry.data.get("reason") else ""
+    elif entry.kind is EntryKind.SERVICES_CHANGED:
+        names = ", ".join(entry.data["to"]) or "none"
+        text = f":gear: {who} set the affected services: {defang(names)}"
+    elif entry.kind is EntryKind.ROLE_CHANGED:
+        role = Role(entry.data["role"])
+        text = f":bust_in_silhouette: {who} made <@{entry.data['to']}> {role.label.lower()}"
+    else:
+        return None
+    return [SectionBlock(text=MarkdownTextObject(text=clip(text, MAX_SECTION)))]
+
+
+def declared_reply(incident: Incident) -> str:
+    if incident.channel_id:
+        return f":rotating_light: {incident.ref} is declared. Join <#{incident.channel_id}>."
+    return f":rotating_light: {incident.ref} is declared; opening its channel now…"
+
+
+def not_invited(user: str) -> str:
+    return (
+        f"<@{user}> has the role, but I couldn't add them to the channel "
+        "(see the logs); please invite them."
+    )

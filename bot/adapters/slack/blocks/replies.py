@@ -1,0 +1,132 @@
+"""Answers to commands and the App Home: help, usage, lists, summaries. Pure."""
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Final
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
+
+from bot.adapters.slack.blocks.incident import STATUS_EMOJI, announcement
+from bot.adapters.slack.blocks.text import (
+    MAX_BLOCKS,
+    MAX_SECTION,
+    clip,
+    defang,
+    duration,
+    escape,
+    when,
+)
+from bot.commands import USAGE
+from bot.config import Policy
+from bot.incidents import Summary
+from models import Incident, TimelineEntry
+
+
+def usage(message: str, usage_text: str) -> list[Block]:
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text=clip(f":warning: {message}", MAX_SECTION)))
+    ]
+    if usage_text:
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(text=clip(f"Usage:\n```{usage_text}```", MAX_SECTION))
+            )
+        )
+    return blocks
+
+
+def help_blocks(policy: Policy) -> list[Block]:
+    severities = "\n".join(
+        f"• *{s.label}* {s.name}: {escape(s.description)} (respond within {s.response_target})"
+        for s in policy.severities
+    )
+    commands = "\n".join(USAGE.values())
+    return [
+        HeaderBlock(text="Sitrep: incident commands"),
+        SectionBlock(text=MarkdownTextObject(text=clip(f"```{commands}```", MAX_SECTION))),
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=clip(
+                    "Inside an incident channel the incident is implied; elsewhere name it, "
+                    "e.g. `/incident show INC-2026-0042`. React with :pushpin: to mark a message "
+                    "as a key event.",
+                    MAX_SECTION,
+                )
+            )
+        ),
+        SectionBlock(
+            text=MarkdownTextObject(text=clip(f"*Severities*\n{severities}", MAX_SECTION))
+        ),
+    ]
+
+
+LIST_LIMIT: Final = 20
+
+
+def incident_list(
+    incidents: Sequence[Incident], include_resolved: bool, now: datetime
+) -> list[Block]:
+    scope = "All incidents" if include_resolved else "Open incidents"
+    if not incidents:
+        return [SectionBlock(text=MarkdownTextObject(text=f"{scope}: none. :tada:"))]
+    count = f"latest {len(incidents)}" if len(incidents) >= LIST_LIMIT else str(len(incidents))
+    blocks: list[Block] = [HeaderBlock(text=f"{scope} ({count})")]
+    for incident in incidents[: MAX_BLOCKS - 1]:
+        where = f" · <#{incident.channel_id}>" if incident.channel_id else ""
+        line = (
+            f"{STATUS_EMOJI[incident.status]} *{incident.ref}* {incident.severity.upper()} "
+            f"{incident.status.label} · {defang(incident.title)}{where} · "
+            f"{duration(incident.declared_at, incident.resolved_at or now)}"
+        )
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=clip(line, MAX_SECTION))))
+    return blocks
+
+
+def summary_blocks(summary: Summary, policy: Policy, now: datetime) -> list[Block]:
+    """`/incident show`: the announcement's facts and the latest timeline entries."""
+    facts = [
+        b
+        for b in announcement(summary.incident, summary.roles, policy, now)
+        if not isinstance(b, ActionsBlock)
+    ]
+    lines = [_timeline_line(e) for e in summary.recent]
+    timeline = "\n".join(lines) if lines else "_Nothing recorded yet._"
+    return [
+        *facts,
+        DividerBlock(),
+        SectionBlock(
+            text=MarkdownTextObject(text=clip(f"*Latest timeline*\n{timeline}", MAX_SECTION))
+        ),
+    ]
+
+
+def _timeline_line(entry: TimelineEntry) -> str:
+    who = f"<@{entry.author}>" if entry.author else "Sitrep"
+    mark = ":pushpin: " if entry.key_event else ""
+    reply = "↳ " if entry.thread_ts else ""
+    text = clip(entry.text.replace("\n", " "), 200)
+    edited = " _(edited)_" if entry.edited_at else ""
+    files = "".join(f" [{escape(f.get('name', 'file'))}]" for f in entry.files)
+    return f"{when(entry.occurred_at, '{time}')} {reply}{mark}{who}: {defang(text)}{files}{edited}"
+
+
+def home(open_incidents: Sequence[Incident], now: datetime) -> View:
+    """The App Home tab: open incidents and how to declare one."""
+    intro = SectionBlock(
+        text=MarkdownTextObject(
+            text="Declare with `/incident declare sev2 <title>` or the *Declare incident* "
+            "shortcut. `/incident help` lists every command."
+        )
+    )
+    listing = incident_list(open_incidents, include_resolved=False, now=now)
+    return View(
+        type="home", blocks=[HeaderBlock(text="Sitrep"), intro, DividerBlock(), *listing[: 100 - 3]]
+    )

@@ -1,0 +1,56 @@
+"""Text for Slack: its limits, its markup and its times. Pure."""
+
+import html
+import re
+from datetime import datetime
+from typing import Final
+
+# Slack's limits (https://docs.slack.dev/reference/block-kit): exceeding any is invalid_blocks.
+MAX_BLOCKS: Final = 50
+MAX_SECTION: Final = 3000
+MAX_FIELD: Final = 2000
+MAX_HEADER: Final = 150
+MAX_OPTION: Final = 75
+MAX_FALLBACK: Final = 3000
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters, marked with an ellipsis when cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def escape(text: str) -> str:
+    """Raw text (modal input, policy, file names) into Slack markup: &, < and > escaped, so
+    it shows as typed and cannot forge mentions or links."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_BROADCAST = re.compile(r"<!(channel|here|everyone|subteam\^[A-Z0-9]+)(?:\|([^>]*))?>")
+
+
+def defang(markup: str) -> str:
+    """Slack markup (what commands and messages carry, and what Sitrep stores) made safe to
+    post again: people mentions stay, but @channel, @here, @everyone and group mentions are
+    shown without notifying anyone."""
+    return _BROADCAST.sub(lambda m: f"`{m[2] or '@' + m[1]}`", markup)
+
+
+def plain(markup: str) -> str:
+    """Slack markup as plain text, for plain_text fields such as headers."""
+    return html.unescape(markup)
+
+
+def when(moment: datetime, fmt: str = "{date_short_pretty} {time}") -> str:
+    """A time each reader sees in their own timezone (Slack's date formatting)."""
+    fallback = moment.strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(moment.timestamp())}^{fmt}|{fallback}>"
+
+
+def duration(start: datetime, end: datetime) -> str:
+    minutes = max(0, int((end - start).total_seconds() // 60))
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = [f"{days}d"] if days else []
+    parts += [f"{hours}h"] if hours else []
+    parts.append(f"{minutes}m")
+    return " ".join(parts)
