@@ -166,6 +166,13 @@ def parse(text: str, severities: list[str]) -> Request:
         raise UsageError(str(error), error.usage or USAGE[verb]) from None
 
 
+def usage_for(text: str) -> str:
+    """The usage of the subcommand `text` starts with (aliases included); "" if none."""
+    words = text.split(maxsplit=1)
+    verb = words[0].lower() if words else ""
+    return USAGE.get(_ALIASES.get(verb, verb), "")
+
+
 def _all_usage() -> str:
     return "\n".join(USAGE.values())
 

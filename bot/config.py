@@ -132,10 +132,6 @@ class Policy(BaseModel):
     def severity_keys(self) -> list[str]:
         return [s.key for s in self.severities]
 
-    @property
-    def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
-
 
 class Settings(BaseSettings):
     """Deployment settings and secrets, read from the environment."""

@@ -11,7 +11,6 @@ from slack_sdk.models.views import View
 from bot.adapters.slack import blocks
 from bot.adapters.slack.client import in_plain_words
 from bot.commands import (
-    USAGE,
     AddNote,
     AssignRole,
     Close,
@@ -26,6 +25,7 @@ from bot.commands import (
     SetStatus,
     Show,
     parse,
+    usage_for,
 )
 from bot.errors import ChatUnavailable, IncidentError, NotAnIncidentChannel
 from bot.incidents import Change, Declaration
@@ -147,7 +147,7 @@ def _usage_of(text: str, error: IncidentError) -> str:
     """For a command run outside an incident channel, the usage that shows how to name one."""
     if not isinstance(error, NotAnIncidentChannel):
         return ""
-    return USAGE.get(text.split(maxsplit=1)[0].lower() if text.strip() else "", "")
+    return usage_for(text)
 
 
 def open_modal(client: WebClient, trigger_id: str, view: View) -> None:

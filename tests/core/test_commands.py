@@ -20,6 +20,7 @@ from bot.commands import (
     SetStatus,
     Show,
     parse,
+    usage_for,
 )
 from bot.errors import UsageError
 from models import Role, Status
@@ -153,3 +154,10 @@ def test_subcommands_with_any_arguments_never_crash(verb: str, words: list[str])
         parse(" ".join([verb, *words]), SEVERITIES)
     except UsageError as error:
         assert str(error)
+
+
+def test_usage_is_found_for_subcommands_and_their_aliases() -> None:
+    assert (
+        usage_for("severity 1 worse") == usage_for("sev 1") == "/incident sev [INC-…] <N> [reason]"
+    )
+    assert usage_for("frobnicate") == usage_for("") == ""
