@@ -8,6 +8,7 @@ package (its docstring describes the fake).
 """
 
 from .slack.blockkit import BlockKitValidator
+from .slack.canvas import CANVAS_MAX_CHARS
 from .slack.decoding import SlackError
 from .slack.identities import (
     APP_ID,
@@ -35,6 +36,7 @@ from .slack.records import (
     Message,
     ResponsePost,
     Revision,
+    Section,
     UploadedFile,
     User,
     View,
@@ -49,6 +51,7 @@ __all__ = [
     "BOT_PROFILE",
     "BOT_TOKEN",
     "BOT_USER_ID",
+    "CANVAS_MAX_CHARS",
     "JSON",
     "MAX_CHANNEL_NAME",
     "MAX_MESSAGE_CHARS",
@@ -68,6 +71,7 @@ __all__ = [
     "Message",
     "ResponsePost",
     "Revision",
+    "Section",
     "SlackError",
     "UploadedFile",
     "User",

@@ -577,7 +577,7 @@ def test_the_home_tab_takes_home_views(slack: FakeSlack, client: WebClient) -> N
     assert slack.home_view("U_BOB") is None
 
 
-# -- files and canvases --------------------------------------------------------------------------
+# -- files (canvases are in test_fake_canvases.py) ------------------------------------------------
 
 
 def test_files_upload_v2_stores_the_bytes_and_shares_them(
@@ -602,19 +602,6 @@ def test_completing_an_upload_that_never_happened_fails(client: WebClient) -> No
     file_id = client.files_getUploadURLExternal(filename="x.txt", length=3)["file_id"]
     complete = partial(client.files_completeUploadExternal, files=[{"id": file_id}])
     assert error(complete) == "file_not_found"
-
-
-def test_a_channel_has_one_canvas_holding_markdown(
-    slack: FakeSlack, client: WebClient, room: str
-) -> None:
-    content = {"type": "markdown", "markdown": "# INC-1\n\n- 10:02 paged"}
-    create = partial(
-        client.conversations_canvases_create, channel_id=room, document_content=content
-    )
-    canvas_id = create()["canvas_id"]
-    assert slack.canvas(canvas_id).markdown == "# INC-1\n\n- 10:02 paged"
-    assert error(create) == "channel_canvas_already_exists"
-    assert client.canvases_create(title="Post-mortem", document_content=content)["canvas_id"]
 
 
 # -- response_url --------------------------------------------------------------------------------

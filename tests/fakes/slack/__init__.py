@@ -11,9 +11,9 @@ Responses, error codes and argument names follow Slack's reference (see
 change notifies `wait_for`, so tests wait on conditions instead of sleeping.
 
 Layout: identities and records (`identities`, `records`); Block Kit validation, one table
-(`blockkit`); request decoding (`decoding`); the workspace, state plus Slack's rules
-(`workspace`); one function per Web API method, one module per Slack family (`methods`); the HTTP
-server and the test-facing `FakeSlack` (`server`, with what tests read and arrange in `access` and
-what people do in `people`). Socket Mode is `tests/fakes/socket_mode.py`; tests import all of it
-from `tests.fakes.slack_api`.
+(`blockkit`); canvas markdown rules and sections (`canvas`); request decoding (`decoding`); the
+workspace, state plus Slack's rules (`workspace`); one function per Web API method, one module per
+Slack family (`methods`); the HTTP server and the test-facing `FakeSlack` (`server`, with what
+tests read and arrange in `access` and what people do in `people`). Socket Mode is
+`tests/fakes/socket_mode.py`; tests import all of it from `tests.fakes.slack_api`.
 """

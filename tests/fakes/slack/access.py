@@ -128,16 +128,26 @@ class WorkspaceAccess:
         with self._changed:
             return copy.deepcopy(self._ws.files[file_id])
 
+    def files_in(self, channel_id: str) -> list[UploadedFile]:
+        """Files shared to the channel, in upload order; `UploadedFile.text` reads the bytes."""
+        with self._changed:
+            return [copy.deepcopy(f) for f in self._ws.files.values() if channel_id in f.channels]
+
     def canvas(self, canvas_id: str) -> Canvas:
         with self._changed:
             return copy.deepcopy(self._ws.canvases[canvas_id])
 
     def channel_canvas(self, channel_id: str) -> Canvas | None:
+        """The channel's own canvas (conversations.canvases.create), if it has one."""
         with self._changed:
-            found = next(
-                (c for c in self._ws.canvases.values() if c.channel_id == channel_id), None
-            )
-            return copy.deepcopy(found)
+            return copy.deepcopy(self._ws.channel_canvas(channel_id))
+
+    def canvases_in(self, channel_id: str) -> list[Canvas]:
+        """The channel canvas and the canvases tabbed in the channel, in creation order."""
+        with self._changed:
+            return [
+                copy.deepcopy(c) for c in self._ws.canvases.values() if c.channel_id == channel_id
+            ]
 
     def responses(self, url: str | None = None) -> list[ResponsePost]:
         with self._changed:

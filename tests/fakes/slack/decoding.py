@@ -33,7 +33,18 @@ def invalid_arguments(*messages: str) -> SlackError:
 # Parameters whose values are JSON, sent by slack_sdk as JSON strings inside form fields (and
 # accepted by Slack as strings inside JSON bodies too).
 _JSON_PARAMS: Final = frozenset(
-    {"attachments", "blocks", "channel_ids", "document_content", "files", "metadata", "view"}
+    {
+        "attachments",
+        "blocks",
+        "changes",
+        "channel_ids",
+        "criteria",
+        "document_content",
+        "files",
+        "metadata",
+        "user_ids",
+        "view",
+    }
 )
 
 

@@ -7,7 +7,7 @@ import mimetypes
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from .identities import APP_ID, BOT_ID, BOT_PROFILE, BOT_USER_ID, JSON, SLACK_URL, TEAM_ID
@@ -335,6 +335,11 @@ class UploadedFile:
     channels: list[str] = field(default_factory=list)
 
     @property
+    def text(self) -> str:
+        """The uploaded bytes as UTF-8 text ("" before the upload POST)."""
+        return (self.data or b"").decode("utf-8", errors="replace")
+
+    @property
     def mimetype(self) -> str:
         return mimetypes.guess_type(self.name)[0] or "application/octet-stream"
 
@@ -368,11 +373,44 @@ class UploadedFile:
 
 
 @dataclass
+class Section:
+    """One section of a canvas: a heading and what follows it, or what precedes all headings."""
+
+    id: str  # "temp:C:" and 28 letters and digits, as Slack's look
+    markdown: str
+
+
+CanvasKind = Literal["channel", "standalone"]
+
+
+@dataclass
 class Canvas:
+    """A canvas. `kind` "channel" is a channel's own canvas (conversations.canvases.create);
+    "standalone" comes from canvases.create, tabbed in `channel_id`'s channel when one is given."""
+
     id: str
     title: str
-    markdown: str
     channel_id: str | None
+    kind: CanvasKind
+    created: int
+    quip_thread_id: str  # reported in the channel's `properties.canvas`
+    sections: list[Section] = field(default_factory=list)
+    edits: int = 0  # successful canvases.edit calls
+    access: dict[str, str] = field(default_factory=dict)  # channel or user id -> access level
+
+    @property
+    def markdown(self) -> str:
+        """The whole document: the sections joined by newlines."""
+        return "\n".join(section.markdown for section in self.sections)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.markdown.strip()
+
+    @property
+    def tabbed(self) -> bool:
+        """A standalone canvas shown as a tab of a channel."""
+        return self.kind == "standalone" and self.channel_id is not None
 
 
 @dataclass(frozen=True)

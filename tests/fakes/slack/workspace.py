@@ -57,7 +57,8 @@ class Workspace:
         self.responses: list[ResponsePost] = []
         self.files: dict[str, UploadedFile] = {}
         self.upload_tickets: dict[str, str] = {}  # ticket -> file id
-        self.canvases: dict[str, Canvas] = {}
+        self.canvases: dict[str, Canvas] = {}  # creation order
+        self.deleted_canvases: set[str] = set()
         self.triggers: dict[str, _Trigger] = {}
         self._serial = itertools.count(1)
         self._last_ts_us = 0
@@ -118,6 +119,17 @@ class Workspace:
         )
         channel.is_im = True
         return channel
+
+    def channel_canvas(self, channel_id: str) -> Canvas | None:
+        """The channel's own canvas (conversations.canvases.create), not canvases tabbed in it."""
+        return next(
+            (
+                c
+                for c in self.canvases.values()
+                if c.kind == "channel" and c.channel_id == channel_id
+            ),
+            None,
+        )
 
     def message(self, channel_id: str, ts: str | None) -> Message:
         message = self.messages.get(channel_id, {}).get(ts or "")

@@ -2,10 +2,10 @@
 
 `registry` holds the registry and what several methods share. Each of the other modules is one
 Slack family and registers its methods when imported: `users` (auth, users, apps),
-`conversations`, `chat`, `pins`, `views`, `files` (files and canvases).
+`conversations`, `chat`, `pins`, `views`, `files` (the external upload), `canvases`.
 """
 
-from . import chat, conversations, files, pins, users, views
+from . import canvases, chat, conversations, files, pins, users, views
 from .registry import METHODS
 
-__all__ = ["METHODS", "chat", "conversations", "files", "pins", "users", "views"]
+__all__ = ["METHODS", "canvases", "chat", "conversations", "files", "pins", "users", "views"]

@@ -51,7 +51,16 @@ def conversations_open(ws: Workspace, args: Args) -> JSON:
 @api("conversations.info")
 def conversations_info(ws: Workspace, args: Args) -> JSON:
     channel = ws.visible_channel(args.text("channel"))
-    return {"channel": channel.to_slack(num_members=args.flag("include_num_members"))}
+    info = channel.to_slack(num_members=args.flag("include_num_members"))
+    canvas = ws.channel_canvas(channel.id)
+    if canvas is not None:  # Slack reports the channel canvas under `properties`
+        properties = {
+            "file_id": canvas.id,
+            "is_empty": canvas.is_empty,
+            "quip_thread_id": canvas.quip_thread_id,
+        }
+        info["properties"] = {"canvas": properties}
+    return {"channel": info}
 
 
 @api("conversations.list")

@@ -1,4 +1,4 @@
-"""Web API methods: files (the two-step external upload) and canvases."""
+"""Web API methods: files (the two-step external upload)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,9 @@ import secrets
 
 from ..decoding import Args, SlackError, invalid_arguments
 from ..identities import BOT_USER_ID, JSON
-from ..records import Canvas, UploadedFile
+from ..records import UploadedFile
 from ..workspace import Workspace
 from .registry import api, check_message_content
-
-# -- files ---------------------------------------------------------------------------------------
 
 
 @api("files.getUploadURLExternal")
@@ -67,34 +65,3 @@ def files_complete_upload_external(ws: Workspace, args: Args) -> JSON:
         for upload, _ in uploads:
             upload.channels.append(channel.id)
     return {"files": shared}
-
-
-# -- canvases ------------------------------------------------------------------------------------
-
-
-@api("conversations.canvases.create")
-def conversations_canvases_create(ws: Workspace, args: Args) -> JSON:
-    channel = ws.visible_channel(args.text("channel_id"))
-    if any(c.channel_id == channel.id for c in ws.canvases.values()):
-        raise SlackError("channel_canvas_already_exists")
-    return {"canvas_id": _create_canvas(ws, args, channel.id).id}
-
-
-@api("canvases.create")
-def canvases_create(ws: Workspace, args: Args) -> JSON:
-    channel_id = args.text("channel_id")
-    if channel_id is not None:
-        ws.visible_channel(channel_id)
-    return {"canvas_id": _create_canvas(ws, args, channel_id).id}
-
-
-def _create_canvas(ws: Workspace, args: Args, channel_id: str | None) -> Canvas:
-    content = args.get("document_content")
-    markdown = ""
-    if content is not None:
-        if not isinstance(content, dict) or content.get("type") != "markdown":
-            raise SlackError("canvas_creation_failed", detail="document_content must be markdown")
-        markdown = str(content.get("markdown", ""))
-    canvas = Canvas(ws.new_id("F"), args.text("title") or "", markdown, channel_id)
-    ws.canvases[canvas.id] = canvas
-    return canvas
