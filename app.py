@@ -29,14 +29,19 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
 import handlers
+from bot.adapters import claude
 from bot.adapters.db.engine import make_engine, migrate
+from bot.adapters.db.postmortems import SqlPostmortemStore
 from bot.adapters.db.store import SqlIncidentStore
 from bot.adapters.slack.client import make_client
+from bot.adapters.slack.documents import SlackDocuments
 from bot.adapters.slack.rooms import SlackRooms
+from bot.adapters.templates import MarkdownRenderer, Templates
 from bot.config import Policy, Settings, load_policy, load_settings
 from bot.errors import ConfigError
 from bot.incidents import ROOM_LEASE, IncidentService
-from bot.ports import Clock
+from bot.ports import Clock, Drafter
+from bot.postmortem.service import PostmortemService
 from bot.rooms import RoomService
 from bot.timeline import TimelineService
 from handlers.deps import Deps
@@ -61,6 +66,7 @@ class Sitrep:
     def recover(self, grace: timedelta = ROOM_LEASE) -> None:
         """Finishes what a process that died after acknowledging left undone."""
         self.deps.rooms.open_missing_rooms(grace)
+        self.deps.postmortems.draft_missing()
 
     def close(self) -> None:
         self.executor.shutdown(wait=True)
@@ -80,10 +86,24 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
         client = make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
         store = SqlIncidentStore(engine)
         incidents = IncidentService(store, policy, clock)
+        rooms = RoomService(incidents, SlackRooms(client, policy, clock), policy)
+        templates = Templates(policy.timezone)
+        postmortems = PostmortemService(
+            incidents,
+            rooms,
+            SqlPostmortemStore(engine),
+            drafter=_drafter(settings, templates),
+            renderer=MarkdownRenderer(templates),
+            documents=SlackDocuments(client),
+            policy=policy,
+            clock=clock,
+            prompt_tokens=settings.sitrep_ai_prompt_tokens,
+        )
         deps = Deps(
             incidents=incidents,
             timeline=TimelineService(store, clock),
-            rooms=RoomService(incidents, SlackRooms(client, policy, clock), policy),
+            rooms=rooms,
+            postmortems=postmortems,
             policy=policy,
             clock=clock,
         )
@@ -96,6 +116,25 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
         raise
     handlers.register(bolt, deps)
     return Sitrep(bolt=bolt, engine=engine, deps=deps, executor=executor)
+
+
+def _drafter(settings: Settings, templates: Templates) -> Drafter | None:
+    """Claude writes post-mortem narratives when a key is set; without one, the template."""
+    key = settings.anthropic_api_key
+    if key is None or not key.get_secret_value().strip():
+        return None
+    client = claude.make_client(
+        key.get_secret_value(),
+        settings.anthropic_base_url,
+        timeout=settings.sitrep_ai_timeout,
+        max_retries=settings.sitrep_ai_max_retries,
+    )
+    return claude.ClaudeDrafter(
+        client,
+        templates,
+        model=settings.sitrep_ai_model,
+        max_tokens=settings.sitrep_ai_output_tokens,
+    )
 
 
 def _prepare_database(engine: Engine, *, migrate_schema: bool) -> None:

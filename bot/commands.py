@@ -26,6 +26,7 @@ USAGE: Final = {
     "resolve": "/incident resolve [INC-…] [summary]",
     "reopen": "/incident reopen [INC-…] [reason]",
     "close": "/incident close [INC-…]",
+    "postmortem": "/incident postmortem [INC-…] [export | review @person… | publish]",
     "list": "/incident list [open|all]",
     "show": "/incident show [INC-…]",
     "help": "/incident help",
@@ -93,6 +94,27 @@ class Close:
 
 
 @dataclass(frozen=True)
+class DraftPostmortem:
+    ref: str | None
+
+
+@dataclass(frozen=True)
+class ExportPostmortem:
+    ref: str | None
+
+
+@dataclass(frozen=True)
+class ReviewPostmortem:
+    ref: str | None
+    reviewers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PublishPostmortem:
+    ref: str | None
+
+
+@dataclass(frozen=True)
 class ListIncidents:
     include_resolved: bool
 
@@ -117,6 +139,10 @@ Request = (
     | Resolve
     | Reopen
     | Close
+    | DraftPostmortem
+    | ExportPostmortem
+    | ReviewPostmortem
+    | PublishPostmortem
     | ListIncidents
     | Show
     | Help
@@ -267,6 +293,26 @@ def _close(rest: str, _: list[str]) -> Close:
     return Close(ref)
 
 
+def _postmortem(
+    rest: str, _: list[str]
+) -> DraftPostmortem | ExportPostmortem | ReviewPostmortem | PublishPostmortem:
+    ref, rest = _take_ref(rest)
+    words = rest.split()
+    action = words[0].lower() if words else "draft"
+    if action == "draft" and len(words) <= 1:
+        return DraftPostmortem(ref)
+    if action == "export" and len(words) == 1:
+        return ExportPostmortem(ref)
+    if action == "publish" and len(words) == 1:
+        return PublishPostmortem(ref)
+    if action == "review":
+        mentions = [_MENTION.match(w) for w in words[1:]]
+        if not mentions or not all(mentions):
+            raise UsageError("Mention each reviewer with @ so Slack links them.")
+        return ReviewPostmortem(ref, tuple(dict.fromkeys(m[1] for m in mentions if m)))
+    raise UsageError(f"I can't do `{rest[:30]}` with a post-mortem.")
+
+
 def _list(rest: str, _: list[str]) -> ListIncidents:
     scope = rest.lower() or "open"
     if scope not in ("open", "all"):
@@ -285,7 +331,7 @@ def _help(rest: str, _: list[str]) -> Help:
     return Help()
 
 
-_ALIASES: Final = {"severity": "sev"}
+_ALIASES: Final = {"severity": "sev", "pm": "postmortem", "post-mortem": "postmortem"}
 _PARSERS: Final[dict[str, Callable[[str, list[str]], Request]]] = {
     "declare": _declare,
     "status": _status,
@@ -296,6 +342,7 @@ _PARSERS: Final[dict[str, Callable[[str, list[str]], Request]]] = {
     "resolve": _resolve,
     "reopen": _reopen,
     "close": _close,
+    "postmortem": _postmortem,
     "list": _list,
     "show": _show,
     "help": _help,

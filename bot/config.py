@@ -21,22 +21,32 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.errors import ConfigError
 
-_DURATION = re.compile(r"^\s*(\d+)\s*(m|min|h|d)\s*$")
+_DURATION = re.compile(r"^\s*(\d+)\s*(s|m|min|h|d|w)\s*$")
 NEXT_BUSINESS_DAY = "next business day"
 
 
 def parse_duration(text: str) -> timedelta:
-    """'15m', '2h', '1d' as a timedelta; raises ValueError otherwise."""
+    """'30s', '15m', '2h', '1d', '2w' as a timedelta; raises ValueError otherwise."""
     match = _DURATION.match(text.lower())
     if not match:
-        raise ValueError(f"{text!r} is not a duration like '15m', '2h' or '1d'")
+        raise ValueError(f"{text!r} is not a duration like '30s', '15m', '2h', '1d' or '2w'")
     amount, unit = int(match[1]), match[2]
     return {
+        "s": timedelta(seconds=amount),
         "m": timedelta(minutes=amount),
         "min": timedelta(minutes=amount),
         "h": timedelta(hours=amount),
         "d": timedelta(days=amount),
+        "w": timedelta(weeks=amount),
     }[unit]
+
+
+def _duration(value: str) -> str:
+    parse_duration(value)
+    return value
+
+
+Duration = Annotated[str, AfterValidator(_duration)]
 
 
 def _response_target(value: str) -> str:
@@ -60,10 +70,26 @@ class Severity(BaseModel):
     name: str
     description: str = ""
     response_target: Annotated[str, AfterValidator(_response_target)]
+    # Resolving drafts the post-mortem without being asked; by default for SEV1 and SEV2.
+    draft_postmortem_on_resolve: bool = False
+    # How long after resolution the post-mortem is due.
+    postmortem_due: Duration = "7d"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _serious_defaults(cls, data: Any) -> Any:
+        """The worst severities get an automatic post-mortem due in 48 hours, unless set."""
+        if isinstance(data, dict) and data.get("key") in ("sev1", "sev2"):
+            return {"draft_postmortem_on_resolve": True, "postmortem_due": "48h", **data}
+        return data
 
     @property
     def label(self) -> str:
         return self.key.upper()
+
+    @property
+    def postmortem_due_after(self) -> timedelta:
+        return parse_duration(self.postmortem_due)
 
 
 class Service(BaseModel):
@@ -102,6 +128,10 @@ DEFAULT_SEVERITIES = (
 )
 
 
+Priority = Literal["p0", "p1", "p2", "p3"]
+DEFAULT_DUE: dict[Priority, str] = {"p0": "7d", "p1": "14d", "p2": "30d", "p3": "90d"}
+
+
 class Policy(BaseModel):
     """The organisation's incident policy (the TOML file). Every key is optional."""
 
@@ -112,6 +142,8 @@ class Policy(BaseModel):
     channel_prefix: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,19}$")] = "inc"
     severities: tuple[Severity, ...] = DEFAULT_SEVERITIES
     services: tuple[Service, ...] = ()
+    # Default due dates of action items by priority.
+    action_item_due: dict[Priority, Duration] = Field(default_factory=lambda: dict(DEFAULT_DUE))
 
     @model_validator(mode="after")
     def _unique_keys(self) -> Self:
@@ -124,6 +156,10 @@ class Policy(BaseModel):
         if len(set(names)) != len(names):
             raise ValueError("services: each name must be unique")
         return self
+
+    def due_after(self, priority: Priority) -> timedelta:
+        """How long an action item of `priority` has, by default."""
+        return parse_duration(self.action_item_due.get(priority, DEFAULT_DUE[priority]))
 
     def severity(self, key: str) -> Severity | None:
         return next((s for s in self.severities if s.key == key.lower()), None)
@@ -156,6 +192,15 @@ class Settings(BaseSettings):
     # Periodic jobs (for now: opening rooms a dead process left unopened). Off for replicas
     # when a dedicated worker runs them.
     sitrep_scheduler: bool = True
+    # Claude writes the post-mortem narrative when a key is set; the template otherwise.
+    anthropic_api_key: SecretStr | None = None
+    anthropic_base_url: str | None = None
+    sitrep_ai_model: str = "claude-sonnet-4-6"
+    sitrep_ai_timeout: float = 60.0
+    sitrep_ai_max_retries: int = 2
+    # The incident data in a prompt is condensed to fit this many (estimated) tokens.
+    sitrep_ai_prompt_tokens: int = 30_000
+    sitrep_ai_output_tokens: int = 8_000
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
 
     @field_validator("log_level", mode="before")

@@ -66,3 +66,8 @@ class NameTaken(Exception):
 
 class ConfigError(Exception):
     """A setting or policy key is missing or wrong; the message names it. Stops start-up."""
+
+
+class DraftFailed(Exception):
+    """The writer of a post-mortem narrative (Claude) gave nothing usable; the message says
+    why in plain words, for the reply that says the template was used instead."""

@@ -257,6 +257,16 @@ class IncidentService:
 
         return self._change(incident_id, mutate)
 
+    def record_event(
+        self, incident_id: int, kind: EntryKind, actor: str, text: str, data: dict[str, object]
+    ) -> Change:
+        """Adds a system entry (e.g. a post-mortem drafted) to the incident's timeline."""
+
+        def mutate(incident: Incident, now: datetime) -> Mutated:
+            return [_system_entry(kind, now, actor or None, text, data)], []
+
+        return self._change(incident_id, mutate, allow_closed=True)
+
     def claim_room(self, incident_id: int, lease: timedelta = ROOM_LEASE) -> bool:
         """True for the one caller that should open the incident's room now. A claim older
         than `lease` is abandoned (its process died) and can be taken over."""

@@ -1,10 +1,15 @@
 """What the core needs from the outside world, as Protocols the adapters implement."""
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from models import Incident, IncidentRole, Role, TimelineEntry
+from models import Incident, IncidentRole, Postmortem, Role, TimelineEntry
+
+if TYPE_CHECKING:
+    from bot.postmortem.draft import Draft, Material
+    from bot.postmortem.narrative import Narrative
 
 Clock = Callable[[], datetime]
 
@@ -112,4 +117,68 @@ class IncidentStore(Protocol):
     def claim_unposted(self, incident_id: int, now: datetime) -> list[TimelineEntry]:
         """System entries not yet posted to the channel, marked posted by this call, so
         that concurrent callers each get a disjoint set."""
+        ...
+
+
+class PostmortemStore(Protocol):
+    """Persistence of post-mortem records. Each method is one short transaction."""
+
+    def get(self, incident_id: int) -> Postmortem | None: ...
+
+    def create(self, record: Postmortem) -> Postmortem:
+        """Inserts `record`; if the incident already has one, returns that one instead."""
+        ...
+
+    def save(self, record: Postmortem, expected_version: int) -> bool:
+        """Compare-and-set: writes `record` (version bumped) only if the stored version is
+        still `expected_version`."""
+        ...
+
+    def undrafted(self, severities: Sequence[str], resolved_before: datetime) -> list[int]:
+        """Incidents of those severities resolved before then and not drafted."""
+        ...
+
+
+@dataclass(frozen=True)
+class CanvasRef:
+    id: str
+    url: str
+
+
+class Documents(Protocol):
+    """Where post-mortems are delivered (Slack canvases and files). Methods raise
+    ChatUnavailable, saying why in plain words, when the platform refuses."""
+
+    max_chars: int  # the largest document the platform accepts
+
+    def write_canvas(
+        self, channel_id: str, title: str, markdown: str, canvas_id: str | None
+    ) -> CanvasRef:
+        """Replaces the content of canvas `canvas_id`; creates the channel's canvas when
+        there is none (or it was deleted)."""
+        ...
+
+    def replace_line(self, canvas_id: str, marker: str, markdown: str) -> bool:
+        """Replaces the canvas section containing `marker`; False when there is none."""
+        ...
+
+    def upload_markdown(
+        self, channel_id: str, filename: str, title: str, content: str, comment: str
+    ) -> None: ...
+
+
+class Drafter(Protocol):
+    """Writes a post-mortem's narrative from the facts and condensed timeline. Raises
+    DraftFailed when it can't."""
+
+    def write(self, material: "Material") -> "Narrative": ...
+
+
+class DraftRenderer(Protocol):
+    """Renders a draft as the canvas's Markdown."""
+
+    def markdown(self, draft: "Draft") -> str: ...
+
+    def status_line(self, record: Postmortem) -> str:
+        """The canvas line showing the post-mortem's status; it contains STATUS_MARKER."""
         ...

@@ -60,6 +60,7 @@ def register(app: App, deps: Deps) -> None:
                 response_type="ephemeral", replace_original=False, text=blocks.not_invited(chosen)
             )
         deps.rooms.refresh(incident.id)
+        deps.postmortems.draft_if_due(incident.id, body["user"]["id"])
 
     set_status = control(
         lambda iid, user, action: incidents.change_status(

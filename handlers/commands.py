@@ -15,11 +15,15 @@ from bot.commands import (
     AssignRole,
     Close,
     Declare,
+    DraftPostmortem,
+    ExportPostmortem,
     Help,
     ListIncidents,
+    PublishPostmortem,
     Reopen,
     Request,
     Resolve,
+    ReviewPostmortem,
     SetServices,
     SetSeverity,
     SetStatus,
@@ -28,7 +32,8 @@ from bot.commands import (
     usage_for,
 )
 from bot.errors import ChatUnavailable, IncidentError, NotAnIncidentChannel
-from bot.incidents import Change, Declaration
+from bot.incidents import Change, Declaration, IncidentService
+from bot.postmortem.service import PostmortemService
 from handlers.deps import Deps
 from handlers.errors import reported
 
@@ -113,10 +118,46 @@ def _act(
                 blocks.summary_blocks(summary, deps.policy, deps.clock()),
                 blocks.announcement_fallback(incident),
             )
+        case DraftPostmortem() | ExportPostmortem() | ReviewPostmortem() | PublishPostmortem():
+            return _postmortem(request, user, channel, deps.postmortems, incidents)
     change = _change(request, user, channel, deps)
     in_channel = change.incident.channel_id == channel
     # In the incident channel everyone sees the change posted; elsewhere, confirm privately.
     return {} if in_channel else {"response_type": "ephemeral", "text": _confirmation(change)}
+
+
+PostmortemRequest = DraftPostmortem | ExportPostmortem | ReviewPostmortem | PublishPostmortem
+
+
+def _postmortem(
+    request: PostmortemRequest,
+    user: str,
+    channel: str | None,
+    postmortems: PostmortemService,
+    incidents: IncidentService,
+) -> dict[str, Any]:
+    """Reviews and publications are recorded now; drafts and exports are promised, and made
+    after the ack (they call Claude and Slack)."""
+    incident = incidents.find(request.ref, channel, user)
+    assert incident.id is not None
+    room = f"<#{incident.channel_id}>"
+    match request:
+        case DraftPostmortem():
+            text = f"Drafting the post-mortem of {incident.ref}; it appears in {room} in a moment."
+        case ExportPostmortem():
+            postmortems.exportable(incident.id)
+            text = f"Exporting the post-mortem draft of {incident.ref} to {room}."
+        case ReviewPostmortem():
+            postmortems.review(incident.id, user, request.reviewers)
+            text = f"Sent the post-mortem of {incident.ref} for review."
+        case PublishPostmortem():
+            postmortems.publish(incident.id, user)
+            text = f"Published the post-mortem of {incident.ref}."
+    if channel == incident.channel_id and not isinstance(
+        request, DraftPostmortem | ExportPostmortem
+    ):
+        return {}  # the channel sees the step posted
+    return {"response_type": "ephemeral", "text": text}
 
 
 def _change(request: Request, user: str, channel: str | None, deps: Deps) -> Change:
@@ -175,6 +216,8 @@ def _follow_up(request: Request, command: dict[str, Any], deps: Deps, respond: R
                 )
         case Declare() | Help() | ListIncidents() | Show():
             return
+        case DraftPostmortem() | ExportPostmortem() | ReviewPostmortem() | PublishPostmortem():
+            _follow_postmortem(request, command, deps, respond)
         case _:
             try:
                 incident = deps.incidents.find(
@@ -192,6 +235,27 @@ def _follow_up(request: Request, command: dict[str, Any], deps: Deps, respond: R
                     text=blocks.not_invited(request.user_id),
                 )
             deps.rooms.refresh(incident.id)
+            deps.postmortems.draft_if_due(incident.id, command["user_id"])
+
+
+def _follow_postmortem(
+    request: PostmortemRequest, command: dict[str, Any], deps: Deps, respond: Respond
+) -> None:
+    user = command["user_id"]
+    incident = deps.incidents.find(request.ref, command.get("channel_id"), user)
+    assert incident.id is not None
+    match request:
+        case DraftPostmortem():
+            drafted = deps.postmortems.draft(incident.id, user)
+            respond(
+                response_type="ephemeral",
+                replace_original=False,
+                text=blocks.drafted_reply(drafted),
+            )
+        case ExportPostmortem():
+            deps.postmortems.export(incident.id, user)
+        case ReviewPostmortem() | PublishPostmortem():
+            deps.postmortems.show_status(incident.id)
 
 
 def _ephemeral(content: list[Any], fallback: str) -> dict[str, Any]:

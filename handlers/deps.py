@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from bot.config import Policy
 from bot.incidents import IncidentService
 from bot.ports import Clock
+from bot.postmortem.service import PostmortemService
 from bot.rooms import RoomService
 from bot.timeline import TimelineService
 
@@ -14,5 +15,6 @@ class Deps:
     incidents: IncidentService
     timeline: TimelineService
     rooms: RoomService
+    postmortems: PostmortemService
     policy: Policy
     clock: Clock

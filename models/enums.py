@@ -46,9 +46,27 @@ class EntryKind(StrEnum):
     SEVERITY_CHANGED = "severity_changed"
     ROLE_CHANGED = "role_changed"
     SERVICES_CHANGED = "services_changed"
+    POSTMORTEM = "postmortem"
 
     @property
     def posted_in_channel(self) -> bool:
         """Sitrep posts these in the incident channel; messages are already there, and the
         declaration is shown by the announcement."""
         return self not in (EntryKind.MESSAGE, EntryKind.DECLARED)
+
+
+class PostmortemStatus(StrEnum):
+    DRAFT = "draft"
+    IN_REVIEW = "in_review"
+    PUBLISHED = "published"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class DraftSource(StrEnum):
+    """Who wrote the narrative of a post-mortem draft."""
+
+    MODEL = "model"
+    TEMPLATE = "template"

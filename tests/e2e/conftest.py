@@ -4,6 +4,7 @@ talking to the fake Slack Web API, on SQLite and on PostgreSQL."""
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -49,13 +50,22 @@ def policy(slack: FakeSlack) -> Policy:
 
 
 @pytest.fixture
-def running(slack: FakeSlack, policy: Policy, database_url: str) -> Iterator[Running]:
+def extra_settings() -> dict[str, Any]:
+    """Settings a test module adds (override this fixture), e.g. an Anthropic key."""
+    return {}
+
+
+@pytest.fixture
+def running(
+    slack: FakeSlack, policy: Policy, database_url: str, extra_settings: dict[str, Any]
+) -> Iterator[Running]:
     settings = Settings(
         slack_bot_token="xoxb-test-token",
         slack_signing_secret=SIGNING_SECRET,
         slack_api_url=slack.api_url,
         database_url=database_url,
         sitrep_http_threads=8,
+        **extra_settings,
     )
     sitrep = build(settings, policy)
     server = HttpServer(make_wsgi(sitrep.bolt, sitrep.engine), "127.0.0.1", 0, threads=8)

@@ -5,8 +5,10 @@ import sys
 from pathlib import Path
 
 import sqlalchemy as sa
+from alembic.config import Config
+from alembic.script import ScriptDirectory
 
-from bot.adapters.db.engine import make_engine
+from bot.adapters.db.engine import MIGRATIONS, make_engine
 from tests.e2e.test_startup import ROOT, environment
 
 
@@ -30,8 +32,17 @@ def test_replicas_migrating_at_once_all_succeed(database_url: str, tmp_path: Pat
         versions = connection.execute(sa.text("SELECT version_num FROM alembic_version")).all()
         tables = set(sa.inspect(connection).get_table_names())
     engine.dispose()
-    assert [v[0] for v in versions] == ["0001"]
-    assert {"incident", "incident_role", "incident_sequence", "timeline_entry"} <= tables
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    assert [v[0] for v in versions] == [head]
+    assert {"incident", "incident_role", "incident_sequence", "timeline_entry", "postmortem"} <= (
+        tables
+    )
+
+
+def _alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
 
 
 def test_an_unreachable_database_stops_start_up_with_one_line(tmp_path: Path) -> None:

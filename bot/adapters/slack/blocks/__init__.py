@@ -11,6 +11,7 @@ from bot.adapters.slack.blocks.incident import (
     notice,
 )
 from bot.adapters.slack.blocks.modals import declare_modal
+from bot.adapters.slack.blocks.postmortem import drafted_reply
 from bot.adapters.slack.blocks.replies import (
     LIST_LIMIT,
     help_blocks,
@@ -43,6 +44,7 @@ __all__ = [
     "declare_modal",
     "declared_reply",
     "defang",
+    "drafted_reply",
     "duration",
     "entry_post",
     "escape",

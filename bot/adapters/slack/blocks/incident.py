@@ -17,6 +17,7 @@ from slack_sdk.models.blocks import (
     UserSelectElement,
 )
 
+from bot.adapters.slack.blocks.postmortem import postmortem_post
 from bot.adapters.slack.blocks.text import (
     MAX_FALLBACK,
     MAX_FIELD,
@@ -210,6 +211,8 @@ def entry_post(entry: TimelineEntry) -> list[Block] | None:
     elif entry.kind is EntryKind.ROLE_CHANGED:
         role = Role(entry.data["role"])
         text = f":bust_in_silhouette: {who} made <@{entry.data['to']}> {role.label.lower()}"
+    elif entry.kind is EntryKind.POSTMORTEM:
+        return postmortem_post(entry)
     else:
         return None
     return [SectionBlock(text=MarkdownTextObject(text=clip(text, MAX_SECTION)))]

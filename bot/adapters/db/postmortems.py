@@ -1,0 +1,70 @@
+"""The post-mortem store on SQLModel: one short transaction per method."""
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from bot.adapters.db.engine import reader, write_lock
+from models import Incident, Postmortem, Status
+
+
+class SqlPostmortemStore:
+    def __init__(self, engine: Engine) -> None:
+        self._engine, self._reader = engine, reader(engine)
+        self._write_lock = write_lock(engine)
+
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        with (
+            self._write_lock,
+            Session(self._engine, expire_on_commit=False) as session,
+            session.begin(),
+        ):
+            yield session
+
+    def get(self, incident_id: int) -> Postmortem | None:
+        with Session(self._reader, expire_on_commit=False) as session, session.begin():
+            return session.exec(
+                select(Postmortem).where(Postmortem.incident_id == incident_id)
+            ).one_or_none()
+
+    def create(self, record: Postmortem) -> Postmortem:
+        try:
+            with self._session() as session:
+                session.add(record)
+            return record
+        except IntegrityError:  # another process created the incident's record first
+            existing = self.get(record.incident_id)
+            if existing is None:
+                raise
+            return existing
+
+    def save(self, record: Postmortem, expected_version: int) -> bool:
+        values = record.model_dump(exclude={"id", "version"})
+        with self._session() as session:
+            result = session.execute(
+                sa.update(Postmortem)
+                .where(col(Postmortem.id) == record.id, col(Postmortem.version) == expected_version)
+                .values(**values, version=expected_version + 1)
+            )
+            return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+    def undrafted(self, severities: Sequence[str], resolved_before: datetime) -> list[int]:
+        drafted = select(Postmortem.incident_id).where(col(Postmortem.drafted_at).is_not(None))
+        query = (
+            select(Incident.id)
+            .where(
+                col(Incident.severity).in_(list(severities)),
+                col(Incident.status) == Status.RESOLVED,
+                col(Incident.resolved_at) < resolved_before,
+                col(Incident.id).not_in(drafted),
+            )
+            .order_by(col(Incident.id))
+        )
+        with Session(self._reader) as session, session.begin():
+            return [int(i) for i in session.exec(query) if i is not None]

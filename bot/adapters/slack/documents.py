@@ -1,0 +1,143 @@
+"""Documents on Slack: the post-mortem as the incident channel's canvas, and as a file."""
+
+import logging
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.adapters.slack.client import error_code, in_plain_words
+from bot.errors import ChatUnavailable
+from bot.ports import CanvasRef
+
+log = logging.getLogger(__name__)
+
+# Slack documents no canvas size; this stays well inside what canvases are known to hold.
+CANVAS_MAX_CHARS = 90_000
+# Where a channel canvas can't be made, a standalone canvas tabbed in the channel can.
+_NO_CHANNEL_CANVAS = {
+    "channel_canvas_already_exists",
+    "team_tier_cannot_create_channel_canvases",
+    "channel_canvas_creation_failed",
+    "free_team_canvas_tab_already_exists",
+}
+_GONE = {"canvas_not_found", "canvas_deleted"}
+_CANVAS_MENTION = re.compile(r"!\[\]\(@([UW][A-Za-z0-9_]+)\)")
+_CANVAS_CHANNEL = re.compile(r"!\[\]\(#([CG][A-Za-z0-9_]+)\)")
+
+
+@dataclass
+class SlackDocuments:
+    client: WebClient
+    max_chars: int = CANVAS_MAX_CHARS
+    _names: dict[str, str] = field(default_factory=dict)
+
+    def write_canvas(
+        self, channel_id: str, title: str, markdown: str, canvas_id: str | None
+    ) -> CanvasRef:
+        content = {"type": "markdown", "markdown": markdown}
+        if canvas_id is not None:
+            try:
+                self.client.canvases_edit(
+                    canvas_id=canvas_id,
+                    changes=[{"operation": "replace", "document_content": content}],
+                )
+                return CanvasRef(canvas_id, self.url(canvas_id))
+            except SlackApiError as error:
+                if error_code(error) not in _GONE:
+                    raise _refused("update the post-mortem canvas", error) from error
+                log.info("canvas %s is gone; creating a new one", canvas_id)
+        try:
+            created = self.client.conversations_canvases_create(
+                channel_id=channel_id, title=title, document_content=content
+            )
+        except SlackApiError as error:
+            if error_code(error) not in _NO_CHANNEL_CANVAS:
+                raise _refused("create the post-mortem canvas", error) from error
+            created = self._tabbed_canvas(channel_id, title, content)
+        new_id = str(created["canvas_id"])
+        return CanvasRef(new_id, self.url(new_id))
+
+    def _tabbed_canvas(self, channel_id: str, title: str, content: dict[str, str]) -> Any:
+        """A standalone canvas in a tab of the channel, which its members may edit."""
+        try:
+            created = self.client.canvases_create(
+                title=title, document_content=content, channel_id=channel_id
+            )
+            self.client.canvases_access_set(
+                canvas_id=created["canvas_id"], access_level="write", channel_ids=[channel_id]
+            )
+        except SlackApiError as error:
+            raise _refused("create the post-mortem canvas", error) from error
+        return created
+
+    def replace_line(self, canvas_id: str, marker: str, markdown: str) -> bool:
+        try:
+            found = self.client.canvases_sections_lookup(
+                canvas_id=canvas_id, criteria={"contains_text": marker}
+            )["sections"]
+            if not found:
+                return False
+            self.client.canvases_edit(
+                canvas_id=canvas_id,
+                changes=[
+                    {
+                        "operation": "replace",
+                        "section_id": found[0]["id"],
+                        "document_content": {"type": "markdown", "markdown": markdown},
+                    }
+                ],
+            )
+        except SlackApiError as error:
+            if error_code(error) in _GONE:
+                return False
+            raise _refused("update the post-mortem canvas", error) from error
+        return True
+
+    def upload_markdown(
+        self, channel_id: str, filename: str, title: str, content: str, comment: str
+    ) -> None:
+        """Uploads `content` (canvas Markdown) as a portable Markdown file: canvas-only
+        mentions become @names."""
+        portable = _CANVAS_MENTION.sub(lambda m: f"@{self._name(m[1])}", content)
+        portable = _CANVAS_CHANNEL.sub(lambda m: f"<#{m[1]}>", portable)
+        try:
+            self.client.files_upload_v2(
+                channel=channel_id,
+                content=portable,
+                filename=filename,
+                title=title,
+                snippet_type="markdown",
+                initial_comment=comment,
+            )
+        except SlackApiError as error:
+            raise _refused("upload the post-mortem", error) from error
+
+    def url(self, canvas_id: str) -> str:
+        """The canvas's address: the workspace's URL, its team and the canvas's file ID."""
+        return f"{self._workspace['url'].rstrip('/')}/docs/{self._workspace['team_id']}/{canvas_id}"
+
+    @cached_property
+    def _workspace(self) -> dict[str, str]:
+        answer = self.client.auth_test()
+        return {"url": str(answer["url"]), "team_id": str(answer["team_id"])}
+
+    def _name(self, user_id: str) -> str:
+        if user_id not in self._names:
+            try:
+                user = self.client.users_info(user=user_id)["user"]
+                profile = user.get("profile") or {}
+                self._names[user_id] = (
+                    profile.get("display_name") or user.get("real_name") or user_id
+                )
+            except SlackApiError:
+                return user_id
+        return self._names[user_id]
+
+
+def _refused(what: str, error: SlackApiError) -> ChatUnavailable:
+    log.error("could not %s: %s", what, error_code(error))
+    return ChatUnavailable(f"I couldn't {what}: {in_plain_words(error)}")

@@ -1,0 +1,1 @@
+"""Post-mortems: facts computed from the record, a narrative by Claude or none, one canvas."""

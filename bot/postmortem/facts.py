@@ -1,0 +1,79 @@
+"""The facts of a post-mortem, computed from what is stored; never written by a model. Pure."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.config import Policy
+from bot.metrics import Measures
+from models import EntryKind, Incident, Postmortem, PostmortemStatus, Role, TimelineEntry
+
+
+@dataclass(frozen=True)
+class SeverityChange:
+    at: datetime
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class Facts:
+    incident: Incident
+    severity_name: str
+    # Severity as declared, then every change.
+    severity_history: tuple[SeverityChange, ...]
+    roles: dict[Role, str]
+    # Everyone who held a role or spoke in the channel, in order of first appearance.
+    responders: tuple[str, ...]
+    measures: Measures
+    messages: int
+    status: PostmortemStatus
+    author: str | None
+    reviewers: tuple[str, ...]
+    due_at: datetime | None
+    published_at: datetime | None
+    timezone: ZoneInfo
+    written_at: datetime
+
+    @property
+    def commander(self) -> str | None:
+        return self.roles.get(Role.COMMANDER)
+
+    def local(self, moment: datetime) -> datetime:
+        return moment.astimezone(self.timezone)
+
+
+def gather_facts(
+    incident: Incident,
+    roles: dict[Role, str],
+    entries: Sequence[TimelineEntry],
+    record: Postmortem,
+    policy: Policy,
+    now: datetime,
+) -> Facts:
+    """Everything the draft states as fact, from the incident, its roles and its timeline."""
+    severity = policy.severity(incident.severity)
+    changes = tuple(
+        SeverityChange(e.occurred_at, e.data.get("from", ""), e.data.get("to", ""))
+        for e in entries
+        if e.kind is EntryKind.SEVERITY_CHANGED
+    )
+    speakers = [e.author for e in entries if e.kind is EntryKind.MESSAGE and e.author]
+    responders = tuple(dict.fromkeys([*roles.values(), *speakers]))
+    return Facts(
+        incident=incident,
+        severity_name=severity.name if severity else incident.severity.upper(),
+        severity_history=changes,
+        roles=roles,
+        responders=responders,
+        measures=Measures.of(incident),
+        messages=sum(1 for e in entries if e.kind is EntryKind.MESSAGE),
+        status=record.status,
+        author=record.author,
+        reviewers=tuple(record.reviewers),
+        due_at=record.due_at,
+        published_at=record.published_at,
+        timezone=ZoneInfo(policy.timezone),
+        written_at=now,
+    )
