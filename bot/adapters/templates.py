@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from bot.postmortem.condense import Omitted, Said
+from bot.postmortem.condense import Said
 from bot.postmortem.draft import Draft
 from bot.postmortem.service import STATUS_MARKER
 from models import Postmortem
@@ -96,7 +96,7 @@ class Templates:
             moment=self.moment,
             data=data_line,
         )
-        self._env.globals.update(Said=Said, Omitted=Omitted)
+        self._env.globals.update(timezone=timezone)
         self._env.tests.update(said=lambda v: isinstance(v, Said))
 
     def clock(self, moment: datetime | None) -> str:

@@ -3,7 +3,6 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from bot.config import Policy
 from bot.metrics import Measures
@@ -33,15 +32,11 @@ class Facts:
     reviewers: tuple[str, ...]
     due_at: datetime | None
     published_at: datetime | None
-    timezone: ZoneInfo
     written_at: datetime
 
     @property
     def commander(self) -> str | None:
         return self.roles.get(Role.COMMANDER)
-
-    def local(self, moment: datetime) -> datetime:
-        return moment.astimezone(self.timezone)
 
 
 def gather_facts(
@@ -74,6 +69,5 @@ def gather_facts(
         reviewers=tuple(record.reviewers),
         due_at=record.due_at,
         published_at=record.published_at,
-        timezone=ZoneInfo(policy.timezone),
         written_at=now,
     )

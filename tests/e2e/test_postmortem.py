@@ -5,6 +5,8 @@ test_postmortem_claude.py covers the drafts Claude writes, through a fake Messag
 
 import re
 
+from slack_sdk import WebClient
+
 from models import DraftSource, PostmortemStatus
 from tests.e2e.conftest import Running
 from tests.e2e.test_declare import FIRST, declare
@@ -178,3 +180,45 @@ def _incident_id(running: Running, channel: str) -> int:
     incident = running.sitrep.deps.incidents.find(None, channel)
     assert incident.id is not None
     return incident.id
+
+
+def _web(running: Running) -> WebClient:
+    """Someone else's client on the same workspace."""
+    return WebClient(token="xoxb-test-token", base_url=running.slack.api_url)
+
+
+def test_where_the_channel_already_has_a_canvas_the_draft_gets_its_own_tab(
+    running: Running,
+) -> None:
+    channel = work_the_incident(running)
+    theirs = _web(running).conversations_canvases_create(
+        channel_id=channel, document_content={"type": "markdown", "markdown": "# Runbook"}
+    )["canvas_id"]
+    running.driver.command("resolve", user="U_BOB", channel=channel)
+    running.slack.wait_for(
+        lambda: [p for p in posts(running, channel) if "post-mortem draft is ready" in p]
+    )
+    first, ours = running.slack.canvases_in(channel)
+    assert first.id == theirs and first.markdown == "# Runbook"  # left alone
+    assert ours.kind == "standalone" and ours.channel_id == channel
+    assert ours.markdown.startswith(f"# {FIRST} post-mortem")
+    assert ours.access == {channel: "write"}  # the channel's members can refine it
+
+
+def test_a_deleted_canvas_is_drafted_again_in_a_new_one(running: Running) -> None:
+    channel = work_the_incident(running)
+    running.driver.command("resolve", user="U_BOB", channel=channel)
+    old = running.slack.wait_for(lambda: running.slack.channel_canvas(channel))
+    running.slack.wait_for(
+        lambda: [p for p in posts(running, channel) if "post-mortem draft is ready" in p]
+    )
+    _web(running).canvases_delete(canvas_id=old.id)
+
+    running.driver.command("postmortem", user="U_BOB", channel=channel)
+    new = running.slack.wait_for(
+        lambda: (c := running.slack.channel_canvas(channel)) and c.id != old.id and c
+    )
+    assert new.markdown.startswith(f"# {FIRST} post-mortem")
+    running.slack.wait_for(
+        lambda: [r for r in running.slack.responses() if "I wrote the post-mortem" in r.text]
+    )

@@ -1,0 +1,58 @@
+"""The policy file: the README's example is valid, defaults are sane, bad keys are named."""
+
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.config import Policy, load_policy, parse_duration
+from bot.errors import ConfigError
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def test_the_readme_policy_example_loads(tmp_path: Path) -> None:
+    example = re.search(r"```toml\n(.*?)```", README.read_text(), re.S)
+    assert example is not None
+    path = tmp_path / "sitrep.toml"
+    path.write_text(example[1])
+    policy = load_policy(path)
+    assert policy.timezone == "Europe/London"
+    assert policy.severity("sev0") is not None
+    assert policy.due_after("p1") == timedelta(days=14)
+
+
+def test_serious_severities_draft_their_post_mortem_on_resolve_by_default() -> None:
+    policy = Policy()
+    automatic = {s.key: s.draft_postmortem_on_resolve for s in policy.severities}
+    assert automatic == {"sev1": True, "sev2": True, "sev3": False, "sev4": False}
+    due = {s.key: s.postmortem_due_after for s in policy.severities}
+    assert due["sev1"] == due["sev2"] == timedelta(hours=48)
+    assert due["sev3"] == timedelta(days=7)
+    custom = Policy.model_validate(
+        {"severities": [{"key": "sev2", "name": "Major", "response_target": "30m",
+                         "draft_postmortem_on_resolve": False}]}
+    )  # fmt: skip
+    assert custom.severities[0].draft_postmortem_on_resolve is False
+    assert custom.severities[0].postmortem_due == "48h"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("30s", timedelta(seconds=30)), ("15m", timedelta(minutes=15)), ("2h", timedelta(hours=2)),
+     ("1d", timedelta(days=1)), ("2w", timedelta(weeks=2)), (" 5 min ", timedelta(minutes=5))],
+)  # fmt: skip
+def test_durations_from_seconds_to_weeks(text: str, expected: timedelta) -> None:
+    assert parse_duration(text) == expected
+
+
+def test_a_bad_duration_is_refused_naming_the_key(tmp_path: Path) -> None:
+    path = tmp_path / "sitrep.toml"
+    path.write_text('[[severities]]\nkey = "sev1"\nname = "x"\nresponse_target = "15m"\n'
+                    'postmortem_due = "soon"\n')  # fmt: skip
+    with pytest.raises(ConfigError, match=r"severities\.0\.postmortem_due"):
+        load_policy(path)
+    path.write_text('[action_item_due]\np9 = "1d"\n')
+    with pytest.raises(ConfigError, match="action_item_due"):
+        load_policy(path)
