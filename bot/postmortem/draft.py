@@ -8,7 +8,7 @@ from bot.config import Policy
 from bot.postmortem.condense import Condensed
 from bot.postmortem.facts import Facts
 from bot.postmortem.narrative import Narrative, Priority
-from models import DraftSource, Incident
+from models import DraftSource, Incident, TimelineEntry
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,8 @@ class Proposal:
 @dataclass(frozen=True)
 class Draft:
     facts: Facts
+    # Every entry, for condensing again to another budget (the canvas's).
+    entries: tuple[TimelineEntry, ...]
     timeline: Condensed
     narrative: Narrative | None
     proposals: tuple[Proposal, ...]

@@ -217,7 +217,10 @@ class PostmortemService:
         """The draft's content: facts and timeline from the record, narrative from the
         drafter when there is one and it succeeds, else none (the template's prompts)."""
         assert incident.id is not None
-        entries = self._incidents.timeline(incident.id)
+        # The post-mortem's own steps are not part of the incident's story.
+        entries = [
+            e for e in self._incidents.timeline(incident.id) if e.kind is not EntryKind.POSTMORTEM
+        ]
         now = self._clock()
         facts = gather_facts(
             incident, self._incidents.roles(incident.id), entries, record, self._policy, now
@@ -227,6 +230,7 @@ class PostmortemService:
         narrative, reason = self._narrative(material, [e.text for e in entries])
         return Draft(
             facts=facts,
+            entries=tuple(entries),
             timeline=material.timeline,
             narrative=narrative,
             proposals=proposals(narrative, self._policy, now),
@@ -253,12 +257,9 @@ class PostmortemService:
         """The draft as Markdown within the platform's size: the conversation is condensed
         further until it fits (key events stay whole), clipped only as a last resort."""
         limit = self._documents.max_chars
-        incident_id = draft.incident.id
-        assert incident_id is not None
-        entries = self._incidents.timeline(incident_id)
         budget = limit * 3 // 4
         for _ in range(_FITS):
-            timeline = condense(entries, budget, len, _CHARS_PER_LINE)
+            timeline = condense(draft.entries, budget, len, _CHARS_PER_LINE)
             markdown = self._renderer.markdown(replace(draft, timeline=timeline))
             if len(markdown) <= limit:
                 return markdown

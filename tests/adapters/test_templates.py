@@ -67,7 +67,8 @@ def _render(texts: list[str]) -> str:
          "updated_at": START, "reviewers": ["U2"], "due_at": START + timedelta(days=2)}
     )  # fmt: skip
     facts = gather_facts(_incident(), {Role.COMMANDER: "U1"}, entries, record, Policy(), START)
-    draft = Draft(facts, condense(entries, 4_000), None, (), DraftSource.TEMPLATE, "no key")
+    timeline = condense(entries, 4_000)
+    draft = Draft(facts, tuple(entries), timeline, None, (), DraftSource.TEMPLATE, "no key")
     return MarkdownRenderer(Templates("Europe/Berlin")).markdown(draft)
 
 
