@@ -135,7 +135,8 @@ class PostmortemStore(Protocol):
         ...
 
     def undrafted(self, severities: Sequence[str], resolved_before: datetime) -> list[int]:
-        """Incidents of those severities resolved before then and not drafted."""
+        """Incidents of those severities resolved (closed or not) before then and not
+        drafted."""
         ...
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.config import Policy
-from bot.errors import ChatUnavailable, DraftFailed, IncidentError, NothingChanged
+from bot.errors import DraftFailed, IncidentError, NothingChanged
 from bot.incidents import IncidentService
 from bot.ports import Clock, Documents, Drafter, DraftRenderer, PostmortemStore
 from bot.postmortem.condense import condense, estimate_tokens
@@ -14,7 +14,7 @@ from bot.postmortem.draft import Draft, Material, proposals, texts_of
 from bot.postmortem.facts import gather_facts
 from bot.postmortem.narrative import Narrative, links_in, sanitised
 from bot.rooms import RoomService
-from models import DraftSource, EntryKind, Incident, Postmortem, PostmortemStatus, Role, Status
+from models import DraftSource, EntryKind, Incident, Postmortem, PostmortemStatus, Role
 
 log = logging.getLogger(__name__)
 
@@ -77,8 +77,12 @@ class PostmortemService:
             raise
         replaced = canvas.id == record.canvas_id
         now = self._clock()
+        commander = draft.facts.commander
 
         def drafted(r: Postmortem) -> None:
+            # Until someone publishes it, the draft follows the record: the commander (once
+            # there is one) writes it, due a set time after the resolution.
+            r.author, r.due_at = commander or r.author, self._due(incident)
             r.canvas_id, r.canvas_url, r.markdown = canvas.id, canvas.url, markdown
             r.narrative = draft.narrative.model_dump() if draft.narrative else {}
             r.source, r.fallback_reason = draft.source, draft.fallback_reason
@@ -102,14 +106,15 @@ class PostmortemService:
 
     def draft_if_due(self, incident_id: int, actor: str) -> Drafted | None:
         """After a change: drafts once the incident is resolved, if its severity asks for an
-        automatic draft and none exists yet."""
+        automatic draft and none exists yet. A draft written before the resolution gets its
+        due date counted from the resolution."""
         incident = self._incidents.get(incident_id)
         severity = self._policy.severity(incident.severity)
-        if incident.status is not Status.RESOLVED or not (
-            severity and severity.draft_postmortem_on_resolve
-        ):
+        if incident.resolved_at is None or not (severity and severity.draft_postmortem_on_resolve):
             return None
         record = self._store.get(incident_id)
+        if record is not None and record.due_at != self._due(incident):
+            record = self._update(incident_id, lambda r: setattr(r, "due_at", self._due(incident)))
         if record is not None and (record.drafted_at or _claimed(record, self._clock())):
             return None
         try:
@@ -124,7 +129,7 @@ class PostmortemService:
         for incident_id in self._store.undrafted(automatic, self._clock() - grace):
             try:
                 drafted = self.draft_if_due(incident_id, "")
-            except (IncidentError, ChatUnavailable):
+            except Exception:  # one incident's failure must not stop the others
                 log.exception("could not draft the post-mortem of incident %s", incident_id)
                 continue
             if drafted is not None:
@@ -287,11 +292,16 @@ class PostmortemService:
 
         return self._update(incident.id, claim)
 
+    def _due(self, incident: Incident) -> datetime:
+        """When the post-mortem is due: a set time after the resolution (or from now, for a
+        draft of an incident not yet resolved)."""
+        severity = self._policy.severity(incident.severity)
+        due = severity.postmortem_due_after if severity else timedelta(days=7)
+        return (incident.resolved_at or self._clock()) + due
+
     def _new_record(self, incident: Incident, actor: str) -> Postmortem:
         assert incident.id is not None
         now = self._clock()
-        severity = self._policy.severity(incident.severity)
-        due = severity.postmortem_due_after if severity else timedelta(days=7)
         author = (
             self._incidents.roles(incident.id).get(Role.COMMANDER) or actor or incident.reporter
         )
@@ -300,7 +310,7 @@ class PostmortemService:
                 "incident_id": incident.id,
                 "status": PostmortemStatus.DRAFT,
                 "author": author,
-                "due_at": (incident.resolved_at or now) + due,
+                "due_at": self._due(incident),
                 "created_at": now,
                 "updated_at": now,
             }

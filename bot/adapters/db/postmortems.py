@@ -60,7 +60,7 @@ class SqlPostmortemStore:
             select(Incident.id)
             .where(
                 col(Incident.severity).in_(list(severities)),
-                col(Incident.status) == Status.RESOLVED,
+                col(Incident.status).in_([Status.RESOLVED, Status.CLOSED]),
                 col(Incident.resolved_at) < resolved_before,
                 col(Incident.id).not_in(drafted),
             )
