@@ -48,6 +48,20 @@ def work_the_incident(running: Running) -> str:
     return channel
 
 
+def resolve_and_wait_for_the_draft(running: Running, channel: str) -> None:
+    running.driver.command("resolve rolled back deploy 4411", user="U_BOB", channel=channel)
+    running.slack.wait_for(
+        lambda: [p for p in posts(running, channel) if "post-mortem draft is ready" in p]
+    )
+
+
+def resolved_with_draft(running: Running) -> str:
+    """The incident worked, resolved, and its draft announced in the channel."""
+    channel = work_the_incident(running)
+    resolve_and_wait_for_the_draft(running, channel)
+    return channel
+
+
 def canvas_of(running: Running, channel: str) -> str:
     slack = running.slack
     canvas = slack.wait_for(lambda: slack.channel_canvas(channel))
@@ -92,12 +106,7 @@ def test_resolving_a_sev2_drafts_the_post_mortem_in_the_channel_canvas(running: 
 
 
 def test_running_postmortem_again_updates_the_same_canvas(running: Running) -> None:
-    channel = work_the_incident(running)
-    running.driver.command("resolve", user="U_BOB", channel=channel)
-    canvas_of(running, channel)
-    running.slack.wait_for(
-        lambda: [p for p in posts(running, channel) if "post-mortem draft is ready" in p]
-    )
+    channel = resolved_with_draft(running)
     running.driver.say(channel, "Found the root cause: pool size 10 after the deploy", user="U_BOB")
 
     reply = running.driver.command("postmortem", user="U_BOB", channel=channel)
@@ -112,12 +121,7 @@ def test_running_postmortem_again_updates_the_same_canvas(running: Running) -> N
 
 
 def test_publish_and_review_change_the_status_line_of_the_canvas(running: Running) -> None:
-    channel = work_the_incident(running)
-    running.driver.command("resolve", user="U_BOB", channel=channel)
-    canvas_of(running, channel)
-    running.slack.wait_for(
-        lambda: [p for p in posts(running, channel) if "post-mortem draft is ready" in p]
-    )
+    channel = resolved_with_draft(running)
 
     running.driver.command("postmortem review <@U_CAROL>", user="U_BOB", channel=channel)
     running.slack.wait_for(
@@ -151,11 +155,7 @@ def test_export_posts_the_draft_as_a_markdown_file(running: Running) -> None:
     early = running.driver.command("postmortem export", user="U_BOB", channel=channel)
     assert "has no post-mortem draft yet" in early.json["text"]
 
-    running.driver.command("resolve", user="U_BOB", channel=channel)
-    canvas_of(running, channel)
-    running.slack.wait_for(
-        lambda: [p for p in posts(running, channel) if "post-mortem draft is ready" in p]
-    )
+    resolve_and_wait_for_the_draft(running, channel)
     reply = running.driver.command("postmortem export", user="U_BOB", channel=channel)
     assert "Exporting" in reply.json["text"]
     [exported] = running.slack.wait_for(lambda: running.slack.files_in(channel))
@@ -194,10 +194,7 @@ def test_where_the_channel_already_has_a_canvas_the_draft_gets_its_own_tab(
     theirs = _web(running).conversations_canvases_create(
         channel_id=channel, document_content={"type": "markdown", "markdown": "# Runbook"}
     )["canvas_id"]
-    running.driver.command("resolve", user="U_BOB", channel=channel)
-    running.slack.wait_for(
-        lambda: [p for p in posts(running, channel) if "post-mortem draft is ready" in p]
-    )
+    resolve_and_wait_for_the_draft(running, channel)
     first, ours = running.slack.canvases_in(channel)
     assert first.id == theirs and first.markdown == "# Runbook"  # left alone
     assert ours.kind == "standalone" and ours.channel_id == channel
@@ -207,11 +204,9 @@ def test_where_the_channel_already_has_a_canvas_the_draft_gets_its_own_tab(
 
 def test_a_deleted_canvas_is_drafted_again_in_a_new_one(running: Running) -> None:
     channel = work_the_incident(running)
-    running.driver.command("resolve", user="U_BOB", channel=channel)
-    old = running.slack.wait_for(lambda: running.slack.channel_canvas(channel))
-    running.slack.wait_for(
-        lambda: [p for p in posts(running, channel) if "post-mortem draft is ready" in p]
-    )
+    resolve_and_wait_for_the_draft(running, channel)
+    old = running.slack.channel_canvas(channel)
+    assert old is not None
     _web(running).canvases_delete(canvas_id=old.id)
 
     running.driver.command("postmortem", user="U_BOB", channel=channel)

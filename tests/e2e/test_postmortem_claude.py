@@ -13,7 +13,7 @@ from models import DraftSource, EntryKind
 from tests.e2e.conftest import Running
 from tests.e2e.test_declare import declare
 from tests.e2e.test_lifecycle import posts
-from tests.e2e.test_postmortem import SECTIONS, canvas_of, work_the_incident
+from tests.e2e.test_postmortem import SECTIONS, canvas_of, resolved_with_draft, work_the_incident
 from tests.fakes.anthropic_api import Failure, FakeAnthropic, Hang, Reply, Text
 from tests.fakes.slack_api import CANVAS_MAX_CHARS
 
@@ -72,15 +72,6 @@ def narrative(**overrides: Any) -> dict[str, Any]:
     }  # fmt: skip
     data.update(overrides)
     return data
-
-
-def resolved_with_draft(running: Running) -> str:
-    channel = work_the_incident(running)
-    running.driver.command("resolve rolled back deploy 4411", user="U_BOB", channel=channel)
-    running.slack.wait_for(
-        lambda: [p for p in posts(running, channel) if "post-mortem draft is ready" in p]
-    )
-    return channel
 
 
 def test_with_a_key_claude_writes_the_narrative_and_the_record_the_facts(

@@ -5,14 +5,14 @@ the channel's `properties.canvas`, and files a channel receives."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
 import pytest
 from slack_sdk import WebClient
 
-from tests.fakes.slack_api import BOT_TOKEN, CANVAS_MAX_CHARS, FakeSlack
+from tests.fakes.slack_api import CANVAS_MAX_CHARS, FakeSlack
 from tests.fakes.test_fake_slack import error, refusal
 
 HEADING_DETAIL = "'content' error: line {}: Unsupported heading level ({})"
@@ -37,17 +37,6 @@ DOCUMENTED_SUBSET = """# H1
 POSTMORTEM = (
     "# INC-7 post-mortem\nSummary pending\n## Timeline\n- 10:02 paged\n## Actions\n- [ ] fix"
 )
-
-
-@pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    with FakeSlack() as fake:
-        yield fake
-
-
-@pytest.fixture
-def client(slack: FakeSlack) -> WebClient:
-    return WebClient(token=BOT_TOKEN, base_url=slack.api_url)
 
 
 @pytest.fixture

@@ -26,17 +26,6 @@ Blocks = list[dict[str, Any]]
 
 
 @pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    with FakeSlack() as fake:
-        yield fake
-
-
-@pytest.fixture
-def client(slack: FakeSlack) -> WebClient:
-    return WebClient(token=BOT_TOKEN, base_url=slack.api_url)
-
-
-@pytest.fixture
 def room(client: WebClient) -> str:
     """A channel the bot created, so it is a member; alice and bob are in it too."""
     channel_id: str = client.conversations_create(name="inc-1")["channel"]["id"]

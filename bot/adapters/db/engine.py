@@ -3,7 +3,8 @@
 import logging
 import threading
 import weakref
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 log = logging.getLogger(__name__)
 
@@ -95,3 +97,22 @@ def migrate(engine: Engine) -> None:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
     log.info("database schema is current")
+
+
+class Sessions:
+    """Short transactions on one engine: writes queue on the process's SQLite write lock,
+    reads take no write lock."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine, self.lock = engine, write_lock(engine)
+        self._reader = reader(engine)
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        with self.lock, Session(self.engine, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with Session(self._reader, expire_on_commit=False) as session, session.begin():
+            yield session

@@ -1,41 +1,30 @@
 """The post-mortem store on SQLModel: one short transaction per method."""
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
-from bot.adapters.db.engine import reader, write_lock
+from bot.adapters.db.engine import Sessions
 from models import Incident, Postmortem, Status
 
 
 class SqlPostmortemStore:
     def __init__(self, engine: Engine) -> None:
-        self._engine, self._reader = engine, reader(engine)
-        self._write_lock = write_lock(engine)
-
-    @contextmanager
-    def _session(self) -> Iterator[Session]:
-        with (
-            self._write_lock,
-            Session(self._engine, expire_on_commit=False) as session,
-            session.begin(),
-        ):
-            yield session
+        self._sessions = Sessions(engine)
 
     def get(self, incident_id: int) -> Postmortem | None:
-        with Session(self._reader, expire_on_commit=False) as session, session.begin():
+        with self._sessions.read() as session:
             return session.exec(
                 select(Postmortem).where(Postmortem.incident_id == incident_id)
             ).one_or_none()
 
     def create(self, record: Postmortem) -> Postmortem:
         try:
-            with self._session() as session:
+            with self._sessions.write() as session:
                 session.add(record)
             return record
         except IntegrityError:  # another process created the incident's record first
@@ -46,7 +35,7 @@ class SqlPostmortemStore:
 
     def save(self, record: Postmortem, expected_version: int) -> bool:
         values = record.model_dump(exclude={"id", "version"})
-        with self._session() as session:
+        with self._sessions.write() as session:
             result = session.execute(
                 sa.update(Postmortem)
                 .where(col(Postmortem.id) == record.id, col(Postmortem.version) == expected_version)
@@ -66,5 +55,5 @@ class SqlPostmortemStore:
             )
             .order_by(col(Incident.id))
         )
-        with Session(self._reader) as session, session.begin():
+        with self._sessions.read() as session:
             return [int(i) for i in session.exec(query) if i is not None]

@@ -1,7 +1,6 @@
 """The incident store on SQLModel: one short transaction per method."""
 
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -9,9 +8,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
-from bot.adapters.db.engine import reader, write_lock
+from bot.adapters.db.engine import Sessions
 from models import EntryKind, Incident, IncidentRole, IncidentSequence, Status, TimelineEntry
 
 _OPEN = [s for s in Status if s.is_open]
@@ -52,24 +51,9 @@ def _insert_message(engine: Engine) -> Any:
 
 class SqlIncidentStore:
     def __init__(self, engine: Engine) -> None:
-        self._engine, self._reader = engine, reader(engine)
-        self._write_lock = write_lock(engine)
+        self._sessions = Sessions(engine)
+        self._session, self._reading = self._sessions.write, self._sessions.read
         self._insert_message = _insert_message(engine)
-
-    @contextmanager
-    def _session(self) -> Iterator[Session]:
-        """A write transaction."""
-        with (
-            self._write_lock,
-            Session(self._engine, expire_on_commit=False) as session,
-            session.begin(),
-        ):
-            yield session
-
-    @contextmanager
-    def _reading(self) -> Iterator[Session]:
-        with Session(self._reader, expire_on_commit=False) as session, session.begin():
-            yield session
 
     def next_sequence(self, year: int) -> int:
         with self._session() as session:
@@ -180,7 +164,7 @@ class SqlIncidentStore:
 
     def add_channel_message(self, channel_id: str, message: Mapping[str, Any]) -> bool:
         values = {f"v_{name}": value for name, value in {**_MESSAGE_DEFAULTS, **message}.items()}
-        with self._write_lock, self._engine.begin() as connection:
+        with self._sessions.lock, self._sessions.engine.begin() as connection:
             inserted = connection.execute(self._insert_message, {"channel": channel_id, **values})
             return inserted.first() is not None
 
