@@ -31,10 +31,12 @@ from sqlalchemy.exc import OperationalError
 import handlers
 from bot.adapters import claude
 from bot.adapters.db.engine import make_engine, migrate
+from bot.adapters.db.outbox import SqlOutboxStore
 from bot.adapters.db.postmortems import SqlPostmortemStore
 from bot.adapters.db.store import SqlIncidentStore
 from bot.adapters.slack.client import make_client
 from bot.adapters.slack.documents import SlackDocuments
+from bot.adapters.slack.notifier import SlackNotifier
 from bot.adapters.slack.rooms import SlackRooms
 from bot.adapters.templates import MarkdownRenderer, Templates
 from bot.config import Policy, Settings, load_policy, load_settings
@@ -43,6 +45,7 @@ from bot.incidents import ROOM_LEASE, IncidentService
 from bot.ports import Clock, Drafter
 from bot.postmortem.service import PostmortemService
 from bot.rooms import RoomService
+from bot.scheduling.service import SchedulerService
 from bot.timeline import TimelineService
 from handlers.deps import Deps
 from handlers.http import HttpServer, make_wsgi
@@ -62,13 +65,22 @@ class Sitrep:
     engine: Engine
     deps: Deps
     executor: ThreadPoolExecutor
+    scheduler: BackgroundScheduler | None = None
 
     def recover(self, grace: timedelta = ROOM_LEASE) -> None:
         """Finishes what a process that died after acknowledging left undone."""
         self.deps.rooms.open_missing_rooms(grace)
         self.deps.postmortems.draft_missing()
 
+    def tick(self) -> None:
+        """Queues the notices now due and sends those queued, each once."""
+        self.deps.schedule.tick()
+
     def close(self) -> None:
+        """Stops gracefully: the periodic jobs finish the sends they claimed, the workers
+        the work started after acknowledgements."""
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=True)
         self.executor.shutdown(wait=True)
         self.engine.dispose()
 
@@ -99,11 +111,20 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
             clock=clock,
             prompt_tokens=settings.sitrep_ai_prompt_tokens,
         )
+        schedule = SchedulerService(
+            SqlOutboxStore(engine),
+            incidents,
+            SlackNotifier(client, clock),
+            policy,
+            clock,
+            lease=timedelta(seconds=settings.sitrep_outbox_lease_seconds),
+        )
         deps = Deps(
             incidents=incidents,
             timeline=TimelineService(store, clock),
             rooms=rooms,
             postmortems=postmortems,
+            schedule=schedule,
             policy=policy,
             clock=clock,
         )
@@ -192,18 +213,23 @@ def main(argv: list[str]) -> int:
     except ConfigError as error:
         print(f"sitrep: {error}", file=sys.stderr)
         return 2
-    scheduler = _start_scheduler(sitrep) if settings.sitrep_scheduler else None
-    try:
-        return _serve(sitrep, settings)
-    finally:
-        if scheduler is not None:
-            scheduler.shutdown(wait=True)
+    if settings.sitrep_scheduler:
+        sitrep.scheduler = _start_scheduler(sitrep, settings)
+    return _serve(sitrep, settings)
 
 
-def _start_scheduler(sitrep: Sitrep) -> BackgroundScheduler:
+def _start_scheduler(sitrep: Sitrep, settings: Settings) -> BackgroundScheduler:
     """Short periodic ticks in every replica; what is due is decided from the database, so
     nothing durable lives in the scheduler and replicas never double up."""
     scheduler = BackgroundScheduler(timezone=UTC)
+    scheduler.add_job(
+        sitrep.tick,
+        "interval",
+        seconds=settings.sitrep_tick_seconds,
+        id="send-due-notices",
+        max_instances=1,
+        coalesce=True,
+    )
     scheduler.add_job(
         sitrep.recover,
         "interval",

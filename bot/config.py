@@ -63,6 +63,13 @@ def _timezone(value: str) -> str:
     return value
 
 
+_KEY_DEFAULTS: dict[str, dict[str, object]] = {
+    "sev1": {"draft_postmortem_on_resolve": True, "postmortem_due": "48h", "update_cadence": "15m"},
+    "sev2": {"draft_postmortem_on_resolve": True, "postmortem_due": "48h", "update_cadence": "30m"},
+    "sev3": {"update_cadence": "2h"},
+}
+
+
 class Severity(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -74,13 +81,17 @@ class Severity(BaseModel):
     draft_postmortem_on_resolve: bool = False
     # How long after resolution the post-mortem is due.
     postmortem_due: Duration = "7d"
+    # How long an open incident may go without a human update before the commander is
+    # nudged; "none" for never.
+    update_cadence: Duration | Literal["none"] = "none"
 
     @model_validator(mode="before")
     @classmethod
-    def _serious_defaults(cls, data: Any) -> Any:
-        """The worst severities get an automatic post-mortem due in 48 hours, unless set."""
-        if isinstance(data, dict) and data.get("key") in ("sev1", "sev2"):
-            return {"draft_postmortem_on_resolve": True, "postmortem_due": "48h", **data}
+    def _defaults_by_key(cls, data: Any) -> Any:
+        """The worst severities get an automatic post-mortem due in 48 hours and tighter
+        update cadences, unless set."""
+        if isinstance(data, dict):
+            return {**_KEY_DEFAULTS.get(str(data.get("key")), {}), **data}
         return data
 
     @property
@@ -90,6 +101,17 @@ class Severity(BaseModel):
     @property
     def postmortem_due_after(self) -> timedelta:
         return parse_duration(self.postmortem_due)
+
+    @property
+    def cadence(self) -> timedelta | None:
+        return None if self.update_cadence == "none" else parse_duration(self.update_cadence)
+
+    @property
+    def respond_within(self) -> timedelta | None:
+        """The response target as a duration; None for "next business day"."""
+        if self.response_target.strip().lower() == NEXT_BUSINESS_DAY:
+            return None
+        return parse_duration(self.response_target)
 
 
 class Service(BaseModel):
@@ -128,6 +150,24 @@ DEFAULT_SEVERITIES = (
 )
 
 
+class Reminders(BaseModel):
+    """When scheduled reminders and escalations fire."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # A commander should be in place this soon after declaration.
+    commander_within: Duration = "5m"
+    # Mitigated this long without being resolved, or resolved without being closed.
+    stale_mitigated: Duration = "24h"
+    stale_resolved: Duration = "3d"
+    # Where an incident not acknowledged within its response target is escalated.
+    escalation_channel: str | None = None
+    escalation_users: tuple[str, ...] = ()
+
+    def after(self, name: str) -> timedelta:
+        return parse_duration(str(getattr(self, name)))
+
+
 Priority = Literal["p0", "p1", "p2", "p3"]
 DEFAULT_DUE: dict[Priority, str] = {"p0": "7d", "p1": "14d", "p2": "30d", "p3": "90d"}
 
@@ -142,6 +182,7 @@ class Policy(BaseModel):
     channel_prefix: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,19}$")] = "inc"
     severities: tuple[Severity, ...] = DEFAULT_SEVERITIES
     services: tuple[Service, ...] = ()
+    reminders: Reminders = Reminders()
     # Default due dates of action items by priority.
     action_item_due: dict[Priority, Duration] = Field(default_factory=lambda: dict(DEFAULT_DUE))
 
@@ -189,9 +230,13 @@ class Settings(BaseSettings):
     # Threads for the slow work after acknowledgements (channels, Slack updates). Few on
     # purpose: more would compete with acknowledgements for the interpreter.
     sitrep_worker_threads: int = 4
-    # Periodic jobs (for now: opening rooms a dead process left unopened). Off for replicas
-    # when a dedicated worker runs them.
+    # Periodic jobs (reminders, nudges, escalations, recovery). Every replica may run them:
+    # they coordinate through the database. Off for replicas when a dedicated worker runs them.
     sitrep_scheduler: bool = True
+    # How often the scheduler looks for due work; also the precision of reminders.
+    sitrep_tick_seconds: float = 10.0
+    # How long a sender holds a notification before another may take it over.
+    sitrep_outbox_lease_seconds: float = 120.0
     # Claude writes the post-mortem narrative when a key is set; the template otherwise.
     anthropic_api_key: SecretStr | None = None
     anthropic_base_url: str | None = None

@@ -267,6 +267,33 @@ class IncidentService:
 
         return self._change(incident_id, mutate, allow_closed=True)
 
+    def snooze_nudges(self, incident_id: int, actor: str, until: datetime) -> Change:
+        """Holds update-cadence nudges back until `until`."""
+
+        def mutate(incident: Incident, now: datetime) -> Mutated:
+            incident.nudges_snoozed_until = until
+            return [], []
+
+        return self._change(incident_id, mutate)
+
+    def post_update(
+        self, incident_id: int, actor: str, happening: str, impact: str, next_steps: str
+    ) -> Change:
+        """A status update in the proven shape; it counts as the update the cadence asks for."""
+
+        def mutate(incident: Incident, now: datetime) -> Mutated:
+            text = f"Update: {happening}"
+            data: dict[str, object] = {
+                "happening": happening,
+                "impact": impact,
+                "next_steps": next_steps,
+            }
+            entry = _system_entry(EntryKind.UPDATE, now, actor, text, data)
+            entry.key_event = True
+            return [entry], []
+
+        return self._change(incident_id, mutate)
+
     def claim_room(self, incident_id: int, lease: timedelta = ROOM_LEASE) -> bool:
         """True for the one caller that should open the incident's room now. A claim older
         than `lease` is abandoned (its process died) and can be taken over."""

@@ -5,11 +5,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from models import Incident, IncidentRole, Postmortem, Role, TimelineEntry
+from models import Incident, IncidentRole, OutboxMessage, Postmortem, Role, TimelineEntry
 
 if TYPE_CHECKING:
     from bot.postmortem.draft import Draft, Material
     from bot.postmortem.narrative import Narrative
+    from bot.scheduling.due import Notice, Situation
 
 Clock = Callable[[], datetime]
 
@@ -182,4 +183,44 @@ class DraftRenderer(Protocol):
 
     def status_line(self, record: Postmortem) -> str:
         """The canvas line showing the post-mortem's status; it contains STATUS_MARKER."""
+        ...
+
+
+class OutboxStore(Protocol):
+    """The outbox and what the due-work policy reads. Each method is one short transaction."""
+
+    def situations(self) -> list["Situation"]:
+        """Every incident that may be owed a notice (not closed, room open)."""
+        ...
+
+    def situation(self, incident_id: int) -> "Situation | None": ...
+
+    def enqueue(self, notices: Sequence["Notice"], now: datetime) -> int:
+        """Queues the notices whose keys are new; returns how many were."""
+        ...
+
+    def claim(self, now: datetime, lease_until: datetime, limit: int) -> list[OutboxMessage]:
+        """Due messages no live sender holds, now held by this caller until `lease_until`
+        (attempts counted), so concurrent senders each get a disjoint set."""
+        ...
+
+    def mark_sent(self, message_id: int, ts: str, now: datetime) -> None: ...
+
+    def cancel(self, message_id: int, now: datetime, reason: str) -> None: ...
+
+    def release(self, message_id: int, error: str, retry_at: datetime) -> None:
+        """Gives a message back after a failure, to be tried again from `retry_at`."""
+        ...
+
+
+class Notifier(Protocol):
+    """Sends outbox messages (to Slack), each carrying its key so a sent one can be found."""
+
+    def send(self, message: OutboxMessage, situation: "Situation") -> str:
+        """Posts the message; returns its ID (ts). Raises ChatUnavailable when refused."""
+        ...
+
+    def find_sent(self, message: OutboxMessage) -> str | None:
+        """The ID of a message already posted for this one's key, if any (a sender died
+        between posting and recording it)."""
         ...

@@ -25,6 +25,7 @@ _BOOKKEEPING = {
     "room_claimed_at",
     "room_opened_at",
     "request_key",
+    "nudges_snoozed_until",
 }
 
 

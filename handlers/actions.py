@@ -4,19 +4,24 @@ The change is made before the ack (one fast compare-and-set write), so clicks ap
 order people make them; Slack is brought up to date after it. A click that lost a race or
 broke a rule is told why, privately, after the ack."""
 
+import logging
 import re
 from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
 
 from bot.adapters.slack import blocks
 from bot.adapters.slack.ids import Action, status_from_action_id
-from bot.errors import IncidentError
+from bot.errors import ChatUnavailable, IncidentError
 from bot.incidents import Change
+from handlers.commands import open_modal
 from handlers.deps import Deps
 from handlers.errors import reported
 from models import Role
+
+log = logging.getLogger(__name__)
 
 # (incident id, clicking user, the clicked action) -> the change it made
 ChangeFn = Callable[[int, str, dict[str, Any]], Change]
@@ -82,6 +87,40 @@ def register(app: App, deps: Deps) -> None:
             iid, Role.COMMANDER, action["selected_user"], user
         )
     )
+
+    def snooze(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+        """A nudge's snooze button: reminders are held back before the ack."""
+        try:
+            incident = incidents.find(None, (body.get("channel") or {}).get("id"))
+            assert incident.id is not None
+            minutes = int(body["actions"][0]["value"])
+            deps.schedule.snooze(incident.id, body["user"]["id"], minutes)
+        except IncidentError as error:
+            context[_REFUSAL] = str(error)
+        ack()
+
+    @reported
+    def show_snooze(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+        """After the ack: the nudge is replaced by who snoozed it, for how long."""
+        if refusal := context.get(_REFUSAL):
+            respond(response_type="ephemeral", replace_original=False, text=refusal)
+            return
+        minutes = int(body["actions"][0]["value"])
+        respond(replace_original=True, text=blocks.snoozed(body["user"]["id"], minutes))
+
+    def open_update_form(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        """A nudge's "Post update" button: the form opens before the ack (its trigger
+        expires in 3 seconds)."""
+        incident = incidents.by_channel((body.get("channel") or {}).get("id", ""))
+        if incident is not None:
+            try:
+                open_modal(client, body["trigger_id"], blocks.update_modal(incident))
+            except ChatUnavailable as error:
+                log.warning("update form not opened: %s", error)
+        ack()
+
+    app.action(re.compile(rf"^{re.escape(Action.SNOOZE)}\.\d+$"))(ack=snooze, lazy=[show_snooze])
+    app.action(Action.POST_UPDATE)(open_update_form)
 
     status_buttons = re.compile(rf"^{re.escape(Action.SET_STATUS)}\.[a-z]+$")
     app.action(status_buttons)(ack=set_status, lazy=[show])

@@ -7,6 +7,7 @@ from bot.incidents import IncidentService
 from bot.ports import Clock
 from bot.postmortem.service import PostmortemService
 from bot.rooms import RoomService
+from bot.scheduling.service import SchedulerService
 from bot.timeline import TimelineService
 
 
@@ -16,5 +17,6 @@ class Deps:
     timeline: TimelineService
     rooms: RoomService
     postmortems: PostmortemService
+    schedule: SchedulerService
     policy: Policy
     clock: Clock

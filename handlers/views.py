@@ -67,6 +67,35 @@ def register(app: App, deps: Deps) -> None:
 
     app.view(Callback.DECLARE)(ack=declare_from_form, lazy=[open_room])
 
+    def post_update(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        """The update form: stored before the ack; a missing answer is shown on the form."""
+        values = _values(view)
+        happening = ((values.get(Field.HAPPENING) or {}).get("value") or "").strip()
+        if not happening:
+            ack(response_action="errors", errors={Field.HAPPENING: "Say what is happening."})
+            return
+        incident_id = json.loads(view.get("private_metadata") or "{}").get("incident")
+        try:
+            deps.incidents.post_update(
+                int(incident_id or 0),
+                body["user"]["id"],
+                blocks.escape(happening),
+                blocks.escape(((values.get(Field.IMPACT) or {}).get("value") or "").strip()),
+                blocks.escape(((values.get(Field.NEXT_STEPS) or {}).get("value") or "").strip()),
+            )
+        except IncidentError as error:
+            ack(response_action="errors", errors={Field.HAPPENING: str(error)})
+            return
+        ack()
+
+    @reported
+    def show_update(view: dict[str, Any]) -> None:
+        incident_id = json.loads(view.get("private_metadata") or "{}").get("incident")
+        if incident_id:
+            deps.rooms.refresh(int(incident_id))
+
+    app.view(Callback.UPDATE)(ack=post_update, lazy=[show_update])
+
 
 class _Invalid(Exception):
     def __init__(self, errors: dict[str, str]) -> None:
@@ -79,12 +108,17 @@ def _view_key(view: dict[str, Any]) -> str:
     return f"view:{view['id']}"
 
 
-def _declaration(view: dict[str, Any], user: str, now: datetime) -> Declaration:
-    values = {
+def _values(view: dict[str, Any]) -> dict[str, Any]:
+    """Each input's state by its block ID (one input per block)."""
+    return {
         block: next(iter(actions.values()))
         for block, actions in view["state"]["values"].items()
         if actions
     }
+
+
+def _declaration(view: dict[str, Any], user: str, now: datetime) -> Declaration:
+    values = _values(view)
     title = ((values.get(Field.TITLE) or {}).get("value") or "").strip()
     severity = ((values.get(Field.SEVERITY) or {}).get("selected_option") or {}).get("value")
     errors: dict[str, str] = {}

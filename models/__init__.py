@@ -1,12 +1,13 @@
 """SQLModel tables, enums and value objects shared by every layer."""
 
-from models.enums import DraftSource, EntryKind, PostmortemStatus, Role, Status
+from models.enums import DraftSource, EntryKind, NoticeKind, PostmortemStatus, Role, Status
 from models.incident import (
     Incident,
     IncidentRole,
     IncidentSequence,
     TimelineEntry,
 )
+from models.outbox import OutboxMessage
 from models.postmortem import Postmortem
 
 __all__ = [
@@ -15,6 +16,8 @@ __all__ = [
     "Incident",
     "IncidentRole",
     "IncidentSequence",
+    "NoticeKind",
+    "OutboxMessage",
     "Postmortem",
     "PostmortemStatus",
     "Role",

@@ -47,12 +47,14 @@ class EntryKind(StrEnum):
     ROLE_CHANGED = "role_changed"
     SERVICES_CHANGED = "services_changed"
     POSTMORTEM = "postmortem"
+    UPDATE = "update"
+    ESCALATED = "escalated"
 
     @property
     def posted_in_channel(self) -> bool:
-        """Sitrep posts these in the incident channel; messages are already there, and the
-        declaration is shown by the announcement."""
-        return self not in (EntryKind.MESSAGE, EntryKind.DECLARED)
+        """Sitrep posts these in the incident channel; messages are already there, the
+        declaration is shown by the announcement, and an escalation by its own notice."""
+        return self not in (EntryKind.MESSAGE, EntryKind.DECLARED, EntryKind.ESCALATED)
 
 
 class PostmortemStatus(StrEnum):
@@ -70,3 +72,14 @@ class DraftSource(StrEnum):
 
     MODEL = "model"
     TEMPLATE = "template"
+
+
+class NoticeKind(StrEnum):
+    """What a scheduled notification is about."""
+
+    NUDGE = "nudge"  # no update within the severity's cadence
+    NO_COMMANDER = "no_commander"
+    ESCALATION = "escalation"  # not acknowledged within the response target
+    STALE_MITIGATED = "stale_mitigated"
+    STALE_RESOLVED = "stale_resolved"
+    POSTMORTEM_DUE = "postmortem_due"

@@ -40,6 +40,8 @@ class Incident(SQLModel, table=True):
     room_claimed_at: datetime | None = Field(default=None, sa_column=utc_column())
     room_opened_at: datetime | None = Field(default=None, sa_column=utc_column())
     resolution_summary: str = ""
+    # Update-cadence nudges are held back until then ("snooze").
+    nudges_snoozed_until: datetime | None = Field(default=None, sa_column=utc_column())
     # Set by the modal path so a double-submitted view declares one incident, not two.
     request_key: str | None = Field(default=None, unique=True, max_length=64)
     # Bumped by every change: updates are compare-and-set on it, so racing clicks apply once.

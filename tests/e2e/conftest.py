@@ -4,6 +4,7 @@ talking to the fake Slack Web API, on SQLite and on PostgreSQL."""
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -36,9 +37,31 @@ class Running:
         return channel.id
 
 
+class FastForward:
+    """Wall-clock time a test can move forward, so reminders due in minutes or days can be
+    seen in a test that takes seconds. Sitrep and the fake Slack share it."""
+
+    def __init__(self) -> None:
+        self._offset = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self._offset
+
+    def seconds(self) -> float:
+        return self().timestamp()
+
+    def advance(self, **delta: float) -> None:
+        self._offset += timedelta(**delta)
+
+
 @pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    with FakeSlack() as fake:
+def clock() -> FastForward:
+    return FastForward()
+
+
+@pytest.fixture
+def slack(clock: FastForward) -> Iterator[FakeSlack]:
+    with FakeSlack(clock=clock.seconds) as fake:
         yield fake
 
 
@@ -57,7 +80,11 @@ def extra_settings() -> dict[str, Any]:
 
 @pytest.fixture
 def running(
-    slack: FakeSlack, policy: Policy, database_url: str, extra_settings: dict[str, Any]
+    slack: FakeSlack,
+    policy: Policy,
+    database_url: str,
+    extra_settings: dict[str, Any],
+    clock: FastForward,
 ) -> Iterator[Running]:
     settings = Settings(
         slack_bot_token="xoxb-test-token",
@@ -67,7 +94,7 @@ def running(
         sitrep_http_threads=8,
         **extra_settings,
     )
-    sitrep = build(settings, policy)
+    sitrep = build(settings, policy, clock=clock)
     server = HttpServer(make_wsgi(sitrep.bolt, sitrep.engine), "127.0.0.1", 0, threads=8)
     thread = threading.Thread(target=server.serve, daemon=True)
     thread.start()

@@ -12,14 +12,17 @@ class Action(StrEnum):
     CHANGE_SEVERITY = "incident.change_severity"
     CLAIM_COMMANDER = "incident.claim_commander"
     ASSIGN_COMMANDER = "incident.assign_commander"
+    POST_UPDATE = "incident.post_update"  # opens the update form
+    SNOOZE = "incident.snooze"  # value: minutes
 
 
 class Callback(StrEnum):
     DECLARE = "incident.declare"  # the global shortcut and the modal it opens
+    UPDATE = "incident.update"  # the status-update modal
 
 
 class Field(StrEnum):
-    """block_id == action_id of each input in the declare modal."""
+    """block_id == action_id of each input in the declare and update modals."""
 
     TITLE = "declare.title"
     SEVERITY = "declare.severity"
@@ -28,6 +31,9 @@ class Field(StrEnum):
     IMPACT_STARTED = "declare.impact_started"
     COMMANDER = "declare.commander"
     PRIVATE = "declare.private"
+    HAPPENING = "update.happening"
+    IMPACT = "update.impact"
+    NEXT_STEPS = "update.next_steps"
 
 
 def status_action_id(target: Status) -> str:

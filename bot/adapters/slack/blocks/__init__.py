@@ -10,7 +10,8 @@ from bot.adapters.slack.blocks.incident import (
     not_invited,
     notice,
 )
-from bot.adapters.slack.blocks.modals import declare_modal
+from bot.adapters.slack.blocks.modals import declare_modal, update_modal
+from bot.adapters.slack.blocks.notices import snoozed
 from bot.adapters.slack.blocks.postmortem import drafted_reply
 from bot.adapters.slack.blocks.replies import (
     LIST_LIMIT,
@@ -54,7 +55,9 @@ __all__ = [
     "not_invited",
     "notice",
     "plain",
+    "snoozed",
     "summary_blocks",
+    "update_modal",
     "usage",
     "when",
 ]

@@ -213,6 +213,13 @@ def entry_post(entry: TimelineEntry) -> list[Block] | None:
         text = f":bust_in_silhouette: {who} made <@{entry.data['to']}> {role.label.lower()}"
     elif entry.kind is EntryKind.POSTMORTEM:
         return postmortem_post(entry)
+    elif entry.kind is EntryKind.UPDATE:
+        data = entry.data
+        text = (
+            f":loudspeaker: *Update* from {who}\n*What is happening:* {defang(data['happening'])}"
+        )
+        text += f"\n*Impact:* {defang(data['impact'])}" if data.get("impact") else ""
+        text += f"\n*Next:* {defang(data['next_steps'])}" if data.get("next_steps") else ""
     else:
         return None
     return [SectionBlock(text=MarkdownTextObject(text=clip(text, MAX_SECTION)))]

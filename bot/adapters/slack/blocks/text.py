@@ -47,7 +47,10 @@ def when(moment: datetime, fmt: str = "{date_short_pretty} {time}") -> str:
 
 
 def duration(start: datetime, end: datetime) -> str:
-    minutes = max(0, int((end - start).total_seconds() // 60))
+    seconds = max(0, int((end - start).total_seconds()))
+    if seconds < 60:  # second-scale cadences, in demos and tests
+        return f"{seconds}s"
+    minutes = seconds // 60
     days, rest = divmod(minutes, 24 * 60)
     hours, minutes = divmod(rest, 60)
     parts = [f"{days}d"] if days else []

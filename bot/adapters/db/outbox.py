@@ -1,0 +1,154 @@
+"""The outbox on SQLModel, and the situations the due-work policy reads."""
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
+from sqlmodel import col, select
+
+from bot.adapters.db.engine import Sessions
+from bot.scheduling.due import Notice, Situation
+from models import (
+    EntryKind,
+    Incident,
+    IncidentRole,
+    OutboxMessage,
+    Postmortem,
+    Role,
+    Status,
+    TimelineEntry,
+)
+
+# What counts as someone updating the incident.
+_UPDATES = [EntryKind.MESSAGE, EntryKind.NOTE, EntryKind.UPDATE]
+
+
+class SqlOutboxStore:
+    def __init__(self, engine: Engine) -> None:
+        self._sessions = Sessions(engine)
+        self._insert = sqlite.insert if engine.dialect.name == "sqlite" else postgresql.insert
+        self._skip_locked = engine.dialect.name == "postgresql"
+
+    def situations(self) -> list[Situation]:
+        return self._situations(col(Incident.status) != Status.CLOSED)
+
+    def situation(self, incident_id: int) -> Situation | None:
+        found = self._situations(col(Incident.id) == incident_id)
+        return found[0] if found else None
+
+    def _situations(self, which: Any) -> list[Situation]:
+        """Incidents with their commander, latest update and post-mortem, in four queries
+        however many incidents there are."""
+        with self._sessions.read() as session:
+            incidents = list(
+                session.exec(
+                    select(Incident)
+                    .where(which, col(Incident.channel_id).is_not(None))
+                    .order_by(col(Incident.id))
+                )
+            )
+            ids = [i.id for i in incidents]
+            if not ids:
+                return []
+            commanders = dict(
+                session.execute(
+                    sa.select(col(IncidentRole.incident_id), col(IncidentRole.user_id)).where(
+                        col(IncidentRole.incident_id).in_(ids),
+                        col(IncidentRole.role) == Role.COMMANDER,
+                    )
+                ).all()
+            )
+            updates = dict(
+                session.execute(
+                    sa.select(
+                        col(TimelineEntry.incident_id), sa.func.max(col(TimelineEntry.occurred_at))
+                    )
+                    .where(
+                        col(TimelineEntry.incident_id).in_(ids),
+                        col(TimelineEntry.kind).in_(_UPDATES),
+                        col(TimelineEntry.hidden).is_(False),
+                    )
+                    .group_by(col(TimelineEntry.incident_id))
+                ).all()
+            )
+            records = {
+                p.incident_id: p
+                for p in session.exec(
+                    select(Postmortem).where(col(Postmortem.incident_id).in_(ids))
+                )
+            }
+        return [
+            Situation(
+                incident=incident,
+                commander=commanders.get(incident.id),
+                last_update=updates.get(incident.id),
+                postmortem=records.get(incident.id or 0),
+            )
+            for incident in incidents
+        ]
+
+    def enqueue(self, notices: Sequence[Notice], now: datetime) -> int:
+        rows = [
+            {
+                "key": n.key,
+                "kind": n.kind,
+                "incident_id": n.incident_id,
+                "target": n.target,
+                "data": n.data,
+                "due_at": n.due_at,
+                "created_at": now,
+                "attempts": 0,
+                "last_error": "",
+            }
+            for n in notices
+        ]
+        table: sa.Table = OutboxMessage.__table__  # type: ignore[attr-defined]
+        insert = self._insert(table).on_conflict_do_nothing(index_elements=["key"])
+        with self._sessions.write() as session:
+            result = session.execute(insert.returning(table.c.id), rows)
+            return len(result.all())
+
+    def claim(self, now: datetime, lease_until: datetime, limit: int) -> list[OutboxMessage]:
+        free = (
+            sa.select(col(OutboxMessage.id))
+            .where(
+                col(OutboxMessage.sent_at).is_(None),
+                col(OutboxMessage.cancelled_at).is_(None),
+                col(OutboxMessage.due_at) <= now,
+                sa.or_(
+                    col(OutboxMessage.leased_until).is_(None),
+                    col(OutboxMessage.leased_until) <= now,
+                ),
+            )
+            .order_by(col(OutboxMessage.id))
+            .limit(limit)
+        )
+        if self._skip_locked:  # replicas skip each other's rows instead of waiting on them
+            free = free.with_for_update(skip_locked=True)
+        take = (
+            sa.update(OutboxMessage)
+            .where(col(OutboxMessage.id).in_(free.scalar_subquery()))
+            .values(leased_until=lease_until, attempts=OutboxMessage.attempts + 1)
+            .returning(OutboxMessage)
+        )
+        with self._sessions.write() as session:
+            claimed = list(session.execute(take).scalars())
+        return sorted(claimed, key=lambda m: m.id or 0)
+
+    def mark_sent(self, message_id: int, ts: str, now: datetime) -> None:
+        self._set(message_id, sent_at=now, message_ts=ts, leased_until=None)
+
+    def cancel(self, message_id: int, now: datetime, reason: str) -> None:
+        self._set(message_id, cancelled_at=now, last_error=reason[:500], leased_until=None)
+
+    def release(self, message_id: int, error: str, retry_at: datetime) -> None:
+        self._set(message_id, leased_until=retry_at, last_error=error[:500])
+
+    def _set(self, message_id: int, **values: Any) -> None:
+        with self._sessions.write() as session:
+            session.execute(
+                sa.update(OutboxMessage).where(col(OutboxMessage.id) == message_id).values(**values)
+            )

@@ -1,0 +1,79 @@
+"""Notifier on Slack: outbox messages posted with their key in the message metadata, so a
+message a dead sender posted can be found instead of posted again."""
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.adapters.slack.blocks.notices import notice, notice_text
+from bot.adapters.slack.blocks.text import MAX_FALLBACK, clip
+from bot.adapters.slack.client import error_code, in_plain_words
+from bot.errors import ChatUnavailable
+from bot.ports import Clock
+from bot.scheduling.due import Situation
+from models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+EVENT_TYPE = "sitrep_notice"
+# How far before a message was queued its post may be (clocks of replicas differ a little).
+_SKEW = timedelta(minutes=2)
+
+
+class SlackNotifier:
+    def __init__(self, client: WebClient, clock: Clock) -> None:
+        self._client, self._clock = client, clock
+
+    def send(self, message: OutboxMessage, situation: Situation) -> str:
+        now = self._clock()
+        post: dict[str, Any] = {
+            "channel": self._channel(message.target),
+            "blocks": notice(message, situation, now),
+            "text": clip(notice_text(message, situation, now), MAX_FALLBACK),
+            "metadata": {"event_type": EVENT_TYPE, "event_payload": {"key": message.key}},
+        }
+        try:
+            try:
+                posted = self._client.chat_postMessage(**post)
+            except SlackApiError as error:
+                if error_code(error) != "not_in_channel":
+                    raise
+                # An escalation channel Sitrep was never added to: public ones it can join.
+                self._client.conversations_join(channel=post["channel"])
+                posted = self._client.chat_postMessage(**post)
+        except SlackApiError as error:
+            log.warning("%s not sent: %s", message.key, error_code(error))
+            raise ChatUnavailable(in_plain_words(error)) from error
+        return str(posted["ts"])
+
+    def find_sent(self, message: OutboxMessage) -> str | None:
+        oldest = f"{(message.created_at - _SKEW).timestamp():.6f}"
+        cursor: str | None = None
+        try:
+            channel = self._channel(message.target)
+            while True:
+                page: Any = self._client.conversations_history(
+                    channel=channel, oldest=oldest, include_all_metadata=True, limit=200,
+                    cursor=cursor,
+                )  # fmt: skip
+                for posted in page.get("messages", []):
+                    metadata = posted.get("metadata") or {}
+                    if metadata.get("event_type") == EVENT_TYPE and (
+                        (metadata.get("event_payload") or {}).get("key") == message.key
+                    ):
+                        return str(posted["ts"])
+                cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+                if not cursor:
+                    return None
+        except SlackApiError as error:
+            raise ChatUnavailable(in_plain_words(error)) from error
+
+    def _channel(self, target: str) -> str:
+        """A user ID means a direct message: its conversation's ID."""
+        if target[:1] not in ("U", "W"):
+            return target
+        opened = self._client.conversations_open(users=target)
+        return str(opened["channel"]["id"])
