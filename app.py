@@ -43,11 +43,11 @@ from bot.config import Policy, Settings, load_policy, load_settings
 from bot.errors import ConfigError
 from bot.incidents import ROOM_LEASE, IncidentService
 from bot.ports import Clock, Drafter
-from bot.postmortem.service import PostmortemService
+from bot.postmortem.service import DRAFT_LEASE, PostmortemService
 from bot.rooms import RoomService
 from bot.scheduling.service import SchedulerService
 from bot.timeline import TimelineService
-from handlers.deps import Deps
+from handlers.deps import Background, Deps
 from handlers.http import HttpServer, make_wsgi
 
 log = logging.getLogger("sitrep")
@@ -64,12 +64,15 @@ class Sitrep:
     bolt: App
     engine: Engine
     deps: Deps
-    executor: ThreadPoolExecutor
+    executors: tuple[ThreadPoolExecutor, ...]
     scheduler: BackgroundScheduler | None = None
 
     def recover(self, grace: timedelta = ROOM_LEASE) -> None:
         """Finishes what a process that died after acknowledging left undone."""
         self.deps.rooms.open_missing_rooms(grace)
+
+    def draft_missing(self) -> None:
+        """Drafts the post-mortems a process that died after a resolution left undrafted."""
         self.deps.postmortems.draft_missing()
 
     def tick(self) -> None:
@@ -81,7 +84,8 @@ class Sitrep:
         the work started after acknowledgements."""
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=True)
-        self.executor.shutdown(wait=True)
+        for executor in self.executors:
+            executor.shutdown(wait=True)
         self.engine.dispose()
 
 
@@ -110,7 +114,16 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
             policy=policy,
             clock=clock,
             prompt_tokens=settings.sitrep_ai_prompt_tokens,
+            # A claim outlives the longest model call, with its retries.
+            lease=max(
+                DRAFT_LEASE,
+                timedelta(seconds=settings.sitrep_ai_timeout * (settings.sitrep_ai_max_retries + 1))
+                + timedelta(minutes=1),
+            ),
         )
+        # Drafting with Claude can take minutes: its own threads, so acknowledged work
+        # (channels, announcements) never waits behind it.
+        drafting = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sitrep-drafts")
         schedule = SchedulerService(
             SqlOutboxStore(engine),
             incidents,
@@ -125,6 +138,7 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
             rooms=rooms,
             postmortems=postmortems,
             schedule=schedule,
+            background=Background(drafting),
             policy=policy,
             clock=clock,
         )
@@ -136,7 +150,7 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
         engine.dispose()
         raise
     handlers.register(bolt, deps)
-    return Sitrep(bolt=bolt, engine=engine, deps=deps, executor=executor)
+    return Sitrep(bolt=bolt, engine=engine, deps=deps, executors=(executor, drafting))
 
 
 def _drafter(settings: Settings, templates: Templates) -> Drafter | None:
@@ -230,15 +244,12 @@ def _start_scheduler(sitrep: Sitrep, settings: Settings) -> BackgroundScheduler:
         max_instances=1,
         coalesce=True,
     )
-    scheduler.add_job(
-        sitrep.recover,
-        "interval",
-        minutes=1,
-        id="open-missing-rooms",
-        next_run_time=utc_now(),
-        max_instances=1,
-        coalesce=True,
-    )
+    for job, name in ((sitrep.recover, "open-missing-rooms"), (sitrep.draft_missing, "drafts")):
+        # A draft may wait minutes on Claude: its own job, so rooms are never held up.
+        scheduler.add_job(
+            job, "interval", minutes=1, id=name, next_run_time=utc_now(), max_instances=1,
+            coalesce=True,
+        )  # fmt: skip
     scheduler.start()
     return scheduler
 

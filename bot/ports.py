@@ -135,9 +135,16 @@ class PostmortemStore(Protocol):
         still `expected_version`."""
         ...
 
-    def undrafted(self, severities: Sequence[str], resolved_before: datetime) -> list[int]:
-        """Incidents of those severities resolved (closed or not) before then and not
-        drafted."""
+    def undrafted(
+        self,
+        severities: Sequence[str],
+        resolved_before: datetime,
+        *,
+        since: datetime,
+        failures: int,
+    ) -> list[int]:
+        """Incidents of those severities resolved (closed or not) between `since` and
+        `resolved_before`, not drafted, whose drafts have failed fewer than `failures` times."""
         ...
 
 
@@ -154,10 +161,11 @@ class Documents(Protocol):
     max_chars: int  # the largest document the platform accepts
 
     def write_canvas(
-        self, channel_id: str, title: str, markdown: str, canvas_id: str | None
+        self, channel_id: str, title: str, markdown: str, canvas_id: str | None, *, ours: str
     ) -> CanvasRef:
-        """Replaces the content of canvas `canvas_id`; creates the channel's canvas when
-        there is none (or it was deleted)."""
+        """Replaces the content of canvas `canvas_id`; without one (or if it was deleted),
+        creates the channel's canvas, or adopts the channel's canvas if it contains `ours`
+        (written by a process that died before recording it)."""
         ...
 
     def replace_line(self, canvas_id: str, marker: str, markdown: str) -> bool:

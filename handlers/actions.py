@@ -17,7 +17,7 @@ from bot.adapters.slack.ids import Action, status_from_action_id
 from bot.errors import ChatUnavailable, IncidentError
 from bot.incidents import Change
 from handlers.commands import open_modal
-from handlers.deps import Deps
+from handlers.deps import Deps, draft_if_due
 from handlers.errors import reported
 from models import Role
 
@@ -65,7 +65,7 @@ def register(app: App, deps: Deps) -> None:
                 response_type="ephemeral", replace_original=False, text=blocks.not_invited(chosen)
             )
         deps.rooms.refresh(incident.id)
-        deps.postmortems.draft_if_due(incident.id, body["user"]["id"])
+        draft_if_due(deps, incident.id, body["user"]["id"])
 
     set_status = control(
         lambda iid, user, action: incidents.change_status(

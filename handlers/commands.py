@@ -34,7 +34,7 @@ from bot.commands import (
 from bot.errors import ChatUnavailable, IncidentError, NotAnIncidentChannel
 from bot.incidents import Change, Declaration, IncidentService
 from bot.postmortem.service import PostmortemService
-from handlers.deps import Deps
+from handlers.deps import Deps, draft_if_due
 from handlers.errors import reported
 
 log = logging.getLogger(__name__)
@@ -140,7 +140,7 @@ def _postmortem(
     after the ack (they call Claude and Slack)."""
     incident = incidents.find(request.ref, channel, user)
     assert incident.id is not None
-    room = f"<#{incident.channel_id}>"
+    room = f"<#{incident.channel_id}>" if incident.channel_id else "its channel"
     match request:
         case DraftPostmortem():
             text = f"Drafting the post-mortem of {incident.ref}; it appears in {room} in a moment."
@@ -235,7 +235,7 @@ def _follow_up(request: Request, command: dict[str, Any], deps: Deps, respond: R
                     text=blocks.not_invited(request.user_id),
                 )
             deps.rooms.refresh(incident.id)
-            deps.postmortems.draft_if_due(incident.id, command["user_id"])
+            draft_if_due(deps, incident.id, command["user_id"])
 
 
 def _follow_postmortem(
@@ -246,12 +246,16 @@ def _follow_postmortem(
     assert incident.id is not None
     match request:
         case DraftPostmortem():
-            drafted = deps.postmortems.draft(incident.id, user)
-            respond(
-                response_type="ephemeral",
-                replace_original=False,
-                text=blocks.drafted_reply(drafted),
-            )
+            incident_id = incident.id
+
+            def draft() -> None:
+                try:
+                    text = blocks.drafted_reply(deps.postmortems.draft(incident_id, user))
+                except (ChatUnavailable, IncidentError) as error:
+                    text = str(error)
+                respond(response_type="ephemeral", replace_original=False, text=text)
+
+            deps.background.run(draft, f"drafting the post-mortem of {incident.ref}")
         case ExportPostmortem():
             deps.postmortems.export(incident.id, user)
         case ReviewPostmortem() | PublishPostmortem():

@@ -1,5 +1,8 @@
 """What the listeners need, bound by closure in each `register`."""
 
+import logging
+from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass
 
 from bot.config import Policy
@@ -10,6 +13,25 @@ from bot.rooms import RoomService
 from bot.scheduling.service import SchedulerService
 from bot.timeline import TimelineService
 
+log = logging.getLogger(__name__)
+
+
+class Background:
+    """Slow work that must not hold the threads that follow acknowledgements: drafting a
+    post-mortem with Claude can take minutes. A failure is logged, not lost in a future."""
+
+    def __init__(self, executor: Executor) -> None:
+        self._executor = executor
+
+    def run(self, work: Callable[[], object], what: str) -> None:
+        def guarded() -> None:
+            try:
+                work()
+            except Exception:
+                log.exception("%s failed", what)
+
+        self._executor.submit(guarded)
+
 
 @dataclass(frozen=True)
 class Deps:
@@ -18,5 +40,14 @@ class Deps:
     rooms: RoomService
     postmortems: PostmortemService
     schedule: SchedulerService
+    background: Background
     policy: Policy
     clock: Clock
+
+
+def draft_if_due(deps: Deps, incident_id: int, actor: str) -> None:
+    """After any change: a resolution may be owed its post-mortem draft."""
+    deps.background.run(
+        lambda: deps.postmortems.draft_if_due(incident_id, actor),
+        f"drafting the post-mortem of incident {incident_id}",
+    )

@@ -33,6 +33,8 @@ class Postmortem(SQLModel, table=True):
     published_by: str | None = Field(default=None, max_length=32)
     # One process drafts at a time: it claims the record; a claim whose process died lapses.
     drafting_since: datetime | None = Field(default=None, sa_column=utc_column())
+    # Drafts that failed since the last one that worked.
+    draft_failures: int = 0
     version: int = 1
     created_at: datetime = Field(sa_column=utc_column(nullable=False))
     updated_at: datetime = Field(sa_column=utc_column(nullable=False))

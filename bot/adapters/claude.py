@@ -47,8 +47,10 @@ class ClaudeDrafter:
                 output_format=Narrative,
             )
         except anthropic.APITimeoutError as error:
+            tries = self._client.max_retries + 1
+            again = f", {tries} times" if tries > 1 else ""
             raise DraftFailed(
-                f"Claude didn't answer within {self._client.timeout} seconds"
+                f"Claude didn't answer within {self._client.timeout} seconds{again}"
             ) from error
         except anthropic.AuthenticationError as error:
             raise DraftFailed("Anthropic refused the API key") from error

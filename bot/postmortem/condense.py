@@ -25,6 +25,10 @@ def estimate_tokens(text: str) -> int:
     return (len(text) + 3) // 4
 
 
+# Key events people wrote, as opposed to the changes Sitrep recorded.
+_WRITTEN = (EntryKind.NOTE, EntryKind.MESSAGE)
+
+
 def is_key_event(entry: TimelineEntry) -> bool:
     """Changes Sitrep recorded, notes, and messages pinned as key events."""
     return entry.kind is not EntryKind.MESSAGE or entry.key_event
@@ -69,10 +73,14 @@ def condense(
     line_cost: int = TOKENS_PER_LINE,
 ) -> Condensed:
     """`entries` (oldest first, hidden ones already left out) within about `budget`, as
-    measured by `cost` plus `line_cost` a line. Key events are kept whole even beyond the
-    budget: they are the record."""
+    measured by `cost` plus `line_cost` a line. Key events are kept whole while they take at
+    most half the budget; past that, the changes Sitrep recorded stay whole and the notes
+    and pinned messages are condensed with the conversation (longest kept first)."""
     key = tuple(e for e in entries if is_key_event(e))
-    ordinary = [e for e in entries if not is_key_event(e)]
+    if sum(cost(e.text) + line_cost for e in key) > budget // 2:
+        key = tuple(e for e in key if e.kind not in _WRITTEN)
+    chosen = {id(e) for e in key}
+    ordinary = [e for e in entries if id(e) not in chosen]
     texts = [_clip(e.text) for e in ordinary]
     room = budget - sum(cost(e.text) + line_cost for e in key)
     costs = [cost(t) + line_cost for t in texts]

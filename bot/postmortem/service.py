@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from bot.config import Policy
 from bot.errors import DraftFailed, IncidentError, NothingChanged
 from bot.incidents import IncidentService
-from bot.ports import Clock, Documents, Drafter, DraftRenderer, PostmortemStore
+from bot.ports import CanvasRef, Clock, Documents, Drafter, DraftRenderer, PostmortemStore
 from bot.postmortem.condense import condense, estimate_tokens
 from bot.postmortem.draft import Draft, Material, proposals, texts_of
 from bot.postmortem.facts import gather_facts
@@ -18,8 +18,13 @@ from models import DraftSource, EntryKind, Incident, Postmortem, PostmortemStatu
 
 log = logging.getLogger(__name__)
 
-# Longer than a model call with its retries: a claim older than this was left by a dead process.
+# Longer than a model call with its retries (the composition root sets it from the model's
+# timeout): a claim older than this was left by a dead process.
 DRAFT_LEASE = timedelta(minutes=5)
+# The recovery job drafts what was resolved this recently and left undrafted, and stops
+# after this many failures: deploying Sitrep must not draft every past incident.
+RECOVERY_WINDOW = timedelta(days=1)
+MAX_DRAFT_FAILURES = 3
 # A draft regenerated replaces the canvas; this marks the line a status change rewrites.
 STATUS_MARKER = "Post-mortem status:"
 NO_KEY = "no Anthropic API key is set"
@@ -51,10 +56,12 @@ class PostmortemService:
         policy: Policy,
         clock: Clock,
         prompt_tokens: int = 30_000,
+        lease: timedelta = DRAFT_LEASE,
     ) -> None:
         self._incidents, self._rooms, self._store = incidents, rooms, store
         self._drafter, self._renderer, self._documents = drafter, renderer, documents
         self._policy, self._clock, self._prompt_tokens = policy, clock, prompt_tokens
+        self._lease = lease
 
     def record(self, incident_id: int) -> Postmortem | None:
         return self._store.get(incident_id)
@@ -66,29 +73,22 @@ class PostmortemService:
         if incident.channel_id is None:
             raise IncidentError(f"{incident.ref} has no channel yet; try again in a moment.")
         record = self._claim(incident, actor)
+        previous = record.canvas_id
         try:
             draft = self.compose(incident, record)
-            markdown = self.fit_markdown(draft)
             canvas = self._documents.write_canvas(
-                incident.channel_id, draft.title, markdown, record.canvas_id
+                incident.channel_id,
+                draft.title,
+                self.fit_markdown(draft),
+                record.canvas_id,
+                ours=draft.title,
             )
+            if canvas.id != record.canvas_id:  # kept at once: a retry must find this canvas
+                self._update(incident_id, lambda r: _attach(r, canvas))
         except BaseException:
-            self._update(incident_id, _release)
+            self._update(incident_id, _failed)
             raise
-        replaced = canvas.id == record.canvas_id
-        now = self._clock()
-        commander = draft.facts.commander
-
-        def drafted(r: Postmortem) -> None:
-            # Until someone publishes it, the draft follows the record: the commander (once
-            # there is one) writes it, due a set time after the resolution.
-            r.author, r.due_at = commander or r.author, self._due(incident)
-            r.canvas_id, r.canvas_url, r.markdown = canvas.id, canvas.url, markdown
-            r.narrative = draft.narrative.model_dump() if draft.narrative else {}
-            r.source, r.fallback_reason = draft.source, draft.fallback_reason
-            r.drafted_at, r.drafting_since = now, None
-
-        record = self._update(incident_id, drafted)
+        record = self._update(incident_id, lambda r: self._record_draft(r, incident, draft))
         self._incidents.record_event(
             incident_id,
             EntryKind.POSTMORTEM,
@@ -102,7 +102,20 @@ class PostmortemService:
             },
         )
         self._rooms.refresh(incident_id)
+        replaced = canvas.id == previous
         return Drafted(incident, record, draft.source, draft.fallback_reason, replaced)
+
+    def _record_draft(self, record: Postmortem, incident: Incident, draft: Draft) -> None:
+        """Until someone publishes it, the draft follows the record: the commander (once
+        there is one) writes it, due a set time after the resolution."""
+        record.author = draft.facts.commander or record.author
+        record.due_at = self._due(incident)
+        # The export has every message; the canvas is condensed to fit.
+        whole = condense(draft.entries, 10**12, len, _CHARS_PER_LINE)
+        record.markdown = self._renderer.markdown(replace(draft, timeline=whole))
+        record.narrative = draft.narrative.model_dump() if draft.narrative else {}
+        record.source, record.fallback_reason = draft.source, draft.fallback_reason
+        record.drafted_at, record.drafting_since, record.draft_failures = self._clock(), None, 0
 
     def draft_if_due(self, incident_id: int, actor: str) -> Drafted | None:
         """After a change: drafts once the incident is resolved, if its severity asks for an
@@ -115,7 +128,7 @@ class PostmortemService:
         record = self._store.get(incident_id)
         if record is not None and record.due_at != self._due(incident):
             record = self._update(incident_id, lambda r: setattr(r, "due_at", self._due(incident)))
-        if record is not None and (record.drafted_at or _claimed(record, self._clock())):
+        if record is not None and (record.drafted_at or self._claimed(record)):
             return None
         try:
             return self.draft(incident_id, actor)
@@ -125,8 +138,11 @@ class PostmortemService:
     def draft_missing(self, grace: timedelta = DRAFT_LEASE) -> list[Drafted]:
         """Drafts what a process that died after a resolution left undrafted."""
         automatic = [s.key for s in self._policy.severities if s.draft_postmortem_on_resolve]
-        done = []
-        for incident_id in self._store.undrafted(automatic, self._clock() - grace):
+        now, done = self._clock(), []
+        owed = self._store.undrafted(
+            automatic, now - grace, since=now - RECOVERY_WINDOW, failures=MAX_DRAFT_FAILURES
+        )
+        for incident_id in owed:
             try:
                 drafted = self.draft_if_due(incident_id, "")
             except Exception:  # one incident's failure must not stop the others
@@ -279,7 +295,7 @@ class PostmortemService:
         now = self._clock()
 
         def claim(record: Postmortem) -> None:
-            if _claimed(record, now):
+            if self._claimed(record):
                 raise NothingChanged(
                     f"The post-mortem of {incident.ref} is being drafted; it will appear in "
                     "the channel in a moment."
@@ -291,6 +307,10 @@ class PostmortemService:
             record.drafting_since = now
 
         return self._update(incident.id, claim)
+
+    def _claimed(self, record: Postmortem) -> bool:
+        since = record.drafting_since
+        return since is not None and self._clock() - since < self._lease
 
     def _due(self, incident: Incident) -> datetime:
         """When the post-mortem is due: a set time after the resolution (or from now, for a
@@ -331,9 +351,12 @@ class PostmortemService:
         raise IncidentError("Too many people changed this post-mortem at once; please try again.")
 
 
-def _claimed(record: Postmortem, now: datetime) -> bool:
-    return record.drafting_since is not None and now - record.drafting_since < DRAFT_LEASE
+def _attach(record: Postmortem, canvas: CanvasRef) -> None:
+    record.canvas_id, record.canvas_url = canvas.id, canvas.url
 
 
-def _release(record: Postmortem) -> None:
+def _failed(record: Postmortem) -> None:
+    """Gives the claim back after a failure, counting it: the recovery job stops retrying
+    an incident whose drafts keep failing (an archived channel, canvases turned off)."""
     record.drafting_since = None
+    record.draft_failures += 1

@@ -101,3 +101,15 @@ def test_every_message_is_either_kept_or_counted_and_order_is_kept(
     said = [line.entry.id for line in condensed.conversation if isinstance(line, Said)]
     assert said == sorted(said)
     assert len(said) + condensed.omitted == len(texts)
+
+
+def test_when_notes_alone_would_blow_the_budget_they_are_condensed_and_changes_stay_whole() -> None:
+    changes = [entry(n, f"Status change {n}", EntryKind.STATUS_CHANGED) for n in range(5)]
+    notes = [entry(10 + n, "finding " * 30, EntryKind.NOTE) for n in range(1500)]
+    condensed = condense([*changes, *notes], budget=10_000)
+    assert [e.kind for e in condensed.key_events] == [EntryKind.STATUS_CHANGED] * 5
+    said = [line for line in condensed.conversation if isinstance(line, Said)]
+    assert said and condensed.omitted
+    used = sum(estimate_tokens(e.text) + TOKENS_PER_LINE for e in condensed.key_events)
+    used += sum(estimate_tokens(line.text) + TOKENS_PER_LINE for line in said)
+    assert used <= 10_000

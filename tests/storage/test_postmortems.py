@@ -46,7 +46,7 @@ class RecordingDocuments:
             raise ChatUnavailable(f"Slack refused {what}")
 
     def write_canvas(
-        self, channel_id: str, title: str, markdown: str, canvas_id: str | None
+        self, channel_id: str, title: str, markdown: str, canvas_id: str | None, *, ours: str
     ) -> CanvasRef:
         self._check("write_canvas")
         if len(markdown) > self.max_chars:
@@ -190,9 +190,18 @@ def test_undrafted_lists_resolved_incidents_of_those_severities_without_a_draft(
     world.incident(resolve=False)
     closed = world.incident()  # closed before its draft was made: still owed one
     world.incidents.close(closed, "U_ALICE")
+    failing = world.incident()  # its drafts keep failing (an archived channel)
+    world.record(failing, draft_failures=3)
     cutoff = world.clock() + timedelta(seconds=1)
     world.incident()  # resolved after the cutoff
-    assert world.store.undrafted(["sev1", "sev2"], cutoff) == [forgotten, abandoned, closed]
+    owed = world.store.undrafted(
+        ["sev1", "sev2"], cutoff, since=cutoff - timedelta(days=1), failures=3
+    )
+    assert owed == [forgotten, abandoned, closed]
+    later = world.store.undrafted(
+        ["sev1", "sev2"], cutoff, since=cutoff + timedelta(seconds=1), failures=3
+    )
+    assert later == []  # resolved before the recovery window: not drafted after the fact
 
 
 def test_drafting_stores_the_draft_and_records_it_on_the_timeline(world: World) -> None:

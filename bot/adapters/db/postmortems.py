@@ -43,14 +43,26 @@ class SqlPostmortemStore:
             )
             return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
-    def undrafted(self, severities: Sequence[str], resolved_before: datetime) -> list[int]:
-        drafted = select(Postmortem.incident_id).where(col(Postmortem.drafted_at).is_not(None))
+    def undrafted(
+        self,
+        severities: Sequence[str],
+        resolved_before: datetime,
+        *,
+        since: datetime,
+        failures: int,
+    ) -> list[int]:
+        drafted = select(Postmortem.incident_id).where(
+            sa.or_(
+                col(Postmortem.drafted_at).is_not(None), col(Postmortem.draft_failures) >= failures
+            )
+        )
         query = (
             select(Incident.id)
             .where(
                 col(Incident.severity).in_(list(severities)),
                 col(Incident.status).in_([Status.RESOLVED, Status.CLOSED]),
                 col(Incident.resolved_at) < resolved_before,
+                col(Incident.resolved_at) >= since,
                 col(Incident.id).not_in(drafted),
             )
             .order_by(col(Incident.id))

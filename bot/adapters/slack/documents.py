@@ -2,6 +2,7 @@
 
 import logging
 import re
+import time
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -25,6 +26,7 @@ _NO_CHANNEL_CANVAS = {
     "free_team_canvas_tab_already_exists",
 }
 _GONE = {"canvas_not_found", "canvas_deleted"}
+_LOCKED_RETRIES = 2
 _CANVAS_MENTION = re.compile(r"!\[\]\(@([UW][A-Za-z0-9_]+)\)")
 _CANVAS_CHANNEL = re.compile(r"!\[\]\(#([CG][A-Za-z0-9_]+)\)")
 
@@ -36,20 +38,11 @@ class SlackDocuments:
     _names: dict[str, str] = field(default_factory=dict)
 
     def write_canvas(
-        self, channel_id: str, title: str, markdown: str, canvas_id: str | None
+        self, channel_id: str, title: str, markdown: str, canvas_id: str | None, *, ours: str
     ) -> CanvasRef:
         content = {"type": "markdown", "markdown": markdown}
-        if canvas_id is not None:
-            try:
-                self.client.canvases_edit(
-                    canvas_id=canvas_id,
-                    changes=[{"operation": "replace", "document_content": content}],
-                )
-                return CanvasRef(canvas_id, self.url(canvas_id))
-            except SlackApiError as error:
-                if error_code(error) not in _GONE:
-                    raise _refused("update the post-mortem canvas", error) from error
-                log.info("canvas %s is gone; creating a new one", canvas_id)
+        if canvas_id is not None and self._replace(canvas_id, content):
+            return CanvasRef(canvas_id, self.url(canvas_id))
         try:
             created = self.client.conversations_canvases_create(
                 channel_id=channel_id, title=title, document_content=content
@@ -57,9 +50,48 @@ class SlackDocuments:
         except SlackApiError as error:
             if error_code(error) not in _NO_CHANNEL_CANVAS:
                 raise _refused("create the post-mortem canvas", error) from error
+            adopted = self._channel_canvas_if_ours(channel_id, ours)
+            if adopted is not None and self._replace(adopted, content):
+                return CanvasRef(adopted, self.url(adopted))
             created = self._tabbed_canvas(channel_id, title, content)
         new_id = str(created["canvas_id"])
         return CanvasRef(new_id, self.url(new_id))
+
+    def _replace(self, canvas_id: str, content: dict[str, str]) -> bool:
+        """Replaces the whole canvas; False when it is gone. Someone editing the canvas
+        locks it for a moment: that is waited out, briefly."""
+        for attempt in range(_LOCKED_RETRIES + 1):
+            try:
+                self.client.canvases_edit(
+                    canvas_id=canvas_id,
+                    changes=[{"operation": "replace", "document_content": content}],
+                )
+                return True
+            except SlackApiError as error:
+                code = error_code(error)
+                if code in _GONE:
+                    log.info("canvas %s is gone; creating a new one", canvas_id)
+                    return False
+                if code != "canvas_editing_locked" or attempt == _LOCKED_RETRIES:
+                    raise _refused("update the post-mortem canvas", error) from error
+                time.sleep(1 + attempt)
+        return False
+
+    def _channel_canvas_if_ours(self, channel_id: str, ours: str) -> str | None:
+        """The channel's canvas when it is the one a dead process wrote (its first heading
+        contains `ours`); None when the canvas is someone else's."""
+        try:
+            info = self.client.conversations_info(channel=channel_id)["channel"]
+            canvas_id = ((info.get("properties") or {}).get("canvas") or {}).get("file_id")
+            if not canvas_id:
+                return None
+            found = self.client.canvases_sections_lookup(
+                canvas_id=canvas_id, criteria={"section_types": ["h1"], "contains_text": ours}
+            )["sections"]
+        except SlackApiError as error:
+            log.warning("could not look at the canvas of %s: %s", channel_id, error_code(error))
+            return None
+        return str(canvas_id) if found else None
 
     def _tabbed_canvas(self, channel_id: str, title: str, content: dict[str, str]) -> Any:
         """A standalone canvas in a tab of the channel, which its members may edit."""
@@ -77,7 +109,8 @@ class SlackDocuments:
     def replace_line(self, canvas_id: str, marker: str, markdown: str) -> bool:
         try:
             found = self.client.canvases_sections_lookup(
-                canvas_id=canvas_id, criteria={"contains_text": marker}
+                canvas_id=canvas_id,
+                criteria={"section_types": ["any_header"], "contains_text": marker},
             )["sections"]
             if not found:
                 return False
@@ -122,7 +155,10 @@ class SlackDocuments:
 
     @cached_property
     def _workspace(self) -> dict[str, str]:
-        answer = self.client.auth_test()
+        try:
+            answer = self.client.auth_test()
+        except SlackApiError as error:
+            raise _refused("find the workspace's address", error) from error
         return {"url": str(answer["url"]), "team_id": str(answer["team_id"])}
 
     def _name(self, user_id: str) -> str:
