@@ -217,3 +217,18 @@ def test_a_deleted_canvas_is_drafted_again_in_a_new_one(running: Running) -> Non
     running.slack.wait_for(
         lambda: [r for r in running.slack.responses() if "I wrote the post-mortem" in r.text]
     )
+
+
+def test_a_canvas_written_by_a_process_that_died_before_recording_it_is_reused(
+    running: Running,
+) -> None:
+    channel = work_the_incident(running)
+    # What a dead process left: its canvas in the channel, never recorded in the database.
+    left = f"# {FIRST} post-mortem: Checkout API returning 500s\n\nhalf a draft"
+    orphan = _web(running).conversations_canvases_create(
+        channel_id=channel, document_content={"type": "markdown", "markdown": left}
+    )["canvas_id"]
+    resolve_and_wait_for_the_draft(running, channel)
+    [canvas] = running.slack.canvases_in(channel)
+    assert canvas.id == orphan and canvas.edits == 1
+    assert "## Review checklist" in canvas.markdown

@@ -285,9 +285,11 @@ def test_a_refused_canvas_releases_the_claim_so_the_next_draft_works(world: Worl
         world.service.draft(incident_id, "U_BOB")
     stored = world.stored(incident_id)
     assert (stored.drafting_since, stored.drafted_at) == (None, None)
+    assert stored.draft_failures == 1  # counted, so recovery gives up on what keeps failing
     assert world.events(incident_id) == []
     drafted = world.service.draft(incident_id, "U_BOB")  # at once: no lease to wait out
     assert drafted.record.canvas_id == "F1" and world.events(incident_id) == ["drafted"]
+    assert drafted.record.draft_failures == 0
 
 
 def test_a_published_postmortem_is_not_redrafted(world: World) -> None:

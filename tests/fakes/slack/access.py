@@ -37,6 +37,11 @@ class WorkspaceAccess:
         with self._changed:
             return copy.deepcopy(self._ws.channels[channel_id])
 
+    def channels(self) -> list[Channel]:
+        """Every conversation, direct messages included, in creation order."""
+        with self._changed:
+            return [copy.deepcopy(c) for c in self._ws.channels.values()]
+
     def channel_by_name(self, name: str) -> Channel | None:
         with self._changed:
             found = next(

@@ -4,6 +4,7 @@ response_url. What tests read and arrange is in `access`; what people do, in `pe
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -31,6 +32,8 @@ class _Reply:
     body: bytes
     content_type: str = "application/json; charset=utf-8"
     headers: dict[str, str] = field(default_factory=dict)
+    # Set for a call whose answer is held back (the work is done, the caller not told yet).
+    held: threading.Event | None = None
 
     @classmethod
     def json(cls, body: JSON, status: int = HTTPStatus.OK, **headers: str) -> _Reply:
@@ -67,13 +70,16 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self.headers.get("Authorization", ""),
             body,
         )
-        self.send_response(reply.status)
-        self.send_header("Content-Type", reply.content_type)
-        self.send_header("Content-Length", str(len(reply.body)))
-        for name, value in reply.headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(reply.body)
+        if reply.held is not None:  # outside the lock: the rest of the fake keeps serving
+            self.server.fake._holding(reply.held)
+        with contextlib.suppress(OSError):  # the caller may have died while it was held
+            self.send_response(reply.status)
+            self.send_header("Content-Type", reply.content_type)
+            self.send_header("Content-Length", str(len(reply.body)))
+            for name, value in reply.headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(reply.body)
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # keep test output quiet; `FakeSlack.calls` is the log
@@ -91,6 +97,9 @@ class FakeSlack(WorkspaceAccess, PeopleActing):
         self._calls: list[Call] = []
         self._rate_limits: dict[str, list[int]] = {}  # method -> Retry-After per pending 429
         self._failures: dict[str, list[str]] = {}  # method -> errors for the next calls
+        self._holds: dict[str, int] = {}  # method -> how many answers to hold back
+        self._release = threading.Event()
+        self.held = 0  # answers being held back now
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self.socket = FakeSocketMode(app_id=APP_ID)
@@ -111,6 +120,7 @@ class FakeSlack(WorkspaceAccess, PeopleActing):
         return self
 
     def stop(self) -> None:
+        self._release.set()
         self.socket.stop()
         if self._server is not None:
             self._server.shutdown()
@@ -147,6 +157,26 @@ class FakeSlack(WorkspaceAccess, PeopleActing):
         """The next `times` calls to `method` get `{"ok": false, "error": error}`."""
         with self._changed:
             self._failures.setdefault(method, []).extend([error] * times)
+
+    def hold_answers(self, method: str, times: int = 1) -> None:
+        """The next `times` calls to `method` take effect (a message is posted) but their
+        answers wait until `release_answers()`: the window in which a caller can die after
+        Slack accepted its call and before it learnt so."""
+        with self._changed:
+            self._release.clear()
+            self._holds[method] = self._holds.get(method, 0) + times
+
+    def release_answers(self) -> None:
+        self._release.set()
+
+    def _holding(self, release: threading.Event) -> None:
+        with self._changed:
+            self.held += 1
+            self._changed.notify_all()
+        release.wait(timeout=60)
+        with self._changed:
+            self.held -= 1
+            self._changed.notify_all()
 
     def wait_for(self, predicate: Callable[[], T], timeout: float = 20.0) -> T:
         """Re-evaluate `predicate` under the lock after every change until it is truthy."""
@@ -202,6 +232,9 @@ class FakeSlack(WorkspaceAccess, PeopleActing):
             reply = self._answer(name, token, args)
         response = json.loads(reply.body)
         self._calls.append(Call(name, args, token, int(reply.status), response, time.time()))
+        if self._holds.get(name):
+            self._holds[name] -= 1
+            reply.held = self._release
         return reply
 
     def _answer(self, name: str, token: str | None, args: JSON) -> _Reply:
