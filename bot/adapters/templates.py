@@ -25,11 +25,15 @@ PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
 _USER = re.compile(r"<@([UW][A-Za-z0-9_]+)(?:\|[^>]*)?>")
 _CHANNEL = re.compile(r"<#([CG][A-Za-z0-9_]+)(?:\|[^>]*)?>")
 _SPECIAL = re.compile(r"<!([a-z]+)(?:\^[^|>]*)?(?:\|([^>]*))?>")
-_LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|([^>]*))?>")
+_LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|([^>]*))?>", re.IGNORECASE)
 _BOLD = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
 _STRIKE = re.compile(r"(?<![\w~])~(?=\S)([^~\n]+?)(?<=\S)~(?![\w~])")
-# What would open a block (heading, quote, list, table) if a text began a line.
-_BLOCK_START = re.compile(r"^(?:[#>]+\s*|[-*+=|]\s+|\d+[.)]\s+)+")
+# What could open a block if a text began a line: heading, quote, table, setext underline,
+# HTML, fence, list item, thematic break. Erring wide costs nothing: the guard is invisible.
+_BLOCK_START = re.compile(r"[#>|=<]|~~~|[-*+](?:\s|$)|\d+[.)](?:\s|$)|(?:[-*_][ \t]*){3,}$")
+# A zero-width space: CommonMark indents only with spaces and tabs, so a line that begins with
+# it is a paragraph, and the text keeps every character it had (">50%", "#4411").
+_BLOCK_GUARD = "\u200b"
 
 
 def canvas(markup: str | None) -> str:
@@ -45,7 +49,7 @@ def canvas(markup: str | None) -> str:
     text = _STRIKE.sub(r"~~\1~~", text)
     text = html.unescape(text)
     text = " ".join(text.split())
-    return _BLOCK_START.sub("", text)
+    return _BLOCK_GUARD + text if _BLOCK_START.match(text) else text
 
 
 def cell(markup: str | None) -> str:
@@ -92,6 +96,7 @@ class Templates:
             mention=mention,
             span=span,
             clock=self.clock,
+            stamp=self.stamp,
             day=self.day,
             moment=self.moment,
             data=data_line,
@@ -101,6 +106,13 @@ class Templates:
 
     def clock(self, moment: datetime | None) -> str:
         return moment.astimezone(self._zone).strftime("%H:%M") if moment else "-"
+
+    def stamp(self, moment: datetime, start: datetime) -> str:
+        """The time of a timeline line; with its day when that is not the incident's first."""
+        local = moment.astimezone(self._zone)
+        if local.date() == start.astimezone(self._zone).date():
+            return local.strftime("%H:%M")
+        return local.strftime("%a %d %b %H:%M")
 
     def day(self, moment: datetime | None) -> str:
         return moment.astimezone(self._zone).strftime("%a %d %b %Y") if moment else "-"

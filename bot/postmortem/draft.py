@@ -4,10 +4,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.config import Policy
+from bot.config import Policy, Priority
 from bot.postmortem.condense import Condensed
 from bot.postmortem.facts import Facts
-from bot.postmortem.narrative import Narrative, Priority
+from bot.postmortem.narrative import Narrative
 from models import DraftSource, Incident, TimelineEntry
 
 

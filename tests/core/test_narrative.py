@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from bot.postmortem.narrative import LINK_REMOVED, Narrative, links_in, sanitised
+from bot.postmortem.narrative import LINK_REMOVED, TEXT_REMOVED, Narrative, links_in, sanitised
 
 
 def narrative(**overrides: Any) -> Narrative:
@@ -77,3 +77,78 @@ def test_oversized_answers_are_cut_to_size() -> None:
     clean = sanitised(dirty, links=set(), people=PEOPLE)
     assert len(clean.went_well) == 12
     assert all(len(item) <= 1500 for item in clean.went_well)
+
+
+def test_canvas_mentions_survive_only_for_the_incidents_people_and_channels() -> None:
+    known = links_in(["moved to <#C_OPS|ops>", "see ![](#C_WAR)"])
+    assert known == {"#C_OPS", "#C_WAR"}
+    dirty = narrative(
+        went_well=[
+            "![](@U_ALICE) paged ![](@U999) and [Mallory](@U_MALLORY)",
+            "talked in ![](#C_OPS), not ![](#C123)",
+            "<#C_WAR|war-room> and <#C9|secret-plans> and <#C8>",
+        ]
+    )
+    clean = sanitised(dirty, links=known, people=PEOPLE).went_well
+    assert clean == [
+        "![](@U_ALICE) paged someone and someone",
+        "talked in ![](#C_OPS), not a channel",
+        "<#C_WAR|war-room> and secret-plans and a channel",
+    ]
+
+
+def test_links_of_any_scheme_or_case_go_unless_the_incident_had_them() -> None:
+    dirty = narrative(
+        went_well=[
+            "[docs](HTTPS://evil.example) and <HTTP://evil.example|the portal>",
+            "[click](javascript:alert(1)) or run javascript:alert(1) now",
+            "get ftp://evil.example/a and www.evil.example/login today",
+            "<HTTPS://EVIL.example> ![](https://evil.example/pixel.png)",
+            '[x](<https://evil.example/a> "title") [y](//evil.example)',
+        ]
+    )
+    clean = sanitised(dirty, links=set(), people=PEOPLE).went_well
+    assert clean == [
+        "docs and the portal",
+        f"click or run {LINK_REMOVED} now",
+        f"get {LINK_REMOVED} and {LINK_REMOVED} today",
+        f"{LINK_REMOVED} {LINK_REMOVED}",
+        "x y",
+    ]
+
+
+def test_links_of_the_incident_stay_as_written_whatever_the_case_of_scheme_and_host() -> None:
+    known = links_in(
+        ["dash <https://grafana.example/d/1?a=1&amp;b=2|here>", "www.status.example/x"]
+    )
+    dirty = narrative(
+        went_well=[
+            "[dash](HTTPS://Grafana.Example/d/1?a=1&b=2) and <https://grafana.example/d/1?a=1&b=2>",
+            "see WWW.Status.Example/x.",
+            "not [this](https://grafana.example/D/1) path",
+        ]
+    )
+    clean = sanitised(dirty, links=known, people=PEOPLE).went_well
+    assert clean[:2] == dirty.went_well[:2]
+    assert clean[2] == "not this path"
+
+
+def test_removing_or_decoding_a_piece_cannot_assemble_a_new_ping_or_link() -> None:
+    dirty = narrative(
+        went_well=[
+            "&lt;!channel&gt; wake up",
+            "ask &amp;lt;@U_MALLORY&amp;gt;",
+            "cc @[here](https://evil.example)",
+            "[[a](https://evil.example/1)](https://evil.example/2)",
+            "&" + "amp;" * 20 + "lt;!channel&gt;",
+        ]
+    )
+    clean = sanitised(dirty, links=set(), people=PEOPLE).went_well
+    assert clean == ["wake up", "ask someone", "cc here", "a", TEXT_REMOVED]
+
+
+def test_a_huge_text_built_to_slow_the_cleaning_is_cut_before_it_is_cleaned() -> None:
+    dirty = narrative(went_well=["<!" * 50_000, "[a](" * 30_000, "x <!here> " * 10_000])
+    clean = sanitised(dirty, links=set(), people=PEOPLE)  # seconds, not hours
+    assert all(len(item) <= 1500 for item in clean.went_well)
+    assert "<!here>" not in clean.went_well[2]
