@@ -127,7 +127,16 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
         schedule = SchedulerService(
             SqlOutboxStore(engine),
             incidents,
-            SlackNotifier(client, clock),
+            # Its own client: a sender holds a lease and must not sleep through a 429.
+            SlackNotifier(
+                make_client(
+                    settings.slack_bot_token.get_secret_value(),
+                    settings.slack_api_url,
+                    wait_out_rate_limits=False,
+                ),
+                policy,
+                clock,
+            ),
             policy,
             clock,
             lease=timedelta(seconds=settings.sitrep_outbox_lease_seconds),

@@ -160,12 +160,23 @@ class Reminders(BaseModel):
     # Mitigated this long without being resolved, or resolved without being closed.
     stale_mitigated: Duration = "24h"
     stale_resolved: Duration = "3d"
-    # Where an incident not acknowledged within its response target is escalated.
-    escalation_channel: str | None = None
-    escalation_users: tuple[str, ...] = ()
+    # Where an incident not acknowledged within its response target is escalated (IDs).
+    escalation_channel: Annotated[str, Field(pattern=r"^[CG][A-Za-z0-9_]+$")] | None = None
+    escalation_users: tuple[Annotated[str, Field(pattern=r"^[UW][A-Za-z0-9_]+$")], ...] = ()
+    # How long a nudge may be snoozed for, in minutes: the nudge's buttons.
+    snoozes: tuple[int, ...] = (15, 30, 60)
 
-    def after(self, name: str) -> timedelta:
-        return parse_duration(str(getattr(self, name)))
+    @property
+    def commander_grace(self) -> timedelta:
+        return parse_duration(self.commander_within)
+
+    @property
+    def stale_mitigated_after(self) -> timedelta:
+        return parse_duration(self.stale_mitigated)
+
+    @property
+    def stale_resolved_after(self) -> timedelta:
+        return parse_duration(self.stale_resolved)
 
 
 Priority = Literal["p0", "p1", "p2", "p3"]

@@ -60,6 +60,19 @@ class ChatUnavailable(IncidentError):
     """The chat platform refused or failed a call; the message says so in plain words."""
 
 
+class Undeliverable(ChatUnavailable):
+    """The platform will never accept this message (the channel is gone or archived, a
+    permission is missing): trying again cannot help."""
+
+
+class RateLimited(ChatUnavailable):
+    """The platform asked to wait `retry_after` seconds before trying again."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class NameTaken(Exception):
     """The channel name is in use; another name should be tried."""
 

@@ -207,16 +207,27 @@ class OutboxStore(Protocol):
         """Queues the notices whose keys are new; returns how many were."""
         ...
 
-    def claim(self, now: datetime, lease_until: datetime, limit: int) -> list[OutboxMessage]:
-        """Due messages no live sender holds, now held by this caller until `lease_until`
+    def claim(
+        self, now: datetime, lease_until: datetime, limit: int, token: str
+    ) -> list[OutboxMessage]:
+        """Due messages no live sender holds, now held under `token` until `lease_until`
         (attempts counted), so concurrent senders each get a disjoint set."""
         ...
 
-    def mark_sent(self, message_id: int, ts: str, now: datetime) -> None: ...
+    # Each of these changes the message only while `token` still holds it and it is neither
+    # sent nor cancelled; False means another sender took it over.
 
-    def cancel(self, message_id: int, now: datetime, reason: str) -> None: ...
+    def renew(self, message_id: int, token: str, lease_until: datetime) -> bool: ...
 
-    def release(self, message_id: int, error: str, retry_at: datetime) -> None:
+    def mark_sent(
+        self, message_id: int, token: str, ts: str, now: datetime, entry: TimelineEntry | None
+    ) -> bool:
+        """Records the message sent, with `entry` added to the timeline in one transaction."""
+        ...
+
+    def cancel(self, message_id: int, token: str, now: datetime, reason: str) -> bool: ...
+
+    def release(self, message_id: int, token: str, error: str, retry_at: datetime) -> bool:
         """Gives a message back after a failure, to be tried again from `retry_at`."""
         ...
 

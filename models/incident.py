@@ -73,7 +73,11 @@ class TimelineEntry(SQLModel, table=True):
 
     __tablename__ = "timeline_entry"
     # A Slack message is stored once per incident however often Slack delivers it.
-    __table_args__ = (sa.UniqueConstraint("incident_id", "slack_ts"),)
+    __table_args__ = (
+        sa.UniqueConstraint("incident_id", "slack_ts"),
+        # The scheduler asks every tick when each incident was last updated.
+        sa.Index("timeline_latest_by_kind", "incident_id", "kind", "occurred_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     incident_id: int = Field(foreign_key="incident.id", index=True)

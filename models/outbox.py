@@ -26,6 +26,9 @@ class OutboxMessage(SQLModel, table=True):
     created_at: datetime = Field(sa_column=utc_column(nullable=False))
     # A sender holds the row until then; past it, the sender is presumed dead.
     leased_until: datetime | None = Field(default=None, sa_column=utc_column())
+    # Who holds the lease: every update a sender makes is conditional on it, so a sender
+    # whose lease was taken over can change nothing.
+    lease_token: str | None = Field(default=None, max_length=32)
     attempts: int = 0
     sent_at: datetime | None = Field(default=None, sa_column=utc_column())
     message_ts: str | None = Field(default=None, max_length=32)

@@ -48,10 +48,10 @@ def due_notices(situation: Situation, now: datetime, policy: Policy) -> list[Not
         found += _no_commander(situation, now, policy)
         found += _escalation(situation, now, policy)
     if incident.status is Status.MITIGATED and incident.mitigated_at is not None:
-        period = policy.reminders.after("stale_mitigated")
+        period = policy.reminders.stale_mitigated_after
         found += _stale(incident, NoticeKind.STALE_MITIGATED, incident.mitigated_at, period, now)
     if incident.status is Status.RESOLVED and incident.resolved_at is not None:
-        period = policy.reminders.after("stale_resolved")
+        period = policy.reminders.stale_resolved_after
         found += _stale(incident, NoticeKind.STALE_RESOLVED, incident.resolved_at, period, now)
     found += _postmortem_due(situation, now)
     return found
@@ -64,27 +64,30 @@ def _nudge(situation: Situation, now: datetime, policy: Policy) -> list[Notice]:
     snoozed = incident.nudges_snoozed_until
     if cadence is None or (snoozed is not None and now < snoozed):
         return []
-    anchor = max(incident.declared_at, situation.last_update or incident.declared_at)
+    silent_since = max(incident.declared_at, situation.last_update or incident.declared_at)
+    anchor = silent_since
     if snoozed is not None:  # the snooze's end is where the next nudge falls
         anchor = max(anchor, snoozed - cadence)
     slot = (now - anchor) // cadence
     if slot < 1:
         return []
+    due = anchor + slot * cadence
+    # Keyed by when it falls due: a new cadence (another severity) never reuses a key.
     return [
         Notice(
-            key=f"nudge:{incident.id}:{_epoch(anchor)}:{slot}",
+            key=f"nudge:{incident.id}:{_epoch(due)}",
             kind=NoticeKind.NUDGE,
             incident_id=_id(incident),
             target=_channel(incident),
-            due_at=anchor + slot * cadence,
-            data={"silent_since": anchor.isoformat()},
+            due_at=due,
+            data={"silent_since": silent_since.isoformat()},
         )
     ]
 
 
 def _no_commander(situation: Situation, now: datetime, policy: Policy) -> list[Notice]:
     incident = situation.incident
-    due = incident.declared_at + policy.reminders.after("commander_within")
+    due = incident.declared_at + policy.reminders.commander_grace
     if situation.commander is not None or now < due:
         return []
     key = f"no-commander:{incident.id}"

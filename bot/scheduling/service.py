@@ -1,21 +1,29 @@
 """Scheduled-work use cases: plan what is due into the outbox, send it once, snooze."""
 
 import logging
+import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from enum import StrEnum
 
 from bot.config import Policy
-from bot.errors import ChatUnavailable, IncidentError
+from bot.errors import ChatUnavailable, IncidentError, RateLimited, Undeliverable
 from bot.incidents import IncidentService
 from bot.ports import Clock, Notifier, OutboxStore
-from bot.scheduling.due import due_notices
-from models import EntryKind, NoticeKind, OutboxMessage
+from bot.scheduling.due import Situation, due_notices
+from models import EntryKind, NoticeKind, OutboxMessage, TimelineEntry
 
 log = logging.getLogger(__name__)
 
-BATCH = 50  # messages one sender claims at a time
-MAX_ATTEMPTS = 8  # a message refused this often is given up (and logged)
-SNOOZES = (15, 30, 60)  # minutes people may snooze nudges for
+BATCH = 10  # messages one sender claims at a time; each is re-leased just before it is sent
+MAX_BACKOFF = timedelta(minutes=5)
+
+
+class Outcome(StrEnum):
+    SENT = "sent"
+    CANCELLED = "cancelled"  # no longer due, or Slack will never take it
+    RETRY = "retry"  # refused for now: tried again later, while still due
+    LOST = "lost"  # another sender took the message over
 
 
 @dataclass(frozen=True)
@@ -23,9 +31,7 @@ class Sent:
     """What one tick did."""
 
     queued: int
-    sent: int
-    cancelled: int
-    failed: int
+    outcomes: dict[Outcome, int]
 
 
 class SchedulerService:
@@ -44,16 +50,19 @@ class SchedulerService:
     def tick(self) -> Sent:
         """Queues what is due and sends what is queued: the periodic job of every replica."""
         queued = self.plan()
-        sent = cancelled = failed = 0
+        outcomes = dict.fromkeys(Outcome, 0)
         while True:
-            batch = self._store.claim(self._clock(), self._clock() + self._lease, BATCH)
+            token = uuid.uuid4().hex
+            batch = self._store.claim(self._clock(), self._clock() + self._lease, BATCH, token)
             for message in batch:
-                outcome = self._deliver(message)
-                sent += outcome == "sent"
-                cancelled += outcome == "cancelled"
-                failed += outcome == "failed"
+                try:
+                    outcome = self._deliver(message, token)
+                except Exception:  # one message's failure must not hold the others back
+                    log.exception("delivering %s failed", message.key)
+                    outcome = Outcome.RETRY
+                outcomes[outcome] += 1
             if len(batch) < BATCH:
-                return Sent(queued, sent, cancelled, failed)
+                return Sent(queued, outcomes)
 
     def plan(self) -> int:
         """Queues every notice now due; those queued before are not queued again."""
@@ -66,52 +75,78 @@ class SchedulerService:
                 log.exception("could not plan the notices of %s", situation.incident.ref)
         return self._store.enqueue(notices, now) if notices else 0
 
-    def _deliver(self, message: OutboxMessage) -> str:
+    def _deliver(self, message: OutboxMessage, token: str) -> Outcome:
         assert message.id is not None
         now = self._clock()
+        # Re-leased for the whole of this send: a batch must not outlive its lease.
+        if not self._store.renew(message.id, token, now + self._lease):
+            return Outcome.LOST
+        situation = self._store.situation(message.incident_id or 0)
         try:
             # A message taken over from a sender that died may already be in Slack.
             if message.attempts > 1 and (ts := self._notifier.find_sent(message)):
-                self._store.mark_sent(message.id, ts, now)
-                return "sent"
-            situation = self._store.situation(message.incident_id or 0)
+                return self._sent(message, token, ts, situation)
             due = due_notices(situation, now, self._policy) if situation else []
             if situation is None or message.key not in {n.key for n in due}:
-                self._store.cancel(message.id, now, "no longer due")
-                return "cancelled"
+                self._store.cancel(message.id, token, now, "no longer due")
+                return Outcome.CANCELLED
             ts = self._notifier.send(message, situation)
-        except Exception as error:  # Slack refused, or the database blinked: try again later
-            if not isinstance(error, ChatUnavailable):
-                log.exception("sending %s failed", message.key)
-            if message.attempts >= MAX_ATTEMPTS:
-                log.error(
-                    "giving up on %s after %d attempts: %s", message.key, message.attempts, error
-                )
-                self._store.cancel(message.id, now, f"gave up: {error}")
-                return "failed"
-            retry = now + timedelta(seconds=min(300, 2**message.attempts))
-            self._store.release(message.id, str(error), retry)
-            return "failed"
-        self._store.mark_sent(message.id, ts, now)
-        if message.kind is NoticeKind.ESCALATION and message.data.get("record"):
-            self._record_escalation(message)
-        return "sent"
+        except Undeliverable as error:
+            log.error("%s can never be sent: %s", message.key, error)
+            self._store.cancel(message.id, token, now, f"undeliverable: {error}")
+            return Outcome.CANCELLED
+        except ChatUnavailable as error:
+            self._store.release(message.id, token, str(error), self._retry_at(message, error))
+            return Outcome.RETRY
+        return self._sent(message, token, ts, situation)
 
-    def _record_escalation(self, message: OutboxMessage) -> None:
-        users = ", ".join(f"<@{u}>" for u in message.data.get("users", []))
-        told = " and ".join(part for part in (f"<#{message.target}>", users) if part)
-        self._incidents.record_event(
-            message.incident_id or 0,
-            EntryKind.ESCALATED,
-            "",
-            f"Escalated: not acknowledged within {message.data.get('within')}; told {told}",
-            {"target": message.target, "users": message.data.get("users", [])},
-        )
+    def _sent(
+        self, message: OutboxMessage, token: str, ts: str, situation: Situation | None
+    ) -> Outcome:
+        """Records the message sent, with the escalation's timeline entry in the same
+        transaction, so neither is ever recorded without the other."""
+        assert message.id is not None
+        now = self._clock()
+        entry = _escalation_entry(message, situation, now)
+        if not self._store.mark_sent(message.id, token, ts, now, entry):
+            return Outcome.LOST
+        return Outcome.SENT
+
+    def _retry_at(self, message: OutboxMessage, error: ChatUnavailable) -> datetime:
+        if isinstance(error, RateLimited):
+            return self._clock() + timedelta(seconds=error.retry_after)
+        backoff = timedelta(seconds=2 ** min(message.attempts, 10))
+        return self._clock() + min(backoff, MAX_BACKOFF)
 
     def snooze(self, incident_id: int, actor: str, minutes: int) -> None:
         """Holds update-cadence nudges back for `minutes`."""
-        if minutes not in SNOOZES:
-            raise IncidentError(f"Reminders can be snoozed for {SNOOZES} minutes.")
+        allowed = self._policy.reminders.snoozes
+        if minutes not in allowed:
+            raise IncidentError(
+                f"Reminders can be snoozed for {', '.join(map(str, allowed))} minutes."
+            )
         self._incidents.snooze_nudges(
             incident_id, actor, self._clock() + timedelta(minutes=minutes)
         )
+
+
+def _escalation_entry(
+    message: OutboxMessage, situation: Situation | None, now: datetime
+) -> TimelineEntry | None:
+    if message.kind is not NoticeKind.ESCALATION or not message.data.get("record"):
+        return None
+    users = message.data.get("users", [])
+    if situation is not None and situation.incident.private:
+        told = "flagged in this private channel only"
+    else:
+        names = ", ".join(f"<@{u}>" for u in users)
+        told = "told " + " and ".join(p for p in (f"<#{message.target}>", names) if p)
+    return TimelineEntry.model_validate(
+        {
+            "incident_id": message.incident_id,
+            "kind": EntryKind.ESCALATED,
+            "occurred_at": now,
+            "text": f"Escalated: not acknowledged within {message.data.get('within')}; {told}",
+            "data": {"target": message.target, "users": users},
+        }
+    )

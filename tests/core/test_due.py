@@ -145,3 +145,19 @@ def test_second_scale_cadences_work() -> None:
     quiet = Situation(incident(acknowledged_at=None), commander=None, last_update=None)
     kinds = due(quiet, timedelta(seconds=5), fast)
     assert set(kinds) == {NoticeKind.NUDGE, NoticeKind.NO_COMMANDER, NoticeKind.ESCALATION}
+
+
+def test_a_new_cadence_after_a_severity_change_never_reuses_a_sent_nudges_key() -> None:
+    quiet = Situation(incident(severity="sev1"), commander="U2", last_update=None)
+    sent = {k for m in (15, 30, 45, 60) for k in due(quiet, at(m))[NoticeKind.NUDGE]}
+    downgraded = Situation(incident(severity="sev3"), commander="U2", last_update=None)
+    [later] = due(downgraded, timedelta(hours=4))[NoticeKind.NUDGE]  # SEV3: every 2 hours
+    assert later not in sent
+
+
+def test_a_nudge_after_a_snooze_says_how_long_it_has_really_been_quiet() -> None:
+    snoozed = Situation(
+        incident(nudges_snoozed_until=T0 + at(90)), commander="U2", last_update=None
+    )
+    [notice] = [n for n in due_notices(snoozed, T0 + at(90), POLICY) if n.kind is NoticeKind.NUDGE]
+    assert notice.data["silent_since"] == T0.isoformat()

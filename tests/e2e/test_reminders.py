@@ -1,7 +1,6 @@
 """Reminders as people meet them: nudges, snoozes, escalations and stale incidents, with
 time moved forward by the test and the same periodic job the scheduler runs (`tick`)."""
 
-import json
 from collections.abc import Callable
 
 import pytest
@@ -38,7 +37,9 @@ def led_incident(running: Running, severity: str = "sev2") -> str:
     """Declared with a commander (Bob), so only the cadence is in play."""
     channel = declare(running, f"declare {severity} Checkout API returning 500s")
     running.driver.command("role commander <@U_BOB>", user="U_ALICE", channel=channel)
-    running.slack.wait_for(lambda: "U_BOB" in running.slack.members(channel))
+    running.slack.wait_for(
+        lambda: [m for m in running.slack.messages(channel) if "made <@U_BOB>" in m.all_text]
+    )
     return channel
 
 
@@ -221,13 +222,33 @@ def outbox(running: Running, which: Callable[[OutboxMessage], bool]) -> list[Out
         return [m for m in session.exec(select(OutboxMessage)) if which(m)]
 
 
-def test_a_refused_notice_is_retried_later(running: Running, clock: FastForward) -> None:
+def test_a_notice_slack_refuses_for_now_is_retried_and_one_it_never_takes_is_dropped(
+    running: Running, clock: FastForward
+) -> None:
     channel = led_incident(running)
-    running.slack.fail_next("chat.postMessage", "channel_not_found")
+    running.slack.fail_next("chat.postMessage", "internal_error")
     later(running, clock, minutes=31)
     assert notices(running, channel, "nudge") == []
     [pending] = outbox(running, lambda m: m.kind is NoticeKind.NUDGE)
-    assert pending.sent_at is None and "channel" in pending.last_error
-    later(running, clock, seconds=5)
+    assert pending.sent_at is None and pending.cancelled_at is None and pending.last_error
+    later(running, clock, seconds=5)  # after its backoff
     assert len(notices(running, channel, "nudge")) == 1
-    assert json.dumps(notices(running, channel, "nudge")[0].metadata)
+
+    running.slack.fail_next("chat.postMessage", "is_archived")
+    later(running, clock, minutes=30)
+    assert len(notices(running, channel, "nudge")) == 1
+    gone = outbox(running, lambda m: m.cancelled_at is not None)
+    assert [m.last_error.split(":")[0] for m in gone] == ["undeliverable"]
+
+
+def test_a_rate_limited_notice_waits_out_retry_after_without_holding_its_sender(
+    running: Running, clock: FastForward
+) -> None:
+    channel = led_incident(running)
+    running.slack.rate_limit("chat.postMessage", times=1, retry_after=20)
+    later(running, clock, minutes=31)  # returns at once: the sender did not sleep
+    assert notices(running, channel, "nudge") == []
+    later(running, clock, seconds=10)
+    assert notices(running, channel, "nudge") == []  # Retry-After not over yet
+    later(running, clock, seconds=11)
+    assert len(notices(running, channel, "nudge")) == 1

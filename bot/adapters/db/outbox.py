@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from bot.adapters.db.engine import Sessions
 from bot.scheduling.due import Notice, Situation
@@ -91,6 +91,12 @@ class SqlOutboxStore:
         ]
 
     def enqueue(self, notices: Sequence[Notice], now: datetime) -> int:
+        table: sa.Table = OutboxMessage.__table__  # type: ignore[attr-defined]
+        keys = [n.key for n in notices]
+        with self._sessions.read() as session:
+            # Most due notices were queued on an earlier tick: skip them without a write
+            # (an INSERT that conflicts still takes a lock, and an id on PostgreSQL).
+            known = set(session.scalars(sa.select(table.c.key).where(table.c.key.in_(keys))))
         rows = [
             {
                 "key": n.key,
@@ -104,14 +110,18 @@ class SqlOutboxStore:
                 "last_error": "",
             }
             for n in notices
+            if n.key not in known
         ]
-        table: sa.Table = OutboxMessage.__table__  # type: ignore[attr-defined]
+        if not rows:
+            return 0
         insert = self._insert(table).on_conflict_do_nothing(index_elements=["key"])
         with self._sessions.write() as session:
             result = session.execute(insert.returning(table.c.id), rows)
             return len(result.all())
 
-    def claim(self, now: datetime, lease_until: datetime, limit: int) -> list[OutboxMessage]:
+    def claim(
+        self, now: datetime, lease_until: datetime, limit: int, token: str
+    ) -> list[OutboxMessage]:
         free = (
             sa.select(col(OutboxMessage.id))
             .where(
@@ -131,24 +141,50 @@ class SqlOutboxStore:
         take = (
             sa.update(OutboxMessage)
             .where(col(OutboxMessage.id).in_(free.scalar_subquery()))
-            .values(leased_until=lease_until, attempts=OutboxMessage.attempts + 1)
+            .values(
+                leased_until=lease_until,
+                lease_token=token,
+                attempts=OutboxMessage.attempts + 1,
+            )
             .returning(OutboxMessage)
         )
         with self._sessions.write() as session:
             claimed = list(session.execute(take).scalars())
         return sorted(claimed, key=lambda m: m.id or 0)
 
-    def mark_sent(self, message_id: int, ts: str, now: datetime) -> None:
-        self._set(message_id, sent_at=now, message_ts=ts, leased_until=None)
+    def renew(self, message_id: int, token: str, lease_until: datetime) -> bool:
+        return self._held(message_id, token, leased_until=lease_until)
 
-    def cancel(self, message_id: int, now: datetime, reason: str) -> None:
-        self._set(message_id, cancelled_at=now, last_error=reason[:500], leased_until=None)
-
-    def release(self, message_id: int, error: str, retry_at: datetime) -> None:
-        self._set(message_id, leased_until=retry_at, last_error=error[:500])
-
-    def _set(self, message_id: int, **values: Any) -> None:
+    def mark_sent(
+        self, message_id: int, token: str, ts: str, now: datetime, entry: TimelineEntry | None
+    ) -> bool:
         with self._sessions.write() as session:
-            session.execute(
-                sa.update(OutboxMessage).where(col(OutboxMessage.id) == message_id).values(**values)
+            done = self._update(session, message_id, token, sent_at=now, message_ts=ts)
+            if done and entry is not None:
+                session.add(entry)
+            return done
+
+    def cancel(self, message_id: int, token: str, now: datetime, reason: str) -> bool:
+        return self._held(message_id, token, cancelled_at=now, last_error=reason[:500])
+
+    def release(self, message_id: int, token: str, error: str, retry_at: datetime) -> bool:
+        return self._held(message_id, token, leased_until=retry_at, last_error=error[:500])
+
+    def _held(self, message_id: int, token: str, **values: Any) -> bool:
+        with self._sessions.write() as session:
+            return self._update(session, message_id, token, **values)
+
+    @staticmethod
+    def _update(session: Session, message_id: int, token: str, **values: Any) -> bool:
+        """Changes the message only while `token` holds it and it is still pending."""
+        result = session.execute(
+            sa.update(OutboxMessage)
+            .where(
+                col(OutboxMessage.id) == message_id,
+                col(OutboxMessage.lease_token) == token,
+                col(OutboxMessage.sent_at).is_(None),
+                col(OutboxMessage.cancelled_at).is_(None),
             )
+            .values(**values)
+        )
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]

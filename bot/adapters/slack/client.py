@@ -1,6 +1,7 @@
 """The Slack Web API client every part of Sitrep uses."""
 
 import logging
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -71,17 +72,18 @@ class IdempotentConnectionRetry(ConnectionErrorRetryHandler):
         )
 
 
-def make_client(token: str, base_url: str) -> WebClient:
+def make_client(token: str, base_url: str, *, wait_out_rate_limits: bool = True) -> WebClient:
     """A client that honours 429 Retry-After (Slack did nothing, so any call may be re-sent)
-    and retries dropped connections for idempotent calls."""
+    and retries dropped connections for idempotent calls. Without `wait_out_rate_limits` a
+    429 is raised at once, for callers that hold a lease and must not sleep through it."""
+    handlers: list[Any] = [IdempotentConnectionRetry(max_retry_count=2)]
+    if wait_out_rate_limits:
+        handlers.append(RateLimitErrorRetryHandler(max_retry_count=3))
     return WebClient(
         token=token,
         base_url=base_url if base_url.endswith("/") else base_url + "/",
         timeout=15,
-        retry_handlers=[
-            IdempotentConnectionRetry(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=3),
-        ],
+        retry_handlers=handlers,
     )
 
 

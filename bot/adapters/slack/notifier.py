@@ -11,7 +11,8 @@ from slack_sdk.errors import SlackApiError
 from bot.adapters.slack.blocks.notices import notice, notice_text
 from bot.adapters.slack.blocks.text import MAX_FALLBACK, clip
 from bot.adapters.slack.client import error_code, in_plain_words
-from bot.errors import ChatUnavailable
+from bot.config import Policy
+from bot.errors import ChatUnavailable, RateLimited, Undeliverable
 from bot.ports import Clock
 from bot.scheduling.due import Situation
 from models import OutboxMessage
@@ -19,19 +20,28 @@ from models import OutboxMessage
 log = logging.getLogger(__name__)
 
 EVENT_TYPE = "sitrep_notice"
+# Answers that trying again cannot change.
+_PERMANENT = {
+    "channel_not_found", "is_archived", "missing_scope", "not_in_channel", "user_not_found",
+    "user_disabled", "cannot_dm_bot", "restricted_action", "invalid_blocks", "invalid_metadata",
+    "invalid_metadata_format", "invalid_metadata_schema", "msg_too_long", "no_text",
+}  # fmt: skip
 # How far before a message was queued its post may be (clocks of replicas differ a little).
 _SKEW = timedelta(minutes=2)
 
 
 class SlackNotifier:
-    def __init__(self, client: WebClient, clock: Clock) -> None:
-        self._client, self._clock = client, clock
+    """Its client must not sleep through rate limits (the sender holds a lease): a 429 is
+    given back to the outbox to try again after Retry-After."""
+
+    def __init__(self, client: WebClient, policy: Policy, clock: Clock) -> None:
+        self._client, self._policy, self._clock = client, policy, clock
 
     def send(self, message: OutboxMessage, situation: Situation) -> str:
         now = self._clock()
         post: dict[str, Any] = {
             "channel": self._channel(message.target),
-            "blocks": notice(message, situation, now),
+            "blocks": notice(message, situation, now, self._policy.reminders.snoozes),
             "text": clip(notice_text(message, situation, now), MAX_FALLBACK),
             "metadata": {"event_type": EVENT_TYPE, "event_payload": {"key": message.key}},
         }
@@ -46,7 +56,7 @@ class SlackNotifier:
                 posted = self._client.chat_postMessage(**post)
         except SlackApiError as error:
             log.warning("%s not sent: %s", message.key, error_code(error))
-            raise ChatUnavailable(in_plain_words(error)) from error
+            raise _refusal(error) from error
         return str(posted["ts"])
 
     def find_sent(self, message: OutboxMessage) -> str | None:
@@ -69,7 +79,13 @@ class SlackNotifier:
                 if not cursor:
                     return None
         except SlackApiError as error:
-            raise ChatUnavailable(in_plain_words(error)) from error
+            refusal = _refusal(error)
+            if isinstance(refusal, Undeliverable):
+                # The history can't be read (a scope, a channel left): sending is better than
+                # never sending, at the small risk of a second copy.
+                log.warning("cannot look for %s in Slack: %s", message.key, error_code(error))
+                return None
+            raise refusal from error
 
     def _channel(self, target: str) -> str:
         """A user ID means a direct message: its conversation's ID."""
@@ -77,3 +93,13 @@ class SlackNotifier:
             return target
         opened = self._client.conversations_open(users=target)
         return str(opened["channel"]["id"])
+
+
+def _refusal(error: SlackApiError) -> ChatUnavailable:
+    code = error_code(error)
+    if error.response.status_code == 429 or code == "ratelimited":
+        retry_after = float(error.response.headers.get("Retry-After", "1") or 1)
+        return RateLimited(in_plain_words(error), retry_after)
+    if code in _PERMANENT:
+        return Undeliverable(in_plain_words(error))
+    return ChatUnavailable(in_plain_words(error))

@@ -13,11 +13,12 @@ from slack_sdk.models.blocks import (
 from bot.adapters.slack.blocks.text import MAX_SECTION, clip, defang, duration, when
 from bot.adapters.slack.ids import Action
 from bot.scheduling.due import Situation
-from bot.scheduling.service import SNOOZES
 from models import NoticeKind, OutboxMessage
 
 
-def notice(message: OutboxMessage, situation: Situation, now: datetime) -> list[Block]:
+def notice(
+    message: OutboxMessage, situation: Situation, now: datetime, snoozes: tuple[int, ...]
+) -> list[Block]:
     """The blocks of one outbox message, rendered from the incident as it is now."""
     text = notice_text(message, situation, now)
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=clip(text, MAX_SECTION)))]
@@ -29,7 +30,7 @@ def notice(message: OutboxMessage, situation: Situation, now: datetime) -> list[
                     text=f"Snooze {minutes}m", action_id=f"{Action.SNOOZE}.{minutes}",
                     value=str(minutes),
                 )
-                for minutes in SNOOZES
+                for minutes in snoozes
             ),
         ]  # fmt: skip
         blocks.append(ActionsBlock(elements=buttons))
