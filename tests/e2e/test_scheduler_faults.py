@@ -27,12 +27,12 @@ POLICY = """
 [[severities]]
 key = "sev2"
 name = "Major"
-response_target = "1h"
+response_target = "{respond}"
 update_cadence = "{cadence}"
 draft_postmortem_on_resolve = false
 
 [reminders]
-commander_within = "1h"
+commander_within = "{commander}"
 """
 
 
@@ -156,7 +156,8 @@ def test_notices_are_sent_exactly_once_while_processes_are_killed(
 ) -> None:
     processes = 3 if dialect == "postgres" else 1  # SQLite is for one process
     config = tmp_path / "sitrep.toml"
-    config.write_text(POLICY.format(cadence="1s"))
+    # Nudges every second, and once per incident: no commander, then an escalation.
+    config.write_text(POLICY.format(cadence="1s", commander="2s", respond="3s"))
     rng = random.Random(7)
     with FakeSlack() as slack, fresh_database(dialect, tmp_path) as url:
         apps = [App(slack, tmp_path, url, config).start() for _ in range(processes)]
@@ -175,16 +176,18 @@ def test_notices_are_sent_exactly_once_while_processes_are_killed(
         finally:
             for app in apps:
                 app.stop()
-        counts = report(url, slack)
+        counts, keys = report(url, slack), notice_keys(slack)
     assert counts["due"] >= 20
     assert counts["duplicates"] == counts["missing"] == counts["unrecorded"] == 0
+    once = {key: n for key, n in keys.items() if not key.startswith("nudge")}
+    assert once == {f"{kind}:{n}": 1 for kind in ("no-commander", "escalation") for n in (1, 2, 3)}
 
 
 def test_a_sender_killed_after_slack_accepted_its_message_does_not_send_it_twice(
     tmp_path: Path,
 ) -> None:
     config = tmp_path / "sitrep.toml"
-    config.write_text(POLICY.format(cadence="2s"))
+    config.write_text(POLICY.format(cadence="2s", commander="1h", respond="1h"))
     with FakeSlack() as slack, fresh_database("sqlite", tmp_path) as url:
         app = App(slack, tmp_path, url, config).start()
         try:
