@@ -29,7 +29,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
 import handlers
+from bot.action_items import ActionItemService
 from bot.adapters import claude
+from bot.adapters.db.action_items import SqlActionItemStore
 from bot.adapters.db.engine import make_engine, migrate
 from bot.adapters.db.outbox import SqlOutboxStore
 from bot.adapters.db.postmortems import SqlPostmortemStore
@@ -148,6 +150,7 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
             postmortems=postmortems,
             schedule=schedule,
             background=Background(drafting),
+            action_items=ActionItemService(SqlActionItemStore(engine), incidents, policy, clock),
             policy=policy,
             clock=clock,
         )

@@ -3,8 +3,10 @@
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Final
+from datetime import date, timedelta
+from typing import Final, Literal, cast
 
+from bot.config import Priority
 from bot.errors import UsageError
 from models.enums import Role, Status
 
@@ -27,6 +29,8 @@ USAGE: Final = {
     "reopen": "/incident reopen [INC-…] [reason]",
     "close": "/incident close [INC-…]",
     "postmortem": "/incident postmortem [INC-…] [export | review @person… | publish]",
+    "action": "/incident action [INC-…] <text> [@owner] [due:2026-12-01 | due:in 2w] [p0|p1|p2|p3]",
+    "actions": "/incident actions [mine|open|overdue|all] [INC-…]",
     "list": "/incident list [open|all]",
     "show": "/incident show [INC-…]",
     "help": "/incident help",
@@ -115,6 +119,23 @@ class PublishPostmortem:
 
 
 @dataclass(frozen=True)
+class AddAction:
+    ref: str | None
+    title: str
+    owner: str | None
+    # Either a date, or a span from today ("due:in 2w").
+    due_on: date | None
+    due_in: timedelta | None
+    priority: Priority | None
+
+
+@dataclass(frozen=True)
+class ListActions:
+    scope: Literal["mine", "open", "overdue", "all"]
+    ref: str | None
+
+
+@dataclass(frozen=True)
 class ListIncidents:
     include_resolved: bool
 
@@ -143,6 +164,8 @@ Request = (
     | ExportPostmortem
     | ReviewPostmortem
     | PublishPostmortem
+    | AddAction
+    | ListActions
     | ListIncidents
     | Show
     | Help
@@ -313,6 +336,66 @@ def _postmortem(
     raise UsageError(f"I can't do `{rest[:30]}` with a post-mortem.")
 
 
+_PRIORITY: Final = re.compile(r"^p[0-3]$", re.IGNORECASE)
+_SPAN: Final = re.compile(r"^(\d{1,3})([dw])$", re.IGNORECASE)
+
+
+def _action(rest: str, _: list[str]) -> AddAction:
+    ref, rest = _take_ref(rest)
+    words, owner, priority = rest.split(), None, None
+    due_on: date | None = None
+    due_in: timedelta | None = None
+    kept: list[str] = []
+    while words:
+        word = words.pop(0)
+        mention = _MENTION.match(word)
+        if mention and owner is None:
+            owner = mention[1]
+        elif _PRIORITY.match(word) and priority is None:
+            priority = cast(Priority, word.lower())
+        elif word.lower().startswith("due:"):
+            value = word[4:] or (words.pop(0) if words else "")
+            if value.lower() == "in":
+                value = words.pop(0) if words else ""
+                due_in = _span(value)
+            else:
+                due_on = _day(value)
+        else:
+            kept.append(word)
+    title = " ".join(kept)
+    if not title:
+        raise UsageError("What needs doing? Write the action item's text.")
+    if len(title) > 500:
+        raise UsageError(f"The action item is {len(title)} characters; keep it under 500.")
+    return AddAction(ref, title, owner, due_on, due_in, priority)
+
+
+def _span(text: str) -> timedelta:
+    match = _SPAN.match(text)
+    if not match:
+        raise UsageError(f"`{text[:20]}` is not a span like `3d` or `2w`.")
+    amount = int(match[1])
+    return timedelta(weeks=amount) if match[2].lower() == "w" else timedelta(days=amount)
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"`{text[:20]}` is not a date like `2026-12-01`.") from None
+
+
+def _actions(rest: str, _: list[str]) -> ListActions:
+    words = rest.split()
+    ref = None
+    if words and (found := normalise_ref(words[-1])):
+        ref, words = found, words[:-1]
+    scope = words[0].lower() if words else ("all" if ref else "mine")
+    if len(words) > 1 or scope not in ("mine", "open", "overdue", "all"):
+        raise UsageError(f"List `mine`, `open`, `overdue` or `all`, not `{rest[:30]}`.")
+    return ListActions(cast(Literal["mine", "open", "overdue", "all"], scope), ref)
+
+
 def _list(rest: str, _: list[str]) -> ListIncidents:
     scope = rest.lower() or "open"
     if scope not in ("open", "all"):
@@ -343,6 +426,8 @@ _PARSERS: Final[dict[str, Callable[[str, list[str]], Request]]] = {
     "reopen": _reopen,
     "close": _close,
     "postmortem": _postmortem,
+    "action": _action,
+    "actions": _actions,
     "list": _list,
     "show": _show,
     "help": _help,

@@ -359,6 +359,11 @@ class IncidentService:
         found = self._store.list_incidents(include_resolved=include_resolved, limit=limit)
         return [i for i in found if self._visible(i, viewer, None)]
 
+    def visible(self, incident: Incident, viewer: str | None, channel_id: str | None) -> bool:
+        """Whether `viewer` (asking in `channel_id`) may see the incident: a private one only
+        in its channel, or by its declarer and role holders."""
+        return self._visible(incident, viewer, channel_id)
+
     def _visible(self, incident: Incident, viewer: str | None, channel_id: str | None) -> bool:
         if not incident.private or (channel_id and channel_id == incident.channel_id):
             return True

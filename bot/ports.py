@@ -2,10 +2,18 @@
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from models import Incident, IncidentRole, OutboxMessage, Postmortem, Role, TimelineEntry
+from models import (
+    ActionItem,
+    Incident,
+    IncidentRole,
+    OutboxMessage,
+    Postmortem,
+    Role,
+    TimelineEntry,
+)
 
 if TYPE_CHECKING:
     from bot.postmortem.draft import Draft, Material
@@ -243,3 +251,25 @@ class Notifier(Protocol):
         """The ID of a message already posted for this one's key, if any (a sender died
         between posting and recording it)."""
         ...
+
+
+class ActionItemStore(Protocol):
+    """Persistence of action items. Each method is one short transaction."""
+
+    def add(self, item: ActionItem) -> ActionItem: ...
+
+    def get(self, item_id: int) -> ActionItem | None: ...
+
+    def save(self, item: ActionItem, expected_version: int) -> bool:
+        """Compare-and-set: writes `item` only if the stored version is `expected_version`."""
+        ...
+
+    def find(
+        self,
+        *,
+        owner: str | None,
+        open_only: bool,
+        due_before: date | None,
+        incident_id: int | None,
+        limit: int,
+    ) -> list[ActionItem]: ...

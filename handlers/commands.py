@@ -8,9 +8,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
 
+from bot.action_items import NewItem
 from bot.adapters.slack import blocks
 from bot.adapters.slack.client import in_plain_words
 from bot.commands import (
+    AddAction,
     AddNote,
     AssignRole,
     Close,
@@ -18,6 +20,7 @@ from bot.commands import (
     DraftPostmortem,
     ExportPostmortem,
     Help,
+    ListActions,
     ListIncidents,
     PublishPostmortem,
     Reopen,
@@ -120,6 +123,25 @@ def _act(
             )
         case DraftPostmortem() | ExportPostmortem() | ReviewPostmortem() | PublishPostmortem():
             return _postmortem(request, user, channel, deps.postmortems, incidents)
+        case ListActions():
+            scoped = incidents.find(request.ref, channel, user) if request.ref else None
+            items = deps.action_items.list(
+                user, request.scope, scoped.id if scoped else None, channel
+            )
+            refs = {i.incident_id: incidents.get(i.incident_id).ref for i in items}
+            shown = blocks.action_item_list(items, request.scope, refs, deps.action_items.today())
+            return _ephemeral(shown, "Action items")
+        case AddAction():
+            incident = incidents.find(request.ref, channel, user)
+            assert incident.id is not None
+            wanted = NewItem(
+                request.title, request.owner, request.due_on, request.due_in, request.priority
+            )
+            item = deps.action_items.create(incident.id, user, wanted)
+            if incident.channel_id == channel:
+                return {}  # the channel sees it posted
+            text = f"{incident.ref}: action item for <@{item.owner}>, due {item.due_on}."
+            return {"response_type": "ephemeral", "text": text}
     change = _change(request, user, channel, deps)
     in_channel = change.incident.channel_id == channel
     # In the incident channel everyone sees the change posted; elsewhere, confirm privately.
@@ -214,7 +236,7 @@ def _follow_up(request: Request, command: dict[str, Any], deps: Deps, respond: R
                     replace_original=False,
                     text=blocks.declared_reply(opened),
                 )
-        case Declare() | Help() | ListIncidents() | Show():
+        case Declare() | Help() | ListIncidents() | Show() | ListActions():
             return
         case DraftPostmortem() | ExportPostmortem() | ReviewPostmortem() | PublishPostmortem():
             _follow_postmortem(request, command, deps, respond)

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
 
+from bot.action_items import ActionItemService
 from bot.config import Policy
 from bot.incidents import IncidentService
 from bot.ports import Clock
@@ -41,6 +42,7 @@ class Deps:
     postmortems: PostmortemService
     schedule: SchedulerService
     background: Background
+    action_items: ActionItemService
     policy: Policy
     clock: Clock
 

@@ -1,6 +1,15 @@
 """SQLModel tables, enums and value objects shared by every layer."""
 
-from models.enums import DraftSource, EntryKind, NoticeKind, PostmortemStatus, Role, Status
+from models.action_item import ActionItem
+from models.enums import (
+    ActionStatus,
+    DraftSource,
+    EntryKind,
+    NoticeKind,
+    PostmortemStatus,
+    Role,
+    Status,
+)
 from models.incident import (
     Incident,
     IncidentRole,
@@ -11,6 +20,8 @@ from models.outbox import OutboxMessage
 from models.postmortem import Postmortem
 
 __all__ = [
+    "ActionItem",
+    "ActionStatus",
     "DraftSource",
     "EntryKind",
     "Incident",

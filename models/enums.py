@@ -48,6 +48,7 @@ class EntryKind(StrEnum):
     SERVICES_CHANGED = "services_changed"
     POSTMORTEM = "postmortem"
     UPDATE = "update"
+    ACTION_ITEM = "action_item"
     ESCALATED = "escalated"
 
     @property
@@ -83,3 +84,13 @@ class NoticeKind(StrEnum):
     STALE_MITIGATED = "stale_mitigated"
     STALE_RESOLVED = "stale_resolved"
     POSTMORTEM_DUE = "postmortem_due"
+
+
+class ActionStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()

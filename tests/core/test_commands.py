@@ -161,3 +161,42 @@ def test_usage_is_found_for_subcommands_and_their_aliases() -> None:
         usage_for("severity 1 worse") == usage_for("sev 1") == "/incident sev [INC-…] <N> [reason]"
     )
     assert usage_for("frobnicate") == usage_for("") == ""
+
+
+def test_an_action_item_takes_its_owner_due_date_and_priority_from_anywhere_in_the_text() -> None:
+    from datetime import date, timedelta
+
+    from bot.commands import AddAction
+
+    parsed = parse("action Add alerting on pool saturation <@U_BOB> due:2026-12-01 P1", ["sev1"])
+    assert parsed == AddAction(None, "Add alerting on pool saturation", "U_BOB",
+                               date(2026, 12, 1), None, "p1")  # fmt: skip
+    relative = parse("action INC-2026-0042 p0 Fix retries due:in 2w", ["sev1"])
+    assert relative == AddAction(
+        "INC-2026-0042", "Fix retries", None, None, timedelta(weeks=2), "p0"
+    )
+    assert parse("action Check dashboards", ["sev1"]) == AddAction(
+        None, "Check dashboards", None, None, None, None
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("action", "What needs doing?"),
+        ("action Fix it due:tomorrow", "is not a date"),
+        ("action Fix it due:in soon", "is not a span"),
+        ("actions later", "List `mine`, `open`, `overdue` or `all`"),
+    ],
+)
+def test_bad_action_item_commands_say_what_is_wrong(text: str, error: str) -> None:
+    with pytest.raises(UsageError, match=error):
+        parse(text, ["sev1"])
+
+
+def test_listing_action_items_defaults_to_mine_or_to_the_named_incident() -> None:
+    from bot.commands import ListActions
+
+    assert parse("actions", ["sev1"]) == ListActions("mine", None)
+    assert parse("actions overdue", ["sev1"]) == ListActions("overdue", None)
+    assert parse("actions INC-2026-0001", ["sev1"]) == ListActions("all", "INC-2026-0001")

@@ -1,6 +1,7 @@
 """Block Kit for every Sitrep surface, built with slack_sdk's typed blocks: pure functions,
 one module per surface, all reached through this package."""
 
+from bot.adapters.slack.blocks.action_items import action_item_list
 from bot.adapters.slack.blocks.incident import (
     announcement,
     announcement_fallback,
@@ -38,6 +39,7 @@ __all__ = [
     "MAX_BLOCKS",
     "MAX_FALLBACK",
     "MAX_SECTION",
+    "action_item_list",
     "announcement",
     "announcement_fallback",
     "channel_topic",

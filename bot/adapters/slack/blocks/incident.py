@@ -17,6 +17,7 @@ from slack_sdk.models.blocks import (
     UserSelectElement,
 )
 
+from bot.adapters.slack.blocks.action_items import action_item_post
 from bot.adapters.slack.blocks.postmortem import postmortem_post
 from bot.adapters.slack.blocks.text import (
     MAX_FALLBACK,
@@ -213,6 +214,8 @@ def entry_post(entry: TimelineEntry) -> list[Block] | None:
         text = f":bust_in_silhouette: {who} made <@{entry.data['to']}> {role.label.lower()}"
     elif entry.kind is EntryKind.POSTMORTEM:
         return postmortem_post(entry)
+    elif entry.kind is EntryKind.ACTION_ITEM:
+        text = action_item_post(entry)
     elif entry.kind is EntryKind.UPDATE:
         data = entry.data
         text = (
