@@ -114,9 +114,6 @@ class SlackDriver:
     def choose(self, channel: str, ts: str, action_id: str, value: str, *, user: str) -> Reply:
         """A person picks an option (or, in a users select, a person) on a message."""
         payload = self.slack.click(channel, ts, action_id, user, value)
-        action = payload["actions"][0]
-        if action["type"] == "users_select":
-            action["selected_user"] = action.pop("value")
         return self.interact(payload)
 
     def shortcut(self, callback_id: str, *, user: str = "U_ALICE") -> Reply:

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 
 from bot.action_items import NewItem
+from bot.adapters.slack.ids import Action, Field
 from bot.errors import IncidentError, NothingChanged
 from models import ActionStatus, EntryKind
 from tests.e2e.conftest import FastForward, Running
@@ -112,3 +113,44 @@ def test_action_items_of_a_private_incident_are_listed_only_to_its_people(
     posted(running, channel, "Rotate keys")
     assert "Rotate keys" in running.driver.command("actions open", user="U_BOB").text
     assert "Rotate keys" not in running.driver.command("actions open", user="U_DAVE").text
+
+
+def test_listed_items_are_completed_reassigned_moved_and_cancelled_with_their_controls(
+    running: Running,
+) -> None:
+    channel = declare(running)
+    command, slack = running.driver.command, running.slack
+    command("action Fix retries <@U_BOB> due:in 3d", user="U_ALICE", channel=channel)
+    command("action Add alert <@U_BOB> due:in 9d", user="U_ALICE", channel=channel)
+    listed = command("actions mine", user="U_BOB").json["blocks"]
+    first, second = running.sitrep.deps.action_items.list("U_BOB", "mine")
+
+    def use(action_id: str, item_id: int | None, value: str | None = None) -> None:
+        payload = slack.click_ephemeral(
+            slack.channel_by_name("general").id,  # type: ignore[union-attr]
+            listed, action_id, "U_BOB", value, block_id=f"action_item.{item_id}",
+        )  # fmt: skip
+        assert running.driver.interact(payload).status == 200
+
+    use(Action.REASSIGN_ITEM, first.id, "U_CAROL")
+    use(Action.RESCHEDULE_ITEM, second.id, "2031-01-31")
+    posted(running, channel, "gave *Fix retries* to <@U_CAROL>")
+    posted(running, channel, "moved *Add alert* to 2031-01-31")
+
+    use(Action.COMPLETE_ITEM, first.id)
+    [view] = slack.wait_for(lambda: slack.open_views("U_BOB"))
+    empty = {Field.EVIDENCE: {Field.EVIDENCE: {"type": "plain_text_input", "value": " "}}}
+    refused = running.driver.submit(view.id, empty, user="U_BOB")
+    assert "needs evidence" in refused.json["errors"][Field.EVIDENCE]
+    proof = {Field.EVIDENCE: {Field.EVIDENCE: {"type": "plain_text_input", "value": "PR 42"}}}
+    assert running.driver.submit(view.id, proof, user="U_BOB").status == 200
+    posted(running, channel, "completed *Fix retries*: PR 42")
+
+    slack.close_views("U_BOB")
+    use(Action.CANCEL_ITEM, second.id)
+    [view] = slack.wait_for(lambda: slack.open_views("U_BOB"))
+    why = {Field.REASON: {Field.REASON: {"type": "plain_text_input", "value": "Not needed"}}}
+    running.driver.submit(view.id, why, user="U_BOB")
+    posted(running, channel, "cancelled *Add alert*: Not needed")
+    statuses = [i.status for i in running.sitrep.deps.action_items.list("U_BOB", "all")]
+    assert sorted(statuses) == [ActionStatus.CANCELLED, ActionStatus.DONE]

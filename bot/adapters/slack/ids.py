@@ -14,11 +14,18 @@ class Action(StrEnum):
     ASSIGN_COMMANDER = "incident.assign_commander"
     POST_UPDATE = "incident.post_update"  # opens the update form
     SNOOZE = "incident.snooze"  # value: minutes
+    # On each listed action item; the value (or the block ID, for pickers) is the item's ID.
+    COMPLETE_ITEM = "action_item.complete"
+    CANCEL_ITEM = "action_item.cancel"
+    REASSIGN_ITEM = "action_item.reassign"
+    RESCHEDULE_ITEM = "action_item.reschedule"
 
 
 class Callback(StrEnum):
     DECLARE = "incident.declare"  # the global shortcut and the modal it opens
     UPDATE = "incident.update"  # the status-update modal
+    COMPLETE_ITEM = "action_item.complete"  # asks for the evidence
+    CANCEL_ITEM = "action_item.cancel"  # asks for the reason
 
 
 class Field(StrEnum):
@@ -34,6 +41,8 @@ class Field(StrEnum):
     HAPPENING = "update.happening"
     IMPACT = "update.impact"
     NEXT_STEPS = "update.next_steps"
+    EVIDENCE = "action_item.evidence"
+    REASON = "action_item.reason"
 
 
 def status_action_id(target: Status) -> str:

@@ -242,6 +242,39 @@ class PeopleActing:
                 "actions": [_action(block, element, value, self._ws.next_ts())],
             }
 
+    def click_ephemeral(
+        self,
+        channel_id: str,
+        blocks: list[JSON],
+        action_id: str,
+        user: str,
+        value: str | None = None,
+        block_id: str | None = None,
+    ) -> JSON:
+        """A `block_actions` payload for an element in an ephemeral reply (a command's private
+        answer): Slack sends the container and a response_url, but no `message`."""
+        with self._changed:
+            person = self._ws.user(user)
+            wanted = [b for b in blocks if block_id in (None, b.get("block_id"))]
+            block, element = _find_action(wanted, action_id)
+            ts = self._ws.next_ts()
+            return {
+                "type": "block_actions",
+                "user": {"id": person.id, "username": person.name, "name": person.name,
+                         "team_id": TEAM_ID},
+                "api_app_id": APP_ID,
+                "token": "verification_token",
+                "container": {"type": "message", "message_ts": ts, "channel_id": channel_id,
+                              "is_ephemeral": True},
+                "trigger_id": self._ws.issue_trigger(person.id),
+                "team": {"id": TEAM_ID, "domain": TEAM_DOMAIN},
+                "channel": {"id": channel_id, "name": self._ws.channels[channel_id].name},
+                "response_url": self._ws.issue_response_url(
+                    _ResponseUrl(channel_id, person.id, ts, None)
+                ),
+                "actions": [_action(block, element, value, ts)],
+            }  # fmt: skip
+
     def submit_view(self, view_id: str, user: str, values: JSON | None = None) -> JSON:
         """A `view_submission` payload (`interactive`); `values` is `view.state.values`."""
         with self._changed:
@@ -291,6 +324,10 @@ def _action(block: JSON, element: JSON, value: str | None, action_ts: str) -> JS
         if selected is None:
             raise KeyError(f"no option with value {value!r} in {element['action_id']!r}")
         action["selected_option"] = copy.deepcopy(selected)
+    elif kind == "users_select" and value is not None:
+        action["selected_user"] = value
+    elif kind == "datepicker" and value is not None:
+        action["selected_date"] = value
     elif value is not None:
         action["value"] = value
     return action | {"type": kind, "action_ts": action_ts}

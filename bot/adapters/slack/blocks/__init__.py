@@ -1,7 +1,7 @@
 """Block Kit for every Sitrep surface, built with slack_sdk's typed blocks: pure functions,
 one module per surface, all reached through this package."""
 
-from bot.adapters.slack.blocks.action_items import action_item_list
+from bot.adapters.slack.blocks.action_items import action_item_list, close_item_modal
 from bot.adapters.slack.blocks.incident import (
     announcement,
     announcement_fallback,
@@ -44,6 +44,7 @@ __all__ = [
     "announcement_fallback",
     "channel_topic",
     "clip",
+    "close_item_modal",
     "declare_modal",
     "declared_reply",
     "defang",
