@@ -2,7 +2,6 @@
 
 from datetime import date
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
@@ -24,14 +23,7 @@ class SqlActionItemStore:
             return session.get(ActionItem, item_id)
 
     def save(self, item: ActionItem, expected_version: int) -> bool:
-        values = item.model_dump(exclude={"id", "version"})
-        with self._sessions.write() as session:
-            result = session.execute(
-                sa.update(ActionItem)
-                .where(col(ActionItem.id) == item.id, col(ActionItem.version) == expected_version)
-                .values(**values, version=expected_version + 1)
-            )
-            return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+        return self._sessions.compare_and_set(item, expected_version)
 
     def find(
         self,

@@ -112,6 +112,19 @@ class Sessions:
         with self.lock, Session(self.engine, expire_on_commit=False) as session, session.begin():
             yield session
 
+    def compare_and_set(self, row: Any, expected_version: int) -> bool:
+        """Writes `row` (a table model with `id` and `version`), its version bumped, only if
+        the stored version is still `expected_version`."""
+        table = type(row)
+        values = row.model_dump(exclude={"id", "version"})
+        with self.write() as session:
+            result = session.execute(
+                sa.update(table)
+                .where(table.id == row.id, table.version == expected_version)
+                .values(**values, version=expected_version + 1)
+            )
+            return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
     @contextmanager
     def read(self) -> Iterator[Session]:
         with Session(self._reader, expire_on_commit=False) as session, session.begin():

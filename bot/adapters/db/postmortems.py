@@ -34,14 +34,7 @@ class SqlPostmortemStore:
             return existing
 
     def save(self, record: Postmortem, expected_version: int) -> bool:
-        values = record.model_dump(exclude={"id", "version"})
-        with self._sessions.write() as session:
-            result = session.execute(
-                sa.update(Postmortem)
-                .where(col(Postmortem.id) == record.id, col(Postmortem.version) == expected_version)
-                .values(**values, version=expected_version + 1)
-            )
-            return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+        return self._sessions.compare_and_set(record, expected_version)
 
     def undrafted(
         self,
