@@ -36,6 +36,7 @@ from bot.adapters.db.engine import make_engine, migrate
 from bot.adapters.db.outbox import SqlOutboxStore
 from bot.adapters.db.postmortems import SqlPostmortemStore
 from bot.adapters.db.store import SqlIncidentStore
+from bot.adapters.jira import JiraTracker
 from bot.adapters.slack.client import make_client
 from bot.adapters.slack.documents import SlackDocuments
 from bot.adapters.slack.notifier import SlackNotifier
@@ -43,8 +44,9 @@ from bot.adapters.slack.rooms import SlackRooms
 from bot.adapters.templates import MarkdownRenderer, Templates
 from bot.config import Policy, Settings, load_policy, load_settings
 from bot.errors import ConfigError
+from bot.exports import ExportService
 from bot.incidents import ROOM_LEASE, IncidentService
-from bot.ports import Clock, Drafter
+from bot.ports import Clock, Drafter, IssueTracker
 from bot.postmortem.service import DRAFT_LEASE, PostmortemService
 from bot.rooms import RoomService
 from bot.scheduling.service import SchedulerService
@@ -143,6 +145,9 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
             clock,
             lease=timedelta(seconds=settings.sitrep_outbox_lease_seconds),
         )
+        action_items = ActionItemService(
+            SqlActionItemStore(engine), incidents, SqlPostmortemStore(engine), policy, clock
+        )
         deps = Deps(
             incidents=incidents,
             timeline=TimelineService(store, clock),
@@ -150,7 +155,8 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
             postmortems=postmortems,
             schedule=schedule,
             background=Background(drafting),
-            action_items=ActionItemService(SqlActionItemStore(engine), incidents, policy, clock),
+            action_items=action_items,
+            exports=ExportService(action_items, incidents, _tracker(settings), clock),
             policy=policy,
             clock=clock,
         )
@@ -181,6 +187,21 @@ def _drafter(settings: Settings, templates: Templates) -> Drafter | None:
         templates,
         model=settings.sitrep_ai_model,
         max_tokens=settings.sitrep_ai_output_tokens,
+    )
+
+
+def _tracker(settings: Settings) -> IssueTracker | None:
+    """Jira, when it is configured: action items can then be exported as issues."""
+    if not settings.jira_configured:
+        return None
+    assert settings.jira_url and settings.jira_email and settings.jira_project
+    assert settings.jira_api_token is not None
+    return JiraTracker(
+        settings.jira_url,
+        settings.jira_email,
+        settings.jira_api_token.get_secret_value(),
+        settings.jira_project,
+        settings.jira_issue_type,
     )
 
 

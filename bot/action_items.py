@@ -1,4 +1,5 @@
-"""Action-item use cases: create, list, complete with evidence, reassign, cancel."""
+"""Action-item use cases: create (by command, from a message, from a post-mortem proposal),
+list, complete with evidence, reassign, reschedule, cancel, and the follow-through report."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -8,8 +9,11 @@ from zoneinfo import ZoneInfo
 
 from bot.config import Policy, Priority
 from bot.errors import IncidentError, NothingChanged
+from bot.follow_through import Report, report
 from bot.incidents import IncidentService
-from bot.ports import ActionItemStore, Clock
+from bot.ports import ActionItemStore, Clock, PostmortemStore
+from bot.postmortem.draft import proposals
+from bot.postmortem.narrative import Narrative
 from models import ActionItem, ActionStatus, EntryKind, Incident
 
 Scope = Literal["mine", "open", "overdue", "all"]
@@ -25,13 +29,40 @@ class NewItem:
     due_in: timedelta | None = None
     priority: Priority | None = None
     source_url: str | None = None
+    # Identifies the request that asked, so a repeated one creates the item once.
+    request_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Proposed:
+    """An action item a post-mortem draft proposes, and the item it became once accepted."""
+
+    index: int
+    title: str
+    priority: Priority
+    owner: str | None
+    due_on: date
+    accepted: ActionItem | None
+
+
+@dataclass(frozen=True)
+class Proposals:
+    # Names the draft they came from: a newer draft's proposals replace these.
+    draft: str
+    items: tuple[Proposed, ...]
 
 
 class ActionItemService:
     def __init__(
-        self, store: ActionItemStore, incidents: IncidentService, policy: Policy, clock: Clock
+        self,
+        store: ActionItemStore,
+        incidents: IncidentService,
+        postmortems: PostmortemStore,
+        policy: Policy,
+        clock: Clock,
     ) -> None:
-        self._store, self._incidents, self._policy, self._clock = store, incidents, policy, clock
+        self._store, self._incidents, self._postmortems = store, incidents, postmortems
+        self._policy, self._clock = policy, clock
 
     def today(self) -> date:
         """Today in the organisation's timezone: due dates are its days."""
@@ -39,31 +70,85 @@ class ActionItemService:
 
     def create(self, incident_id: int, actor: str, item: NewItem) -> ActionItem:
         """Stores an action item (owner: the author unless named; due: as given, else by
-        priority) and records it on the incident's timeline."""
+        priority) and records it on the incident's timeline. A request seen before returns
+        the item it made."""
         incident = self._incidents.get(incident_id)
         priority = item.priority or DEFAULT_PRIORITY
         due_on = item.due_on or self.today() + (item.due_in or self._policy.due_after(priority))
         if due_on < self.today():
             raise IncidentError(f"{due_on.isoformat()} is in the past; pick a later due date.")
+        if not item.title.strip():
+            raise IncidentError("What needs doing? Write the action item's text.")
         now = self._clock()
-        created = self._store.add(
+        created, new = self._store.add(
             ActionItem.model_validate(
                 {
                     "incident_id": incident_id,
-                    "title": item.title.strip(),
+                    "title": item.title.strip()[:500],
                     "owner": item.owner or actor,
                     "created_by": actor,
                     "priority": priority,
                     "due_on": due_on,
                     "status": ActionStatus.OPEN,
                     "source_url": item.source_url,
+                    "request_key": item.request_key,
                     "created_at": now,
                     "updated_at": now,
                 }
             )
         )
-        self._record(incident, created, actor, "added")
+        if new:
+            self._record(incident, created, actor, "added")
         return created
+
+    def proposals(self, incident_id: int) -> Proposals | None:
+        """The action items the latest post-mortem draft proposes; None without one."""
+        record = self._postmortems.get(incident_id)
+        if record is None or record.drafted_at is None or not record.narrative:
+            return None
+        drafted = record.drafted_at
+        draft = str(int(drafted.timestamp()))
+        proposed = proposals(Narrative.model_validate(record.narrative), self._policy, drafted)
+        keys = [_proposal_key(draft, index) for index in range(len(proposed))]
+        accepted = {i.request_key: i for i in self._store.by_request_keys(incident_id, keys)}
+        zone = ZoneInfo(self._policy.timezone)
+        return Proposals(
+            draft,
+            tuple(
+                Proposed(
+                    index,
+                    p.title,
+                    p.priority,
+                    p.owner,
+                    max(p.due.astimezone(zone).date(), self.today()),
+                    accepted.get(keys[index]),
+                )
+                for index, p in enumerate(proposed)
+            ),
+        )
+
+    def accept_proposal(self, incident_id: int, actor: str, draft: str, index: int) -> ActionItem:
+        """Makes the draft's proposal `index` a real action item, once however often it is
+        accepted. Owner: the one proposed, else whoever accepts it."""
+        found = self.proposals(incident_id)
+        if found is None or found.draft != draft:
+            raise IncidentError(
+                "Those proposals are from an earlier post-mortem draft; accept them from the "
+                "latest draft's post."
+            )
+        if not 0 <= index < len(found.items):
+            raise IncidentError("That proposal isn't in the post-mortem draft.")
+        proposal = found.items[index]
+        if proposal.accepted is not None:
+            raise NothingChanged(f"*{proposal.title}* is already an action item.")
+        wanted = NewItem(
+            proposal.title,
+            owner=proposal.owner,
+            due_on=proposal.due_on,
+            priority=proposal.priority,
+            request_key=_proposal_key(draft, index),
+        )
+        return self.create(incident_id, actor, wanted)
 
     def list(
         self,
@@ -91,6 +176,19 @@ class ActionItemService:
         shown = [i for i in found if seen[i.incident_id]]
         return sorted(shown, key=lambda i: (i.status is not ActionStatus.OPEN, i.due_on, i.id))
 
+    def report(self, viewer: str) -> Report:
+        """Follow-through overall and per team, and the recurrence check. The numbers count
+        every item; the recurrences listed are those of incidents the viewer may see."""
+        items, incidents = self._store.history()
+        found = report(items, {i.id: i for i in incidents if i.id}, self._clock(), self._policy)
+        visible = tuple(
+            r
+            for r in found.recurrences
+            if self._incidents.visible(r.incident, viewer, None)
+            and all(self._incidents.visible(i, viewer, None) for i in r.later)
+        )
+        return Report(found.overall, found.by_team, found.checked, visible)
+
     def complete(self, item_id: int, actor: str, evidence: str) -> ActionItem:
         """Done, with evidence (a note or a link) of what was done."""
         if not evidence.strip():
@@ -101,7 +199,7 @@ class ActionItemService:
             item.status, item.evidence = ActionStatus.DONE, evidence.strip()
             item.completed_at, item.closed_by = now, actor
 
-        return self._change(item_id, mutate, actor, "completed")
+        return self.change(item_id, mutate, actor, "completed")
 
     def reassign(self, item_id: int, actor: str, owner: str) -> ActionItem:
         def mutate(item: ActionItem, now: datetime) -> None:
@@ -110,7 +208,7 @@ class ActionItemService:
                 raise NothingChanged(f"<@{owner}> already owns it.")
             item.owner = owner
 
-        return self._change(item_id, mutate, actor, "reassigned")
+        return self.change(item_id, mutate, actor, "reassigned")
 
     def reschedule(self, item_id: int, actor: str, due_on: date) -> ActionItem:
         if due_on < self.today():
@@ -118,9 +216,11 @@ class ActionItemService:
 
         def mutate(item: ActionItem, now: datetime) -> None:
             _still_open(item)
+            if item.due_on == due_on:
+                raise NothingChanged(f"It is already due on {due_on.isoformat()}.")
             item.due_on = due_on
 
-        return self._change(item_id, mutate, actor, "rescheduled")
+        return self.change(item_id, mutate, actor, "rescheduled")
 
     def cancel(self, item_id: int, actor: str, reason: str) -> ActionItem:
         if not reason.strip():
@@ -131,7 +231,7 @@ class ActionItemService:
             item.status, item.cancel_reason = ActionStatus.CANCELLED, reason.strip()
             item.completed_at, item.closed_by = now, actor
 
-        return self._change(item_id, mutate, actor, "cancelled")
+        return self.change(item_id, mutate, actor, "cancelled")
 
     def get(self, item_id: int) -> ActionItem:
         item = self._store.get(item_id)
@@ -139,14 +239,15 @@ class ActionItemService:
             raise IncidentError("That action item no longer exists.")
         return item
 
-    def _change(
+    def change(
         self,
         item_id: int,
         mutate: Callable[[ActionItem, datetime], None],
         actor: str,
-        verb: str,
+        verb: str | None,
     ) -> ActionItem:
-        """Compare-and-set on the item's version, retried on a race: two clicks, one change."""
+        """Compare-and-set on the item's version, retried on a race: two clicks, one change.
+        Recorded on the incident's timeline as `verb` (None: bookkeeping, not recorded)."""
         for _ in range(_MAX_ATTEMPTS):
             item = self.get(item_id)
             version, now = item.version, self._clock()
@@ -154,7 +255,8 @@ class ActionItemService:
             item.updated_at = now
             if self._store.save(item, version):
                 item.version = version + 1
-                self._record(self._incidents.get(item.incident_id), item, actor, verb)
+                if verb is not None:
+                    self._record(self._incidents.get(item.incident_id), item, actor, verb)
                 return item
         raise IncidentError("Too many people changed this action item at once; try again.")
 
@@ -174,8 +276,15 @@ class ActionItemService:
                 "priority": item.priority,
                 "evidence": item.evidence,
                 "reason": item.cancel_reason,
+                "source_url": item.source_url,
+                "external_key": item.external_key,
+                "external_url": item.external_url,
             },
         )
+
+
+def _proposal_key(draft: str, index: int) -> str:
+    return f"proposal:{draft}:{index}"
 
 
 def _still_open(item: ActionItem) -> None:

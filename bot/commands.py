@@ -29,7 +29,8 @@ USAGE: Final = {
     "reopen": "/incident reopen [INC-…] [reason]",
     "close": "/incident close [INC-…]",
     "postmortem": "/incident postmortem [INC-…] [export | review @person… | publish]",
-    "action": "/incident action [INC-…] <text> [@owner] [due:2026-12-01 | due:in 2w] [p0|p1|p2|p3]",
+    "action": "/incident action [INC-…] <text> [@owner] [due:2026-12-01 | due:in 2w] [p0|p1|p2|p3]"
+    "\n/incident action export [INC-…]",
     "actions": "/incident actions [mine|open|overdue|all] [INC-…]",
     "list": "/incident list [open|all]",
     "show": "/incident show [INC-…]",
@@ -130,6 +131,13 @@ class AddAction:
 
 
 @dataclass(frozen=True)
+class ExportActions:
+    """Sends the incident's open action items to the issue tracker (Jira)."""
+
+    ref: str | None
+
+
+@dataclass(frozen=True)
 class ListActions:
     scope: Literal["mine", "open", "overdue", "all"]
     ref: str | None
@@ -165,6 +173,7 @@ Request = (
     | ReviewPostmortem
     | PublishPostmortem
     | AddAction
+    | ExportActions
     | ListActions
     | ListIncidents
     | Show
@@ -340,8 +349,17 @@ _PRIORITY: Final = re.compile(r"^p[0-3]$", re.IGNORECASE)
 _SPAN: Final = re.compile(r"^(\d{1,3})([dw])$", re.IGNORECASE)
 
 
-def _action(rest: str, _: list[str]) -> AddAction:
+def _action(rest: str, _: list[str]) -> AddAction | ExportActions:
     ref, rest = _take_ref(rest)
+    if rest.lower() == "export" or (ref is None and rest.lower().startswith("export ")):
+        ref = ref or normalise_ref(rest[len("export") :])
+        if rest.lower() != "export" and ref is None:
+            return _new_item(None, rest)
+        return ExportActions(ref)
+    return _new_item(ref, rest)
+
+
+def _new_item(ref: str | None, rest: str) -> AddAction:
     words, owner, priority = rest.split(), None, None
     due_on: date | None = None
     due_in: timedelta | None = None

@@ -2,7 +2,7 @@
 
 import re
 import tomllib
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -181,6 +181,64 @@ class Reminders(BaseModel):
 
 Priority = Literal["p0", "p1", "p2", "p3"]
 DEFAULT_DUE: dict[Priority, str] = {"p0": "7d", "p1": "14d", "p2": "30d", "p3": "90d"}
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _time_of_day(value: str) -> str:
+    if not _CLOCK.match(value.strip()):
+        raise ValueError(f"{value!r} is not a time of day like '09:00'")
+    return value.strip()
+
+
+def _weekly_moment(value: str) -> str:
+    day, _, clock = value.strip().lower().partition(" ")
+    if day[:3] not in WEEKDAYS or not _CLOCK.match(clock.strip()):
+        raise ValueError(f"{value!r} is not a day and time like 'mon 09:00'")
+    return value
+
+
+def _clock_time(value: str) -> time:
+    hours, minutes = value.strip().split(":")
+    return time(int(hours), int(minutes))
+
+
+class ItemReminders(BaseModel):
+    """When action-item owners are reminded, in the organisation's timezone."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # The time of day reminders about a due date arrive.
+    remind_at: Annotated[str, AfterValidator(_time_of_day)] = "09:00"
+    # A direct message this long before the due day's reminder time ("none": never).
+    before_due: Duration | Literal["none"] = "2d"
+    # A direct message on the due day, at `remind_at`.
+    on_due_day: bool = True
+    # Owners with overdue items get a summary, and incidents with overdue items a roll-up,
+    # this often ("none": never), counted from `overdue_from`.
+    overdue_every: Duration | Literal["none"] = "1w"
+    overdue_from: Annotated[str, AfterValidator(_weekly_moment)] = "mon 09:00"
+
+    @property
+    def remind_time(self) -> time:
+        return _clock_time(self.remind_at)
+
+    @property
+    def before(self) -> timedelta | None:
+        return None if self.before_due == "none" else parse_duration(self.before_due)
+
+    @property
+    def overdue_period(self) -> timedelta | None:
+        return None if self.overdue_every == "none" else parse_duration(self.overdue_every)
+
+    @property
+    def overdue_weekday(self) -> int:
+        """Monday is 0."""
+        return WEEKDAYS.index(self.overdue_from.strip().lower()[:3])
+
+    @property
+    def overdue_time(self) -> time:
+        return _clock_time(self.overdue_from.strip().partition(" ")[2])
 
 
 class Policy(BaseModel):
@@ -196,6 +254,9 @@ class Policy(BaseModel):
     reminders: Reminders = Reminders()
     # Default due dates of action items by priority.
     action_item_due: dict[Priority, Duration] = Field(default_factory=lambda: dict(DEFAULT_DUE))
+    action_item_reminders: ItemReminders = ItemReminders()
+    # Follow-through: the share of action items done within this long of their creation.
+    follow_through_within: Duration = "30d"
 
     @model_validator(mode="after")
     def _unique_keys(self) -> Self:
@@ -212,6 +273,10 @@ class Policy(BaseModel):
     def due_after(self, priority: Priority) -> timedelta:
         """How long an action item of `priority` has, by default."""
         return parse_duration(self.action_item_due.get(priority, DEFAULT_DUE[priority]))
+
+    @property
+    def follow_through_window(self) -> timedelta:
+        return parse_duration(self.follow_through_within)
 
     def severity(self, key: str) -> Severity | None:
         return next((s for s in self.severities if s.key == key.lower()), None)
@@ -258,6 +323,12 @@ class Settings(BaseSettings):
     sitrep_ai_prompt_tokens: int = 30_000
     sitrep_ai_output_tokens: int = 8_000
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    # Action items can be exported as Jira issues when all four are set.
+    jira_url: str | None = None
+    jira_email: str | None = None
+    jira_api_token: SecretStr | None = None
+    jira_project: str | None = None
+    jira_issue_type: str = "Task"
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -280,6 +351,27 @@ class Settings(BaseSettings):
                     f"{name.upper()} is not set: Sitrep needs it to talk to Slack "
                     "(README: Create the Slack app)."
                 )
+
+    @property
+    def jira_configured(self) -> bool:
+        """True when Jira is fully set; raises ConfigError naming what is missing when it is
+        only partly set."""
+        needed = ["jira_url", "jira_email", "jira_api_token", "jira_project"]
+        missing = [name for name in needed if not _given(getattr(self, name))]
+        if len(missing) == len(needed):
+            return False
+        if missing:
+            raise ConfigError(
+                f"{missing[0].upper()} is not set: Jira export needs JIRA_URL, JIRA_EMAIL, "
+                "JIRA_API_TOKEN and JIRA_PROJECT (README: Jira)."
+            )
+        return True
+
+
+def _given(value: str | SecretStr | None) -> bool:
+    if isinstance(value, SecretStr):
+        value = value.get_secret_value()
+    return bool(value and value.strip())
 
 
 def load_settings() -> Settings:

@@ -65,6 +65,10 @@ class Undeliverable(ChatUnavailable):
     permission is missing): trying again cannot help."""
 
 
+class ChannelArchived(Undeliverable):
+    """The channel is archived: nothing can be posted in it until someone unarchives it."""
+
+
 class RateLimited(ChatUnavailable):
     """The platform asked to wait `retry_after` seconds before trying again."""
 
@@ -84,3 +88,12 @@ class ConfigError(Exception):
 class DraftFailed(Exception):
     """The writer of a post-mortem narrative (Claude) gave nothing usable; the message says
     why in plain words, for the reply that says the template was used instead."""
+
+
+class ExportFailed(IncidentError):
+    """The external tracker (Jira) refused or failed; the message says why in plain words.
+    `uncertain`: the request may have been carried out (its answer was lost)."""
+
+    def __init__(self, message: str, *, uncertain: bool = False) -> None:
+        super().__init__(message)
+        self.uncertain = uncertain

@@ -344,6 +344,21 @@ class IncidentService:
 
         return self._change(incident_id, mutate, allow_closed=True).incident
 
+    def channel_archived(self, channel_id: str, archived: bool) -> Incident | None:
+        """Records that the incident's channel was archived (or unarchived); None for a
+        channel that is no incident's."""
+        found = self._store.by_channel(channel_id)
+        if found is None or found.id is None:
+            return None
+
+        def mutate(incident: Incident, now: datetime) -> Mutated:
+            incident.channel_archived_at = (
+                (incident.channel_archived_at or now) if archived else None
+            )
+            return [], []
+
+        return self._change(found.id, mutate, allow_closed=True).incident
+
     def attach_announcement(self, incident_id: int, ts: str) -> Incident:
         def mutate(incident: Incident, now: datetime) -> Mutated:
             incident.announcement_ts = ts
@@ -358,6 +373,10 @@ class IncidentService:
         are listed only for their own people: declarer and role holders."""
         found = self._store.list_incidents(include_resolved=include_resolved, limit=limit)
         return [i for i in found if self._visible(i, viewer, None)]
+
+    def involving(self, user: str, limit: int = 20) -> list[Incident]:
+        """The open incidents `user` is in: declared, holds a role in, or spoke in."""
+        return [i for i in self._store.involving(user, limit) if self._visible(i, user, None)]
 
     def visible(self, incident: Incident, viewer: str | None, channel_id: str | None) -> bool:
         """Whether `viewer` (asking in `channel_id`) may see the incident: a private one only

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from bot.postmortem.draft import Draft, Material
     from bot.postmortem.narrative import Narrative
     from bot.scheduling.due import Notice, Situation
+    from bot.scheduling.followups import Followup
 
 Clock = Callable[[], datetime]
 
@@ -85,6 +86,10 @@ class IncidentStore(Protocol):
         ...
 
     def list_incidents(self, *, include_resolved: bool, limit: int) -> list[Incident]: ...
+
+    def involving(self, user: str, limit: int) -> list[Incident]:
+        """Open incidents `user` declared, holds a role in or has spoken in, latest first."""
+        ...
 
     def unopened(self, declared_before: datetime) -> list[Incident]:
         """Incidents declared before then, not closed, whose room is not yet open."""
@@ -211,6 +216,17 @@ class OutboxStore(Protocol):
 
     def situation(self, incident_id: int) -> "Situation | None": ...
 
+    def followups(
+        self,
+        *,
+        item_id: int | None = None,
+        owner: str | None = None,
+        incident_id: int | None = None,
+    ) -> list["Followup"]:
+        """Open action items, all or those of one item, owner or incident, with what their
+        reminders need of their incidents."""
+        ...
+
     def enqueue(self, notices: Sequence["Notice"], now: datetime) -> int:
         """Queues the notices whose keys are new; returns how many were."""
         ...
@@ -241,10 +257,15 @@ class OutboxStore(Protocol):
 
 
 class Notifier(Protocol):
-    """Sends outbox messages (to Slack), each carrying its key so a sent one can be found."""
+    """Sends outbox messages (to Slack), each carrying its key so a sent one can be found.
+    Sending raises ChatUnavailable when refused (ChannelArchived when the channel is)."""
 
     def send(self, message: OutboxMessage, situation: "Situation") -> str:
-        """Posts the message; returns its ID (ts). Raises ChatUnavailable when refused."""
+        """Posts a notice about an incident; returns its ID (ts)."""
+        ...
+
+    def send_followup(self, message: OutboxMessage, followups: Sequence["Followup"]) -> str:
+        """Posts a reminder about the action items `followups`; returns its ID (ts)."""
         ...
 
     def find_sent(self, message: OutboxMessage) -> str | None:
@@ -256,13 +277,18 @@ class Notifier(Protocol):
 class ActionItemStore(Protocol):
     """Persistence of action items. Each method is one short transaction."""
 
-    def add(self, item: ActionItem) -> ActionItem: ...
+    def add(self, item: ActionItem) -> tuple[ActionItem, bool]:
+        """Inserts `item`, True; if its incident already has an item of its `request_key`,
+        that item instead, False."""
+        ...
 
     def get(self, item_id: int) -> ActionItem | None: ...
 
     def save(self, item: ActionItem, expected_version: int) -> bool:
         """Compare-and-set: writes `item` only if the stored version is `expected_version`."""
         ...
+
+    def by_request_keys(self, incident_id: int, keys: Sequence[str]) -> list[ActionItem]: ...
 
     def find(
         self,
@@ -271,5 +297,40 @@ class ActionItemStore(Protocol):
         open_only: bool,
         due_before: date | None,
         incident_id: int | None,
-        limit: int,
+        limit: int | None,
     ) -> list[ActionItem]: ...
+
+    def history(self) -> tuple[list[ActionItem], list[Incident]]:
+        """Every item, with their incidents and every incident declared since the first
+        item was done."""
+        ...
+
+
+@dataclass(frozen=True)
+class IssueRequest:
+    """An action item as an issue in an external tracker (Jira)."""
+
+    summary: str
+    description: str
+    due_on: date
+    priority: str  # p0 (most urgent) to p3
+    # Identifies the item in the tracker, so an issue created by a process that died before
+    # recording it is found instead of created twice.
+    label: str
+    labels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ExternalIssue:
+    key: str  # e.g. OPS-123
+    url: str  # where a person reads it
+
+
+class IssueTracker(Protocol):
+    """An external issue tracker. Methods raise ExportFailed, saying why in plain words."""
+
+    def create_issue(self, request: IssueRequest) -> ExternalIssue: ...
+
+    def find_issue(self, label: str) -> ExternalIssue | None:
+        """The issue carrying `label`, if one exists."""
+        ...

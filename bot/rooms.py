@@ -26,6 +26,7 @@ _BOOKKEEPING = {
     "room_opened_at",
     "request_key",
     "nudges_snoozed_until",
+    "channel_archived_at",
 }
 
 

@@ -16,9 +16,9 @@ from bot.adapters.slack import blocks
 from bot.adapters.slack.ids import Action, status_from_action_id
 from bot.errors import ChatUnavailable, IncidentError
 from bot.incidents import Change
-from handlers.commands import open_modal
 from handlers.deps import Deps, draft_if_due
 from handlers.errors import reported
+from handlers.modals import open_modal
 from models import Role
 
 log = logging.getLogger(__name__)

@@ -5,12 +5,9 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
-from slack_sdk.models.views import View
 
 from bot.action_items import NewItem
 from bot.adapters.slack import blocks
-from bot.adapters.slack.client import in_plain_words
 from bot.commands import (
     AddAction,
     AddNote,
@@ -18,6 +15,7 @@ from bot.commands import (
     Close,
     Declare,
     DraftPostmortem,
+    ExportActions,
     ExportPostmortem,
     Help,
     ListActions,
@@ -39,6 +37,7 @@ from bot.incidents import Change, Declaration, IncidentService
 from bot.postmortem.service import PostmortemService
 from handlers.deps import Deps, draft_if_due
 from handlers.errors import reported
+from handlers.modals import open_modal
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +130,11 @@ def _act(
             refs = {i.incident_id: incidents.get(i.incident_id).ref for i in items}
             shown = blocks.action_item_list(items, request.scope, refs, deps.action_items.today())
             return _ephemeral(shown, "Action items")
+        case ExportActions():
+            deps.exports.check()
+            incident = incidents.find(request.ref, channel, user)
+            text = f"Sending the open action items of {incident.ref} to Jira…"
+            return {"response_type": "ephemeral", "text": text}
         case AddAction():
             incident = incidents.find(request.ref, channel, user)
             assert incident.id is not None
@@ -213,14 +217,6 @@ def _usage_of(text: str, error: IncidentError) -> str:
     return usage_for(text)
 
 
-def open_modal(client: WebClient, trigger_id: str, view: View) -> None:
-    """Opens `view`; a refusal by Slack becomes an error the person is shown."""
-    try:
-        client.views_open(trigger_id=trigger_id, view=view)
-    except SlackApiError as error:
-        raise ChatUnavailable(f"I couldn't open the form: {in_plain_words(error)}") from error
-
-
 def _follow_up(request: Request, command: dict[str, Any], deps: Deps, respond: Respond) -> None:
     """The slow part after the ack: channel creation, modals, refreshing Slack."""
     channel = command.get("channel_id")
@@ -240,6 +236,18 @@ def _follow_up(request: Request, command: dict[str, Any], deps: Deps, respond: R
             return
         case DraftPostmortem() | ExportPostmortem() | ReviewPostmortem() | PublishPostmortem():
             _follow_postmortem(request, command, deps, respond)
+        case ExportActions():
+            incident = deps.incidents.find(request.ref, channel, command["user_id"])
+            incident_id = incident.id
+            assert incident_id is not None
+
+            def export() -> None:  # Jira may be slow: off the threads acknowledged work needs
+                result = deps.exports.export_incident(incident_id, command["user_id"])
+                text = blocks.exported_reply(result)
+                respond(response_type="ephemeral", replace_original=False, text=text)
+                deps.rooms.refresh(incident_id)
+
+            deps.background.run(export, f"exporting the action items of {incident.ref}")
         case _:
             try:
                 incident = deps.incidents.find(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bot.action_items import ActionItemService
 from bot.config import Policy
+from bot.exports import ExportService
 from bot.incidents import IncidentService
 from bot.ports import Clock
 from bot.postmortem.service import PostmortemService
@@ -43,6 +44,7 @@ class Deps:
     schedule: SchedulerService
     background: Background
     action_items: ActionItemService
+    exports: ExportService
     policy: Policy
     clock: Clock
 

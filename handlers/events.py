@@ -76,14 +76,14 @@ def register(app: App, deps: Deps) -> None:
 
     app.event("member_joined_channel")(ack=_acknowledge, lazy=[welcome])
 
-    @reported
-    def publish_home(event: dict[str, Any], client: WebClient) -> None:
-        if event.get("tab") != "home":
-            return
-        open_incidents = deps.incidents.list_incidents(include_resolved=False, viewer=event["user"])
-        client.views_publish(user_id=event["user"], view=blocks.home(open_incidents, deps.clock()))
+    def archived(event: dict[str, Any]) -> None:
+        """Stored before the ack: what Sitrep would post in an archived incident channel
+        goes to people instead."""
+        if event.get("channel"):
+            deps.incidents.channel_archived(event["channel"], event["type"].endswith("_archive"))
 
-    app.event("app_home_opened")(ack=_acknowledge, lazy=[publish_home])
+    for kind in ("channel_archive", "group_archive", "channel_unarchive", "group_unarchive"):
+        app.event(kind)(archived)
 
 
 def _acknowledge() -> None:

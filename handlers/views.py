@@ -14,9 +14,9 @@ from bot.adapters.slack.ids import Callback, Field
 from bot.commands import MAX_TITLE
 from bot.errors import ChatUnavailable, IncidentError
 from bot.incidents import Declaration
-from handlers.commands import open_modal
 from handlers.deps import Deps
 from handlers.errors import reported
+from handlers.modals import open_modal
 
 log = logging.getLogger(__name__)
 

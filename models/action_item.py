@@ -11,7 +11,12 @@ from models.enums import ActionStatus
 
 class ActionItem(SQLModel, table=True):
     __tablename__ = "action_item"
-    __table_args__ = (sa.Index("action_item_owner_open", "owner", "status", "due_on"),)
+    __table_args__ = (
+        sa.Index("action_item_owner_open", "owner", "status", "due_on"),
+        # Created once per request however often it arrives (a double-submitted form, two
+        # clicks on one proposal).
+        sa.UniqueConstraint("incident_id", "request_key"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     incident_id: int = Field(foreign_key="incident.id", index=True)
@@ -29,5 +34,11 @@ class ActionItem(SQLModel, table=True):
     created_at: datetime = Field(sa_column=utc_column(nullable=False))
     completed_at: datetime | None = Field(default=None, sa_column=utc_column())
     closed_by: str | None = Field(default=None, max_length=32)
+    request_key: str | None = Field(default=None, max_length=80)
+    # The issue it became in an external tracker (Jira), e.g. OPS-123.
+    external_key: str | None = Field(default=None, max_length=64)
+    external_url: str | None = Field(default=None, max_length=300)
+    # One process exports at a time: it claims the item; a claim whose process died lapses.
+    export_claimed_at: datetime | None = Field(default=None, sa_column=utc_column())
     version: int = 1
     updated_at: datetime = Field(sa_column=utc_column(nullable=False))

@@ -84,6 +84,27 @@ class NoticeKind(StrEnum):
     STALE_MITIGATED = "stale_mitigated"
     STALE_RESOLVED = "stale_resolved"
     POSTMORTEM_DUE = "postmortem_due"
+    # Action items: a direct message to the owner before the due day, and on it.
+    ITEM_DUE_SOON = "item_due_soon"
+    ITEM_DUE = "item_due"
+    # Overdue items: a summary to each owner, and a roll-up per incident.
+    OVERDUE_SUMMARY = "overdue_summary"
+    OVERDUE_ROLLUP = "overdue_rollup"
+
+    @property
+    def about_items(self) -> bool:
+        """Decided by the action items' state rather than by an incident's."""
+        return self in _ITEM_NOTICES
+
+
+_ITEM_NOTICES = frozenset(
+    {
+        NoticeKind.ITEM_DUE_SOON,
+        NoticeKind.ITEM_DUE,
+        NoticeKind.OVERDUE_SUMMARY,
+        NoticeKind.OVERDUE_ROLLUP,
+    }
+)
 
 
 class ActionStatus(StrEnum):

@@ -34,6 +34,8 @@ class Incident(SQLModel, table=True):
     channel_id: str | None = Field(default=None, unique=True, max_length=32)
     channel_name: str | None = Field(default=None, max_length=80)
     announcement_ts: str | None = Field(default=None, max_length=32)
+    # Someone archived the channel: what would be posted there goes to people instead.
+    channel_archived_at: datetime | None = Field(default=None, sa_column=utc_column())
     # The room (channel, invitations, announcement, notice) is opened by one process at a
     # time: it claims the incident, and marks it opened when done. A claim whose process died
     # lapses, and another process finishes the job.

@@ -36,8 +36,12 @@ SCOPES_FOR_EVENT = {
     "reaction_added": {"reactions:read"},
     "app_home_opened": set(),
     "member_joined_channel": {"channels:read", "groups:read"},
+    "channel_archive": {"channels:read"},
+    "channel_unarchive": {"channels:read"},
+    "group_archive": {"groups:read"},
+    "group_unarchive": {"groups:read"},
 }
-SHORTCUTS = {Callback.DECLARE.value: "global"}
+SHORTCUTS = {Callback.DECLARE.value: "global", Callback.CREATE_ITEM.value: "message"}
 
 Manifest = dict[str, Any]
 

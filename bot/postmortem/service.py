@@ -4,6 +4,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.config import Policy
 from bot.errors import DraftFailed, IncidentError, NothingChanged
@@ -89,6 +90,7 @@ class PostmortemService:
             self._update(incident_id, _failed)
             raise
         record = self._update(incident_id, lambda r: self._record_draft(r, incident, draft))
+        assert record.drafted_at is not None
         self._incidents.record_event(
             incident_id,
             EntryKind.POSTMORTEM,
@@ -99,6 +101,19 @@ class PostmortemService:
                 "url": canvas.url,
                 "source": draft.source.value,
                 "reason": draft.fallback_reason,
+                # Its proposed action items, each to accept from the channel post.
+                "draft": str(int(record.drafted_at.timestamp())),
+                "proposals": [
+                    {
+                        "title": p.title,
+                        "priority": p.priority,
+                        "owner": p.owner,
+                        "due_on": p.due.astimezone(ZoneInfo(self._policy.timezone))
+                        .date()
+                        .isoformat(),
+                    }
+                    for p in proposals(draft.narrative, self._policy, record.drafted_at)
+                ],
             },
         )
         self._rooms.refresh(incident_id)

@@ -29,7 +29,8 @@ class Situation:
 class Notice:
     key: str
     kind: NoticeKind
-    incident_id: int
+    # None for a notice about several incidents (an owner's overdue action items).
+    incident_id: int | None
     # A channel ID, or a user ID for a direct message.
     target: str
     due_at: datetime

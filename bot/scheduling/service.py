@@ -7,10 +7,11 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot.config import Policy
-from bot.errors import ChatUnavailable, IncidentError, RateLimited, Undeliverable
+from bot.errors import ChannelArchived, ChatUnavailable, IncidentError, RateLimited, Undeliverable
 from bot.incidents import IncidentService
 from bot.ports import Clock, Notifier, OutboxStore
 from bot.scheduling.due import Situation, due_notices
+from bot.scheduling.followups import Followup, followup_notices
 from models import EntryKind, NoticeKind, OutboxMessage, TimelineEntry
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,10 @@ class SchedulerService:
                 notices += due_notices(situation, now, self._policy)
             except Exception:  # one incident's failure must not stop the others
                 log.exception("could not plan the notices of %s", situation.incident.ref)
+        try:
+            notices += followup_notices(self._store.followups(), now, self._policy)
+        except Exception:  # the action items' reminders must not stop the incidents' notices
+            log.exception("could not plan the action items' reminders")
         return self._store.enqueue(notices, now) if notices else 0
 
     def _deliver(self, message: OutboxMessage, token: str) -> Outcome:
@@ -81,16 +86,24 @@ class SchedulerService:
         # Re-leased for the whole of this send: a batch must not outlive its lease.
         if not self._store.renew(message.id, token, now + self._lease):
             return Outcome.LOST
-        situation = self._store.situation(message.incident_id or 0)
+        situation = self._store.situation(message.incident_id) if message.incident_id else None
         try:
             # A message taken over from a sender that died may already be in Slack.
             if message.attempts > 1 and (ts := self._notifier.find_sent(message)):
                 return self._sent(message, token, ts, situation)
-            due = due_notices(situation, now, self._policy) if situation else []
-            if situation is None or message.key not in {n.key for n in due}:
+            sent = (
+                self._send_followup(message, now)
+                if message.kind.about_items
+                else self._send_notice(message, situation, now)
+            )
+            if sent is None:
                 self._store.cancel(message.id, token, now, "no longer due")
                 return Outcome.CANCELLED
-            ts = self._notifier.send(message, situation)
+        except ChannelArchived as error:
+            log.info("%s not sent: its channel is archived", message.key)
+            self._incidents.channel_archived(message.target, archived=True)
+            self._store.cancel(message.id, token, now, f"undeliverable: {error}")
+            return Outcome.CANCELLED
         except Undeliverable as error:
             log.error("%s can never be sent: %s", message.key, error)
             self._store.cancel(message.id, token, now, f"undeliverable: {error}")
@@ -98,7 +111,36 @@ class SchedulerService:
         except ChatUnavailable as error:
             self._store.release(message.id, token, str(error), self._retry_at(message, error))
             return Outcome.RETRY
-        return self._sent(message, token, ts, situation)
+        return self._sent(message, token, sent, situation)
+
+    def _send_notice(
+        self, message: OutboxMessage, situation: Situation | None, now: datetime
+    ) -> str | None:
+        """Sends an incident's notice if the incident still owes it; None if not."""
+        due = due_notices(situation, now, self._policy) if situation else []
+        if situation is None or message.key not in {n.key for n in due}:
+            return None
+        return self._notifier.send(message, situation)
+
+    def _send_followup(self, message: OutboxMessage, now: datetime) -> str | None:
+        """Sends an action-item reminder if it is still owed, about the items still owed
+        it (an item done since it was queued is left out); None if none is."""
+        followups = self._followups_of(message)
+        owed = {n.key: n for n in followup_notices(followups, now, self._policy)}
+        notice = owed.get(message.key)
+        if notice is None:
+            return None
+        wanted = set(notice.data["items"])
+        return self._notifier.send_followup(message, [f for f in followups if f.item.id in wanted])
+
+    def _followups_of(self, message: OutboxMessage) -> list[Followup]:
+        """The open items that decide whether a reminder is still owed."""
+        match message.kind:
+            case NoticeKind.OVERDUE_SUMMARY:
+                return self._store.followups(owner=message.target)
+            case NoticeKind.OVERDUE_ROLLUP:
+                return self._store.followups(incident_id=message.incident_id or 0)
+        return self._store.followups(item_id=int(message.data["items"][0]))
 
     def _sent(
         self, message: OutboxMessage, token: str, ts: str, situation: Situation | None

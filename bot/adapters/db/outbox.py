@@ -11,7 +11,10 @@ from sqlmodel import Session, col, select
 
 from bot.adapters.db.engine import Sessions
 from bot.scheduling.due import Notice, Situation
+from bot.scheduling.followups import Followup
 from models import (
+    ActionItem,
+    ActionStatus,
     EntryKind,
     Incident,
     IncidentRole,
@@ -53,14 +56,7 @@ class SqlOutboxStore:
             ids = [i.id for i in incidents]
             if not ids:
                 return []
-            commanders = dict(
-                session.execute(
-                    sa.select(col(IncidentRole.incident_id), col(IncidentRole.user_id)).where(
-                        col(IncidentRole.incident_id).in_(ids),
-                        col(IncidentRole.role) == Role.COMMANDER,
-                    )
-                ).all()
-            )
+            commanders = self._commanders(session, ids)
             updates = dict(
                 session.execute(
                     sa.select(
@@ -83,12 +79,53 @@ class SqlOutboxStore:
         return [
             Situation(
                 incident=incident,
-                commander=commanders.get(incident.id),
+                commander=commanders.get(incident.id or 0),
                 last_update=updates.get(incident.id),
                 postmortem=records.get(incident.id or 0),
             )
             for incident in incidents
         ]
+
+    def followups(
+        self,
+        *,
+        item_id: int | None = None,
+        owner: str | None = None,
+        incident_id: int | None = None,
+    ) -> list[Followup]:
+        """Open action items (all, or those of one item, owner or incident) with their
+        incidents and commanders, in three queries."""
+        query = select(ActionItem).where(col(ActionItem.status) == ActionStatus.OPEN)
+        if item_id is not None:
+            query = query.where(col(ActionItem.id) == item_id)
+        if owner is not None:
+            query = query.where(col(ActionItem.owner) == owner)
+        if incident_id is not None:
+            query = query.where(col(ActionItem.incident_id) == incident_id)
+        with self._sessions.read() as session:
+            items = list(session.exec(query.order_by(col(ActionItem.id))))
+            ids = {i.incident_id for i in items}
+            if not ids:
+                return []
+            incidents = {
+                i.id: i for i in session.exec(select(Incident).where(col(Incident.id).in_(ids)))
+            }
+            commanders = self._commanders(session, ids)
+        return [
+            Followup(item, incidents[item.incident_id], commanders.get(item.incident_id))
+            for item in items
+        ]
+
+    @staticmethod
+    def _commanders(session: Session, ids: Any) -> dict[int, str]:
+        return dict(
+            session.execute(
+                sa.select(col(IncidentRole.incident_id), col(IncidentRole.user_id)).where(
+                    col(IncidentRole.incident_id).in_(ids),
+                    col(IncidentRole.role) == Role.COMMANDER,
+                )
+            ).all()
+        )
 
     def enqueue(self, notices: Sequence[Notice], now: datetime) -> int:
         table: sa.Table = OutboxMessage.__table__  # type: ignore[attr-defined]

@@ -147,6 +147,26 @@ class SqlIncidentStore:
         with self._reading() as session:
             return list(session.exec(query))
 
+    def involving(self, user: str, limit: int) -> list[Incident]:
+        """Open incidents the person declared, holds a role in or has spoken in."""
+        role = sa.exists().where(
+            col(IncidentRole.incident_id) == col(Incident.id), col(IncidentRole.user_id) == user
+        )
+        spoke = sa.exists().where(
+            col(TimelineEntry.incident_id) == col(Incident.id), col(TimelineEntry.author) == user
+        )
+        query = (
+            select(Incident)
+            .where(
+                col(Incident.status).in_(_OPEN),
+                sa.or_(col(Incident.reporter) == user, role, spoke),
+            )
+            .order_by(col(Incident.declared_at).desc())
+            .limit(limit)
+        )
+        with self._reading() as session:
+            return list(session.exec(query))
+
     def unopened(self, declared_before: datetime) -> list[Incident]:
         query = select(Incident).where(
             col(Incident.room_opened_at).is_(None),

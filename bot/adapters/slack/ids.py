@@ -19,6 +19,7 @@ class Action(StrEnum):
     CANCEL_ITEM = "action_item.cancel"
     REASSIGN_ITEM = "action_item.reassign"
     RESCHEDULE_ITEM = "action_item.reschedule"
+    ACCEPT_PROPOSAL = "action_item.accept_proposal"  # value: "<draft>:<index>"
 
 
 class Callback(StrEnum):
@@ -26,6 +27,7 @@ class Callback(StrEnum):
     UPDATE = "incident.update"  # the status-update modal
     COMPLETE_ITEM = "action_item.complete"  # asks for the evidence
     CANCEL_ITEM = "action_item.cancel"  # asks for the reason
+    CREATE_ITEM = "action_item.create"  # the message shortcut and the form it opens
 
 
 class Field(StrEnum):
@@ -43,6 +45,10 @@ class Field(StrEnum):
     NEXT_STEPS = "update.next_steps"
     EVIDENCE = "action_item.evidence"
     REASON = "action_item.reason"
+    ITEM_TITLE = "action_item.title"
+    ITEM_OWNER = "action_item.owner"
+    ITEM_DUE = "action_item.due"
+    ITEM_PRIORITY = "action_item.priority"
 
 
 def status_action_id(target: Status) -> str:

@@ -2,19 +2,24 @@
 message a dead sender posted can be found instead of posted again."""
 
 import logging
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import Block
 
+from bot.adapters.slack.blocks.action_items import reminder, reminder_text
 from bot.adapters.slack.blocks.notices import notice, notice_text
 from bot.adapters.slack.blocks.text import MAX_FALLBACK, clip
 from bot.adapters.slack.client import error_code, in_plain_words
 from bot.config import Policy
-from bot.errors import ChatUnavailable, RateLimited, Undeliverable
+from bot.errors import ChannelArchived, ChatUnavailable, RateLimited, Undeliverable
 from bot.ports import Clock
 from bot.scheduling.due import Situation
+from bot.scheduling.followups import Followup
 from models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -39,13 +44,28 @@ class SlackNotifier:
 
     def send(self, message: OutboxMessage, situation: Situation) -> str:
         now = self._clock()
+        return self._post(
+            message,
+            notice(message, situation, now, self._policy.reminders.snoozes),
+            notice_text(message, situation, now),
+        )
+
+    def send_followup(self, message: OutboxMessage, followups: Sequence[Followup]) -> str:
+        today = self._clock().astimezone(ZoneInfo(self._policy.timezone)).date()
+        return self._post(
+            message,
+            reminder(message.kind, followups, today),
+            reminder_text(message.kind, followups, today),
+        )
+
+    def _post(self, message: OutboxMessage, blocks: list[Block], text: str) -> str:
         post: dict[str, Any] = {
-            "channel": self._channel(message.target),
-            "blocks": notice(message, situation, now, self._policy.reminders.snoozes),
-            "text": clip(notice_text(message, situation, now), MAX_FALLBACK),
+            "blocks": blocks,
+            "text": clip(text, MAX_FALLBACK),
             "metadata": {"event_type": EVENT_TYPE, "event_payload": {"key": message.key}},
         }
         try:
+            post["channel"] = self._channel(message.target)  # a person's: opens the DM
             try:
                 posted = self._client.chat_postMessage(**post)
             except SlackApiError as error:
@@ -100,6 +120,8 @@ def _refusal(error: SlackApiError) -> ChatUnavailable:
     if error.response.status_code == 429 or code == "ratelimited":
         retry_after = float(error.response.headers.get("Retry-After", "1") or 1)
         return RateLimited(in_plain_words(error), retry_after)
+    if code == "is_archived":
+        return ChannelArchived(in_plain_words(error))
     if code in _PERMANENT:
         return Undeliverable(in_plain_words(error))
     return ChatUnavailable(in_plain_words(error))

@@ -115,6 +115,19 @@ class PeopleActing:
                 event["inviter"] = inviter
             return event
 
+    def user_archives(self, channel_id: str, user: str, *, archived: bool = True) -> JSON:
+        """A person archives (or unarchives) a channel; returns the `channel_archive` event
+        (`group_archive` for a private channel, `…_unarchive` for the reverse)."""
+        with self._changed:
+            channel = self._ws.channels[channel_id]
+            if channel.is_archived == archived:
+                raise ValueError(f"#{channel.name} is already {'' if archived else 'un'}archived")
+            channel.is_archived = archived
+            self._changed.notify_all()
+            kind = "group" if channel.is_private else "channel"
+            verb = "archive" if archived else "unarchive"
+            return {"type": f"{kind}_{verb}", "channel": channel_id, "user": user}
+
     def event_for_bot_message(self, channel_id: str, ts: str) -> JSON:
         """The `message` event Slack sends for a message the bot itself posted."""
         with self._changed:
@@ -274,6 +287,59 @@ class PeopleActing:
                 ),
                 "actions": [_action(block, element, value, ts)],
             }  # fmt: skip
+
+    def click_in_view(
+        self,
+        view_id: str,
+        action_id: str,
+        user: str,
+        value: str | None = None,
+        block_id: str | None = None,
+    ) -> JSON:
+        """A `block_actions` payload for an element in a view (the App Home tab or a modal):
+        Slack sends the view, and no response_url."""
+        with self._changed:
+            person, view = self._ws.user(user), self._ws.views[view_id]
+            blocks = view.to_slack().get("blocks", [])
+            wanted = [b for b in blocks if block_id in (None, b.get("block_id"))]
+            block, element = _find_action(wanted, action_id)
+            return {
+                "type": "block_actions",
+                "user": {"id": person.id, "username": person.name, "name": person.name,
+                         "team_id": TEAM_ID},
+                "api_app_id": APP_ID,
+                "token": "verification_token",
+                "container": {"type": "view", "view_id": view.id},
+                "trigger_id": self._ws.issue_trigger(person.id),
+                "team": {"id": TEAM_ID, "domain": TEAM_DOMAIN},
+                "enterprise": None,
+                "is_enterprise_install": False,
+                "view": view.to_slack(),
+                "actions": [_action(block, element, value, self._ws.next_ts())],
+            }  # fmt: skip
+
+    def message_shortcut(self, channel_id: str, ts: str, callback_id: str, user: str) -> JSON:
+        """A `message_action` payload: a person picks a message shortcut on a message."""
+        with self._changed:
+            person, channel = self._ws.user(user), self._ws.channels[channel_id]
+            message = self._ws.messages[channel_id][ts]
+            return {
+                "type": "message_action",
+                "token": "verification_token",
+                "action_ts": self._ws.next_ts(),
+                "team": {"id": TEAM_ID, "domain": TEAM_DOMAIN},
+                "user": {"id": person.id, "name": person.name},
+                "channel": {"id": channel.id, "name": channel.name},
+                "is_enterprise_install": False,
+                "enterprise": None,
+                "callback_id": callback_id,
+                "trigger_id": self._ws.issue_trigger(person.id),
+                "message_ts": ts,
+                "message": message.to_slack(),
+                "response_url": self._ws.issue_response_url(
+                    _ResponseUrl(channel.id, person.id, None, None)
+                ),
+            }
 
     def submit_view(self, view_id: str, user: str, values: JSON | None = None) -> JSON:
         """A `view_submission` payload (`interactive`); `values` is `view.state.values`."""

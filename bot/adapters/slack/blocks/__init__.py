@@ -1,7 +1,14 @@
 """Block Kit for every Sitrep surface, built with slack_sdk's typed blocks: pure functions,
 one module per surface, all reached through this package."""
 
-from bot.adapters.slack.blocks.action_items import action_item_list, close_item_modal
+from bot.adapters.slack.blocks.action_items import (
+    action_item_list,
+    close_item_modal,
+    create_item_modal,
+    exported_reply,
+    proposal_blocks,
+)
+from bot.adapters.slack.blocks.home import Home, home
 from bot.adapters.slack.blocks.incident import (
     announcement,
     announcement_fallback,
@@ -17,7 +24,6 @@ from bot.adapters.slack.blocks.postmortem import drafted_reply
 from bot.adapters.slack.blocks.replies import (
     LIST_LIMIT,
     help_blocks,
-    home,
     incident_list,
     summary_blocks,
     usage,
@@ -39,12 +45,14 @@ __all__ = [
     "MAX_BLOCKS",
     "MAX_FALLBACK",
     "MAX_SECTION",
+    "Home",
     "action_item_list",
     "announcement",
     "announcement_fallback",
     "channel_topic",
     "clip",
     "close_item_modal",
+    "create_item_modal",
     "declare_modal",
     "declared_reply",
     "defang",
@@ -52,12 +60,14 @@ __all__ = [
     "duration",
     "entry_post",
     "escape",
+    "exported_reply",
     "help_blocks",
     "home",
     "incident_list",
     "not_invited",
     "notice",
     "plain",
+    "proposal_blocks",
     "snoozed",
     "summary_blocks",
     "update_modal",

@@ -1,7 +1,12 @@
 """What Slack shows of a post-mortem: the channel posts of its steps and the replies. Pure."""
 
+from datetime import date
+from typing import Any
+
 from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
 
+from bot.action_items import Proposals, Proposed
+from bot.adapters.slack.blocks.action_items import proposal_blocks
 from bot.adapters.slack.blocks.text import MAX_SECTION, clip, defang
 from bot.postmortem.service import Drafted
 from models import DraftSource, TimelineEntry
@@ -23,7 +28,26 @@ def postmortem_post(entry: TimelineEntry) -> list[Block]:
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=clip(text, MAX_SECTION)))]
     if event == "drafted":
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_provenance(data))]))
+        blocks += proposal_blocks(_proposals(data))
     return blocks
+
+
+def _proposals(data: dict[str, Any]) -> Proposals:
+    """The draft's proposals as recorded with it: none accepted yet when it is posted."""
+    return Proposals(
+        str(data.get("draft", "")),
+        tuple(
+            Proposed(
+                index,
+                str(p.get("title", "")),
+                p.get("priority", "p2"),
+                p.get("owner"),
+                date.fromisoformat(p["due_on"]),
+                None,
+            )
+            for index, p in enumerate(data.get("proposals") or [])
+        ),
+    )
 
 
 def _provenance(data: dict[str, object]) -> str:

@@ -12,7 +12,6 @@ from slack_sdk.models.blocks import (
     MarkdownTextObject,
     SectionBlock,
 )
-from slack_sdk.models.views import View
 
 from bot.adapters.slack.blocks.incident import STATUS_EMOJI, announcement
 from bot.adapters.slack.blocks.text import (
@@ -80,14 +79,19 @@ def incident_list(
     count = f"latest {len(incidents)}" if len(incidents) >= LIST_LIMIT else str(len(incidents))
     blocks: list[Block] = [HeaderBlock(text=f"{scope} ({count})")]
     for incident in incidents[: MAX_BLOCKS - 1]:
-        where = f" · <#{incident.channel_id}>" if incident.channel_id else ""
-        line = (
-            f"{STATUS_EMOJI[incident.status]} *{incident.ref}* {incident.severity.upper()} "
-            f"{incident.status.label} · {defang(incident.title)}{where} · "
-            f"{duration(incident.declared_at, incident.resolved_at or now)}"
-        )
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=clip(line, MAX_SECTION))))
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=incident_line(incident, now))))
     return blocks
+
+
+def incident_line(incident: Incident, now: datetime) -> str:
+    """Status, ID, severity, title, channel and how long it has run."""
+    where = f" · <#{incident.channel_id}>" if incident.channel_id else ""
+    line = (
+        f"{STATUS_EMOJI[incident.status]} *{incident.ref}* {incident.severity.upper()} "
+        f"{incident.status.label} · {defang(incident.title)}{where} · "
+        f"{duration(incident.declared_at, incident.resolved_at or now)}"
+    )
+    return clip(line, MAX_SECTION)
 
 
 def summary_blocks(summary: Summary, policy: Policy, now: datetime) -> list[Block]:
@@ -116,17 +120,3 @@ def _timeline_line(entry: TimelineEntry) -> str:
     edited = " _(edited)_" if entry.edited_at else ""
     files = "".join(f" [{escape(f.get('name', 'file'))}]" for f in entry.files)
     return f"{when(entry.occurred_at, '{time}')} {reply}{mark}{who}: {defang(text)}{files}{edited}"
-
-
-def home(open_incidents: Sequence[Incident], now: datetime) -> View:
-    """The App Home tab: open incidents and how to declare one."""
-    intro = SectionBlock(
-        text=MarkdownTextObject(
-            text="Declare with `/incident declare sev2 <title>` or the *Declare incident* "
-            "shortcut. `/incident help` lists every command."
-        )
-    )
-    listing = incident_list(open_incidents, include_resolved=False, now=now)
-    return View(
-        type="home", blocks=[HeaderBlock(text="Sitrep"), intro, DividerBlock(), *listing[: 100 - 3]]
-    )

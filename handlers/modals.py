@@ -1,0 +1,16 @@
+"""Opening modals, which every surface does before its ack: a trigger expires in 3 seconds."""
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.models.views import View
+
+from bot.adapters.slack.client import in_plain_words
+from bot.errors import ChatUnavailable
+
+
+def open_modal(client: WebClient, trigger_id: str, view: View) -> None:
+    """Opens `view`; a refusal by Slack becomes an error the person is shown."""
+    try:
+        client.views_open(trigger_id=trigger_id, view=view)
+    except SlackApiError as error:
+        raise ChatUnavailable(f"I couldn't open the form: {in_plain_words(error)}") from error
