@@ -12,7 +12,7 @@ from bot.errors import IncidentError, NothingChanged
 from bot.follow_through import Report, report
 from bot.incidents import IncidentService
 from bot.ports import ActionItemStore, Clock, PostmortemStore
-from bot.postmortem.draft import proposals
+from bot.postmortem.draft import draft_stamp, proposals
 from bot.postmortem.narrative import Narrative
 from models import ActionItem, ActionStatus, EntryKind, Incident
 
@@ -107,7 +107,7 @@ class ActionItemService:
         if record is None or record.drafted_at is None or not record.narrative:
             return None
         drafted = record.drafted_at
-        draft = str(int(drafted.timestamp()))
+        draft = draft_stamp(drafted)
         proposed = proposals(Narrative.model_validate(record.narrative), self._policy, drafted)
         keys = [_proposal_key(draft, index) for index in range(len(proposed))]
         accepted = {i.request_key: i for i in self._store.by_request_keys(incident_id, keys)}

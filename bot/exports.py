@@ -23,6 +23,7 @@ class Exported:
     incident: Incident
     exported: tuple[ActionItem, ...]  # by this request
     already: tuple[ActionItem, ...]  # open items that had their issue before
+    busy: tuple[ActionItem, ...] = ()  # being exported by another request
     failure: str = ""  # why the rest were not exported, in plain words
 
 
@@ -49,16 +50,16 @@ class ExportService:
         self.check()
         incident = self._incidents.get(incident_id)
         found = self._items.list(actor, "open", incident_id, incident.channel_id, limit=200)
-        done, already = [], [i for i in found if i.external_key]
+        done, already, busy = [], [i for i in found if i.external_key], []
         for item in (i for i in found if not i.external_key):
             assert item.id is not None
             try:
                 done.append(self.export(item.id, actor))
             except NothingChanged:
-                continue  # another request is exporting it, or just did
+                busy.append(item)  # another request is exporting it, or just did
             except ExportFailed as error:
-                return Exported(incident, tuple(done), tuple(already), str(error))
-        return Exported(incident, tuple(done), tuple(already))
+                return Exported(incident, tuple(done), tuple(already), tuple(busy), str(error))
+        return Exported(incident, tuple(done), tuple(already), tuple(busy))
 
     def export(self, item_id: int, actor: str) -> ActionItem:
         """Creates the item's issue and records its key on the item and the timeline.

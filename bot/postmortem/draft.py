@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.config import Policy, Priority
 from bot.postmortem.condense import Condensed
@@ -60,6 +60,12 @@ def proposals(narrative: Narrative | None, policy: Policy, now: datetime) -> tup
         for a in narrative.action_items
         if a.title.strip()
     )
+
+
+def draft_stamp(drafted_at: datetime) -> str:
+    """Names one draft (to the microsecond, exactly): its proposals are accepted under it,
+    so a later draft's cannot be mistaken for them."""
+    return str((drafted_at - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1))
 
 
 def texts_of(incident: Incident, lines: Sequence[str]) -> list[str]:

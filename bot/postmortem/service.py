@@ -11,7 +11,7 @@ from bot.errors import DraftFailed, IncidentError, NothingChanged
 from bot.incidents import IncidentService
 from bot.ports import CanvasRef, Clock, Documents, Drafter, DraftRenderer, PostmortemStore
 from bot.postmortem.condense import condense, estimate_tokens
-from bot.postmortem.draft import Draft, Material, proposals, texts_of
+from bot.postmortem.draft import Draft, Material, draft_stamp, proposals, texts_of
 from bot.postmortem.facts import gather_facts
 from bot.postmortem.narrative import Narrative, links_in, sanitised
 from bot.rooms import RoomService
@@ -102,7 +102,7 @@ class PostmortemService:
                 "source": draft.source.value,
                 "reason": draft.fallback_reason,
                 # Its proposed action items, each to accept from the channel post.
-                "draft": str(int(record.drafted_at.timestamp())),
+                "draft": draft_stamp(record.drafted_at),
                 "proposals": [
                     {
                         "title": p.title,

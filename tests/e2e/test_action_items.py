@@ -154,3 +154,14 @@ def test_listed_items_are_completed_reassigned_moved_and_cancelled_with_their_co
     posted(running, channel, "cancelled *Add alert*: Not needed")
     statuses = [i.status for i in running.sitrep.deps.action_items.list("U_BOB", "all")]
     assert sorted(statuses) == [ActionStatus.CANCELLED, ActionStatus.DONE]
+
+
+def test_export_without_jira_names_what_to_set_and_changes_nothing(running: Running) -> None:
+    channel = declare(running)
+    running.driver.command("action Fix retries", user="U_ALICE", channel=channel)
+    reply = running.driver.command("action export", user="U_ALICE", channel=channel)
+    assert "Jira is not set up: set JIRA_URL, JIRA_EMAIL, JIRA_API_TOKEN and JIRA_PROJECT" in (
+        reply.text
+    )
+    [item] = running.sitrep.deps.action_items.list("U_ALICE", "mine")
+    assert item.external_key is None

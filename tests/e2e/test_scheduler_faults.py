@@ -12,12 +12,14 @@ import time
 import urllib.request
 from collections import Counter
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from bot.adapters.db.engine import make_engine
+from models import ActionItem, ActionStatus
 from tests.databases import fresh_database
 from tests.e2e.harness import SIGNING_SECRET, SlackDriver
 from tests.e2e.test_startup import ROOT, environment, free_port
@@ -33,6 +35,9 @@ draft_postmortem_on_resolve = false
 
 [reminders]
 commander_within = "{commander}"
+
+[action_item_reminders]
+overdue_every = "{overdue}"
 """
 
 
@@ -98,6 +103,10 @@ def notice_keys(slack: FakeSlack) -> Counter[str]:
     return keys
 
 
+def incident_notices(slack: FakeSlack) -> int:
+    return sum(n for key, n in notice_keys(slack).items() if not key.startswith("overdue"))
+
+
 def outbox(url: str) -> list[sa.Row[tuple[str, object, object]]]:
     engine = make_engine(url)
     try:
@@ -135,6 +144,41 @@ def declare_incidents(slack: FakeSlack, app: App, count: int) -> list[str]:
     return [c.id for c in rooms]
 
 
+def add_overdue_items(url: str) -> None:
+    """Action items long overdue, as a team that let them slip has: each period brings
+    their owners a summary and each incident a roll-up."""
+    now = datetime.now(UTC)
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            incidents = [row[0] for row in connection.execute(sa.text("SELECT id FROM incident"))]
+            rows = [
+                ActionItem.model_validate(
+                    {
+                        "incident_id": incident, "title": f"Overdue {n}",
+                        "owner": ("U_BOB", "U_CAROL")[n % 2], "created_by": "U_ALICE",
+                        "priority": "p1", "due_on": (now - timedelta(days=3)).date(),
+                        "status": ActionStatus.OPEN, "created_at": now - timedelta(days=20),
+                        "updated_at": now,
+                    }
+                ).model_dump(exclude={"id"})
+                for n, incident in enumerate(incidents)
+            ]  # fmt: skip
+            connection.execute(sa.insert(ActionItem), rows)
+    finally:
+        engine.dispose()
+
+
+def finish_items(url: str) -> None:
+    """The items are done: nothing more is owed about them."""
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(sa.text("UPDATE action_item SET status = 'done'"))
+    finally:
+        engine.dispose()
+
+
 def report(url: str, slack: FakeSlack) -> dict[str, int]:
     rows, keys = outbox(url), notice_keys(slack)
     sent = {r.key for r in rows if r.sent_at is not None}
@@ -156,22 +200,26 @@ def test_notices_are_sent_exactly_once_while_processes_are_killed(
 ) -> None:
     processes = 3 if dialect == "postgres" else 1  # SQLite is for one process
     config = tmp_path / "sitrep.toml"
-    # Nudges every second, and once per incident: no commander, then an escalation.
-    config.write_text(POLICY.format(cadence="1s", commander="2s", respond="3s"))
+    # Nudges every second, and once per incident: no commander, then an escalation. Overdue
+    # action items: a summary to each owner and a roll-up per incident every second.
+    config.write_text(POLICY.format(cadence="1s", commander="2s", respond="3s", overdue="1s"))
     rng = random.Random(7)
     with FakeSlack() as slack, fresh_database(dialect, tmp_path) as url:
         apps = [App(slack, tmp_path, url, config).start() for _ in range(processes)]
         try:
             channels = declare_incidents(slack, apps[0], 3)
+            add_overdue_items(url)
             for _ in range(KILLS):
-                # Let notices flow, then kill a process in the middle of its work.
-                wanted = sum(notice_keys(slack).values()) + 4
-                slack.wait_for(lambda: sum(notice_keys(slack).values()) >= wanted, timeout=30)  # noqa: B023
+                # Let the incidents' notices flow (the items' flow beside them), then kill a
+                # process in the middle of its work.
+                wanted = incident_notices(slack) + 4
+                slack.wait_for(lambda: incident_notices(slack) >= wanted, timeout=30)  # noqa: B023
                 victim = rng.choice(apps)
                 victim.kill()
                 victim.start()
             for channel in channels:
                 assert apps[0].driver.command("resolve", channel=channel).status == 200
+            finish_items(url)
             eventually(lambda: settled(url))
         finally:
             for app in apps:
@@ -179,7 +227,9 @@ def test_notices_are_sent_exactly_once_while_processes_are_killed(
         counts, keys = report(url, slack), notice_keys(slack)
     assert counts["due"] >= 20
     assert counts["duplicates"] == counts["missing"] == counts["unrecorded"] == 0
-    once = {key: n for key, n in keys.items() if not key.startswith("nudge")}
+    assert any(key.startswith("overdue_summary") for key in keys)
+    assert any(key.startswith("overdue_rollup") for key in keys)
+    once = {key: n for key, n in keys.items() if not key.startswith(("nudge", "overdue"))}
     assert once == {f"{kind}:{n}": 1 for kind in ("no-commander", "escalation") for n in (1, 2, 3)}
 
 
@@ -187,7 +237,7 @@ def test_a_sender_killed_after_slack_accepted_its_message_does_not_send_it_twice
     tmp_path: Path,
 ) -> None:
     config = tmp_path / "sitrep.toml"
-    config.write_text(POLICY.format(cadence="2s", commander="1h", respond="1h"))
+    config.write_text(POLICY.format(cadence="2s", commander="1h", respond="1h", overdue="none"))
     with FakeSlack() as slack, fresh_database("sqlite", tmp_path) as url:
         app = App(slack, tmp_path, url, config).start()
         try:

@@ -147,15 +147,15 @@ def test_a_person_joining_sees_where_things_stand(running: Running) -> None:
     assert "Checkout API returning 500s" in str(welcome.blocks)
 
 
-def test_opening_the_app_home_lists_open_incidents(running: Running) -> None:
-    declare(running)
+def test_opening_the_app_home_lists_the_open_incidents_one_is_in(running: Running) -> None:
+    declare(running)  # by Alice
     event = {
         "type": "app_home_opened",
-        "user": "U_BOB",
-        "channel": "D_BOB",
+        "user": "U_ALICE",
+        "channel": "D_ALICE",
         "tab": "home",
         "event_ts": "1795000000.000100",
     }
     assert running.driver.event(event).status == 200
-    home = running.slack.wait_for(lambda: running.slack.home_view("U_BOB"))
+    home = running.slack.wait_for(lambda: running.slack.home_view("U_ALICE"))
     assert "Checkout API returning 500s" in str(home.blocks)

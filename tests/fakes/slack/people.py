@@ -219,13 +219,21 @@ class PeopleActing:
             }
 
     def click(
-        self, channel_id: str, ts: str, action_id: str, user: str, value: str | None = None
+        self,
+        channel_id: str,
+        ts: str,
+        action_id: str,
+        user: str,
+        value: str | None = None,
+        block_id: str | None = None,
     ) -> JSON:
-        """A `block_actions` payload (`interactive`) for a person using an element in a message."""
+        """A `block_actions` payload (`interactive`) for a person using an element in a message
+        (in the block `block_id`, where several blocks have an element with `action_id`)."""
         with self._changed:
             message = self._ws.messages[channel_id][ts]
             person = self._ws.user(user)
-            block, element = _find_action(message.blocks, action_id)
+            wanted = [b for b in message.blocks if block_id in (None, b.get("block_id"))]
+            block, element = _find_action(wanted, action_id)
             return {
                 "type": "block_actions",
                 "user": {

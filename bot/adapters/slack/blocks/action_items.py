@@ -256,6 +256,11 @@ def exported_reply(result: Exported) -> str:
         parts.append(f"Sent {len(result.exported)} action {plural} of {ref} to Jira: {keys}.")
     if result.already:
         parts.append(f"{len(result.already)} already had an issue.")
+    if result.busy:
+        parts.append(
+            f"{len(result.busy)} {'is' if len(result.busy) == 1 else 'are'} being exported by "
+            "another request: export again in a few minutes if it doesn't show up."
+        )
     if result.failure:
         parts.append(f"Stopped: {result.failure}")
     if not parts:

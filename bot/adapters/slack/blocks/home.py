@@ -151,8 +151,10 @@ def _rate(rate: Rate) -> str:
 def _span(span: timedelta | None) -> str:
     if span is None:
         return "none done yet"
-    days, hours = span.days, span.seconds // 3600
-    return f"{days}d {hours}h" if days else f"{hours}h {span.seconds // 60 % 60}m"
+    days, hours, minutes = span.days, span.seconds // 3600, span.seconds // 60 % 60
+    if days:
+        return f"{days}d {hours}h"
+    return f"{hours}h {minutes}m" if hours or minutes else "under a minute"
 
 
 def _done_day(item: ActionItem) -> str:
