@@ -13,6 +13,7 @@ from app import Sitrep, build
 from bot.config import Policy, Settings
 from handlers.http import HttpServer, make_wsgi
 from tests.e2e.harness import SIGNING_SECRET, SlackDriver
+from tests.fakes.anthropic_api import FakeAnthropic
 from tests.fakes.slack_api import FakeSlack
 
 
@@ -70,6 +71,13 @@ def policy(slack: FakeSlack) -> Policy:
     channel = slack.channel_by_name("incidents")
     assert channel is not None
     return Policy(announcements_channel=channel.id)
+
+
+@pytest.fixture
+def claude() -> Iterator[FakeAnthropic]:
+    """A loopback Messages API; modules that draft with Claude point Sitrep at it."""
+    with FakeAnthropic() as fake:
+        yield fake
 
 
 @pytest.fixture

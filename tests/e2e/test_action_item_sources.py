@@ -1,7 +1,6 @@
 """Action items made from what is already there: a message in the incident channel (the
 "Create action item" shortcut) and the post-mortem's proposals (accepted one by one)."""
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -97,12 +96,6 @@ def test_the_shortcut_outside_an_incident_channel_says_where_it_works(running: R
     )
     assert answer.response_type == "ephemeral"
     assert slack.open_views("U_BOB") == []
-
-
-@pytest.fixture
-def claude() -> Iterator[FakeAnthropic]:
-    with FakeAnthropic() as fake:
-        yield fake
 
 
 @pytest.fixture

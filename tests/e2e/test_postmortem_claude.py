@@ -3,7 +3,6 @@ narrative comes from the model, the facts never do, and every failure of the mod
 gives the person a complete draft from the template, with the reason in plain words."""
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -18,12 +17,6 @@ from tests.fakes.anthropic_api import Failure, FakeAnthropic, Hang, Reply, Text
 from tests.fakes.slack_api import CANVAS_MAX_CHARS
 
 TIMEOUT = 1.5  # seconds Sitrep waits for Claude in these tests
-
-
-@pytest.fixture
-def claude() -> Iterator[FakeAnthropic]:
-    with FakeAnthropic() as fake:
-        yield fake
 
 
 @pytest.fixture

@@ -231,37 +231,17 @@ class PeopleActing:
         (in the block `block_id`, where several blocks have an element with `action_id`)."""
         with self._changed:
             message = self._ws.messages[channel_id][ts]
-            person = self._ws.user(user)
-            wanted = [b for b in message.blocks if block_id in (None, b.get("block_id"))]
-            block, element = _find_action(wanted, action_id)
-            return {
-                "type": "block_actions",
-                "user": {
-                    "id": person.id,
-                    "username": person.name,
-                    "name": person.name,
-                    "team_id": TEAM_ID,
-                },
-                "api_app_id": APP_ID,
-                "token": "verification_token",
-                "container": {
-                    "type": "message",
-                    "message_ts": ts,
-                    "channel_id": channel_id,
-                    "is_ephemeral": False,
-                },
-                "trigger_id": self._ws.issue_trigger(person.id),
-                "team": {"id": TEAM_ID, "domain": TEAM_DOMAIN},
-                "enterprise": None,
-                "is_enterprise_install": False,
-                "channel": {"id": channel_id, "name": self._ws.channels[channel_id].name},
-                "message": message.to_slack(),
-                "state": {"values": {}},
-                "response_url": self._ws.issue_response_url(
-                    _ResponseUrl(channel_id, person.id, ts, message.thread_ts)
+            container = {"type": "message", "message_ts": ts, "channel_id": channel_id,
+                         "is_ephemeral": False}  # fmt: skip
+            return self._block_actions(
+                user, message.blocks, action_id, value, block_id, container,
+                channel={"id": channel_id, "name": self._ws.channels[channel_id].name},
+                message=message.to_slack(),
+                state={"values": {}},
+                response_url=self._ws.issue_response_url(
+                    _ResponseUrl(channel_id, user, ts, message.thread_ts)
                 ),
-                "actions": [_action(block, element, value, self._ws.next_ts())],
-            }
+            )  # fmt: skip
 
     def click_ephemeral(
         self,
@@ -275,26 +255,16 @@ class PeopleActing:
         """A `block_actions` payload for an element in an ephemeral reply (a command's private
         answer): Slack sends the container and a response_url, but no `message`."""
         with self._changed:
-            person = self._ws.user(user)
-            wanted = [b for b in blocks if block_id in (None, b.get("block_id"))]
-            block, element = _find_action(wanted, action_id)
             ts = self._ws.next_ts()
-            return {
-                "type": "block_actions",
-                "user": {"id": person.id, "username": person.name, "name": person.name,
-                         "team_id": TEAM_ID},
-                "api_app_id": APP_ID,
-                "token": "verification_token",
-                "container": {"type": "message", "message_ts": ts, "channel_id": channel_id,
-                              "is_ephemeral": True},
-                "trigger_id": self._ws.issue_trigger(person.id),
-                "team": {"id": TEAM_ID, "domain": TEAM_DOMAIN},
-                "channel": {"id": channel_id, "name": self._ws.channels[channel_id].name},
-                "response_url": self._ws.issue_response_url(
-                    _ResponseUrl(channel_id, person.id, ts, None)
+            container = {"type": "message", "message_ts": ts, "channel_id": channel_id,
+                         "is_ephemeral": True}  # fmt: skip
+            return self._block_actions(
+                user, blocks, action_id, value, block_id, container,
+                channel={"id": channel_id, "name": self._ws.channels[channel_id].name},
+                response_url=self._ws.issue_response_url(
+                    _ResponseUrl(channel_id, user, ts, None)
                 ),
-                "actions": [_action(block, element, value, ts)],
-            }  # fmt: skip
+            )  # fmt: skip
 
     def click_in_view(
         self,
@@ -307,24 +277,41 @@ class PeopleActing:
         """A `block_actions` payload for an element in a view (the App Home tab or a modal):
         Slack sends the view, and no response_url."""
         with self._changed:
-            person, view = self._ws.user(user), self._ws.views[view_id]
-            blocks = view.to_slack().get("blocks", [])
-            wanted = [b for b in blocks if block_id in (None, b.get("block_id"))]
-            block, element = _find_action(wanted, action_id)
-            return {
-                "type": "block_actions",
-                "user": {"id": person.id, "username": person.name, "name": person.name,
-                         "team_id": TEAM_ID},
-                "api_app_id": APP_ID,
-                "token": "verification_token",
-                "container": {"type": "view", "view_id": view.id},
-                "trigger_id": self._ws.issue_trigger(person.id),
-                "team": {"id": TEAM_ID, "domain": TEAM_DOMAIN},
-                "enterprise": None,
-                "is_enterprise_install": False,
-                "view": view.to_slack(),
-                "actions": [_action(block, element, value, self._ws.next_ts())],
-            }  # fmt: skip
+            view = self._ws.views[view_id].to_slack()
+            container = {"type": "view", "view_id": view_id}
+            return self._block_actions(
+                user, view.get("blocks", []), action_id, value, block_id, container, view=view
+            )
+
+    def _block_actions(
+        self,
+        user: str,
+        blocks: list[JSON],
+        action_id: str,
+        value: str | None,
+        block_id: str | None,
+        container: JSON,
+        **where: Any,
+    ) -> JSON:
+        """The payload Slack sends when a person uses the element `action_id` (in the block
+        `block_id`, if given) among `blocks`; `where` adds what the surface adds."""
+        person = self._ws.user(user)
+        wanted = [b for b in blocks if block_id in (None, b.get("block_id"))]
+        block, element = _find_action(wanted, action_id)
+        return {
+            "type": "block_actions",
+            "user": {"id": person.id, "username": person.name, "name": person.name,
+                     "team_id": TEAM_ID},
+            "api_app_id": APP_ID,
+            "token": "verification_token",
+            "container": container,
+            "trigger_id": self._ws.issue_trigger(person.id),
+            "team": {"id": TEAM_ID, "domain": TEAM_DOMAIN},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            **where,
+            "actions": [_action(block, element, value, self._ws.next_ts())],
+        }  # fmt: skip
 
     def message_shortcut(self, channel_id: str, ts: str, callback_id: str, user: str) -> JSON:
         """A `message_action` payload: a person picks a message shortcut on a message."""
