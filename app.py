@@ -125,9 +125,10 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
                 + timedelta(minutes=1),
             ),
         )
-        # Drafting with Claude can take minutes: its own threads, so acknowledged work
-        # (channels, announcements) never waits behind it.
-        drafting = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sitrep-drafts")
+        # Drafting with Claude and exporting to Jira can take minutes: their own threads, so
+        # acknowledged work (channels, announcements) never waits behind them, and enough
+        # of them that an export rarely waits behind a draft.
+        drafting = ThreadPoolExecutor(max_workers=4, thread_name_prefix="sitrep-slow")
         schedule = SchedulerService(
             SqlOutboxStore(engine),
             incidents,
@@ -156,7 +157,7 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
             schedule=schedule,
             background=Background(drafting),
             action_items=action_items,
-            exports=ExportService(action_items, incidents, _tracker(settings), clock),
+            exports=ExportService(action_items, incidents, _tracker(settings)),
             policy=policy,
             clock=clock,
         )

@@ -2,13 +2,13 @@
 list, complete with evidence, reassign, reschedule, cancel, and the follow-through report."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
 from bot.config import Policy, Priority
-from bot.errors import IncidentError, NothingChanged
+from bot.errors import DueDateInPast, IncidentError, NothingChanged
 from bot.follow_through import Report, report
 from bot.incidents import IncidentService
 from bot.ports import ActionItemStore, Clock, PostmortemStore
@@ -18,6 +18,7 @@ from models import ActionItem, ActionStatus, EntryKind, Incident
 
 Scope = Literal["mine", "open", "overdue", "all"]
 DEFAULT_PRIORITY: Priority = "p2"
+MAX_TITLE = 500
 _MAX_ATTEMPTS = 10
 
 
@@ -52,6 +53,24 @@ class Proposals:
     items: tuple[Proposed, ...]
 
 
+@dataclass(frozen=True)
+class Home:
+    """What a person's App Home shows."""
+
+    items: list[ActionItem]  # their open items, overdue first
+    refs: dict[int, str]  # incident ID -> ref, for the items
+    incidents: list[Incident]  # the open incidents they are in
+    other_open: int  # open incidents (they may see) they are not in
+    report: Report
+    today: date
+    now: datetime
+
+
+# How many of a person's items and open incidents the App Home reads: far more than it shows,
+# so that its counts are right.
+_HOME_READS = 500
+
+
 class ActionItemService:
     def __init__(
         self,
@@ -76,15 +95,20 @@ class ActionItemService:
         priority = item.priority or DEFAULT_PRIORITY
         due_on = item.due_on or self.today() + (item.due_in or self._policy.due_after(priority))
         if due_on < self.today():
-            raise IncidentError(f"{due_on.isoformat()} is in the past; pick a later due date.")
+            raise DueDateInPast(due_on)
         if not item.title.strip():
             raise IncidentError("What needs doing? Write the action item's text.")
+        if len(item.title.strip()) > MAX_TITLE:
+            raise IncidentError(
+                f"The action item is {len(item.title.strip())} characters; keep it under "
+                f"{MAX_TITLE}."
+            )
         now = self._clock()
         created, new = self._store.add(
             ActionItem.model_validate(
                 {
                     "incident_id": incident_id,
-                    "title": item.title.strip()[:500],
+                    "title": item.title.strip(),
                     "owner": item.owner or actor,
                     "created_by": actor,
                     "priority": priority,
@@ -159,7 +183,8 @@ class ActionItemService:
         limit: int = 40,
     ) -> list[ActionItem]:
         """Items for `scope`: the viewer's open ones, all open, overdue, or everything;
-        within one incident when given; never of a private incident the viewer may not see.
+        within one incident when given. Of a private incident, only those the viewer may see:
+        all when they may see the incident, else their own (an owner sees what they own).
         Overdue first, then by due date."""
         found = self._store.find(
             owner=viewer if scope == "mine" else None,
@@ -173,21 +198,44 @@ class ActionItemService:
             if item.incident_id not in seen:
                 incident = self._incidents.get(item.incident_id)
                 seen[item.incident_id] = self._incidents.visible(incident, viewer, channel_id)
-        shown = [i for i in found if seen[i.incident_id]]
+        shown = [i for i in found if seen[i.incident_id] or i.owner == viewer]
         return sorted(shown, key=lambda i: (i.status is not ActionStatus.OPEN, i.due_on, i.id))
 
     def report(self, viewer: str) -> Report:
         """Follow-through overall and per team, and the recurrence check. The numbers count
-        every item; the recurrences listed are those of incidents the viewer may see."""
+        every item, private incidents' included; what is listed by name (the recurrences
+        and the later incidents) is only what the viewer may see."""
         items, incidents = self._store.history()
         found = report(items, {i.id: i for i in incidents if i.id}, self._clock(), self._policy)
-        visible = tuple(
-            r
+
+        def seen(incident: Incident) -> bool:
+            return self._incidents.visible(incident, viewer, None)
+
+        listed = tuple(
+            replace(r, later=tuple(i for i in r.later if seen(i)))
             for r in found.recurrences
-            if self._incidents.visible(r.incident, viewer, None)
-            and all(self._incidents.visible(i, viewer, None) for i in r.later)
+            if seen(r.incident) and any(seen(i) for i in r.later)
         )
-        return Report(found.overall, found.by_team, found.checked, visible)
+        return replace(found, recurrences=listed)
+
+    def home(self, viewer: str) -> Home:
+        """The person's open action items, the open incidents they are in (declared, hold
+        a role in, or spoke in) and the follow-through numbers."""
+        items = self.list(viewer, "mine", limit=_HOME_READS)
+        mine = self._incidents.involving(viewer, limit=_HOME_READS)
+        everything = self._incidents.list_incidents(
+            include_resolved=False, viewer=viewer, limit=_HOME_READS
+        )
+        refs = {i.incident_id: self._incidents.get(i.incident_id).ref for i in items}
+        return Home(
+            items=items,
+            refs=refs,
+            incidents=mine,
+            other_open=len({i.id for i in everything} - {i.id for i in mine}),
+            report=self.report(viewer),
+            today=self.today(),
+            now=self._clock(),
+        )
 
     def complete(self, item_id: int, actor: str, evidence: str) -> ActionItem:
         """Done, with evidence (a note or a link) of what was done."""
@@ -199,7 +247,7 @@ class ActionItemService:
             item.status, item.evidence = ActionStatus.DONE, evidence.strip()
             item.completed_at, item.closed_by = now, actor
 
-        return self.change(item_id, mutate, actor, "completed")
+        return self._change(item_id, mutate, actor, "completed")
 
     def reassign(self, item_id: int, actor: str, owner: str) -> ActionItem:
         def mutate(item: ActionItem, now: datetime) -> None:
@@ -208,11 +256,11 @@ class ActionItemService:
                 raise NothingChanged(f"<@{owner}> already owns it.")
             item.owner = owner
 
-        return self.change(item_id, mutate, actor, "reassigned")
+        return self._change(item_id, mutate, actor, "reassigned")
 
     def reschedule(self, item_id: int, actor: str, due_on: date) -> ActionItem:
         if due_on < self.today():
-            raise IncidentError(f"{due_on.isoformat()} is in the past; pick a later due date.")
+            raise DueDateInPast(due_on)
 
         def mutate(item: ActionItem, now: datetime) -> None:
             _still_open(item)
@@ -220,7 +268,7 @@ class ActionItemService:
                 raise NothingChanged(f"It is already due on {due_on.isoformat()}.")
             item.due_on = due_on
 
-        return self.change(item_id, mutate, actor, "rescheduled")
+        return self._change(item_id, mutate, actor, "rescheduled")
 
     def cancel(self, item_id: int, actor: str, reason: str) -> ActionItem:
         if not reason.strip():
@@ -231,7 +279,42 @@ class ActionItemService:
             item.status, item.cancel_reason = ActionStatus.CANCELLED, reason.strip()
             item.completed_at, item.closed_by = now, actor
 
-        return self.change(item_id, mutate, actor, "cancelled")
+        return self._change(item_id, mutate, actor, "cancelled")
+
+    def claim_export(self, item_id: int, actor: str, lease: timedelta) -> tuple[ActionItem, bool]:
+        """Claims the item for export to a tracker; True when an earlier claim lapsed (its
+        process died or lost the tracker's answer: the issue may exist). NothingChanged when
+        it has its issue, is closed, or another export holds it."""
+        lapsed = False
+
+        def claim(item: ActionItem, now: datetime) -> None:
+            nonlocal lapsed
+            if item.external_key:
+                raise NothingChanged(f"*{item.title}* is already {item.external_key}.")
+            _still_open(item)
+            since = item.export_claimed_at
+            if since is not None and now - since < lease:
+                raise NothingChanged(f"*{item.title}* is being exported.")
+            lapsed = since is not None
+            item.export_claimed_at = now
+
+        return self._change(item_id, claim, actor, None), lapsed
+
+    def release_export(self, item_id: int, actor: str) -> None:
+        """Gives the claim back after a refusal, so the next export may try at once."""
+
+        def release(item: ActionItem, now: datetime) -> None:
+            item.export_claimed_at = None
+
+        self._change(item_id, release, actor, None)
+
+    def attach_issue(self, item_id: int, actor: str, key: str, url: str) -> ActionItem:
+        """Records the tracker's issue on the item and the incident's timeline."""
+
+        def attach(item: ActionItem, now: datetime) -> None:
+            item.external_key, item.external_url, item.export_claimed_at = key, url, None
+
+        return self._change(item_id, attach, actor, "exported")
 
     def get(self, item_id: int) -> ActionItem:
         item = self._store.get(item_id)
@@ -239,7 +322,7 @@ class ActionItemService:
             raise IncidentError("That action item no longer exists.")
         return item
 
-    def change(
+    def _change(
         self,
         item_id: int,
         mutate: Callable[[ActionItem, datetime], None],

@@ -191,9 +191,12 @@ def _time_of_day(value: str) -> str:
     return value.strip()
 
 
+_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
 def _weekly_moment(value: str) -> str:
     day, _, clock = value.strip().lower().partition(" ")
-    if day[:3] not in WEEKDAYS or not _CLOCK.match(clock.strip()):
+    if day not in (*WEEKDAYS, *_DAY_NAMES) or not _CLOCK.match(clock.strip()):
         raise ValueError(f"{value!r} is not a day and time like 'mon 09:00'")
     return value
 

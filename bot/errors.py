@@ -1,6 +1,7 @@
 """Domain errors. Every message is written for the person who caused it and is safe to show."""
 
 from collections.abc import Iterable
+from datetime import date
 
 
 class IncidentError(Exception):
@@ -50,6 +51,11 @@ class InvalidTransition(IncidentError):
 class IncidentClosed(IncidentError):
     def __init__(self, ref: str) -> None:
         super().__init__(f"{ref} is closed; closed incidents can't change.")
+
+
+class DueDateInPast(IncidentError):
+    def __init__(self, due_on: date) -> None:
+        super().__init__(f"{due_on.isoformat()} is in the past; pick a later due date.")
 
 
 class NothingChanged(IncidentError):

@@ -2,13 +2,13 @@
 often it is exported and whichever process dies on the way."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from bot.action_items import ActionItemService
 from bot.errors import ExportFailed, IncidentError, NothingChanged
 from bot.incidents import IncidentService
-from bot.ports import Clock, ExternalIssue, IssueRequest, IssueTracker
-from models import ActionItem, ActionStatus, Incident
+from bot.ports import IssueRequest, IssueTracker
+from models import ActionItem, Incident
 
 # Longer than a tracker call with its retries: a claim older than this was left by a
 # process that died, and the next export first looks for the issue it may have made.
@@ -33,11 +33,10 @@ class ExportService:
         items: ActionItemService,
         incidents: IncidentService,
         tracker: IssueTracker | None,
-        clock: Clock,
         lease: timedelta = EXPORT_LEASE,
     ) -> None:
         self._items, self._incidents, self._tracker = items, incidents, tracker
-        self._clock, self._lease = clock, lease
+        self._lease = lease
 
     def check(self) -> None:
         """Raises, saying what to set, unless a tracker is configured."""
@@ -66,21 +65,7 @@ class ExportService:
         Raises NothingChanged when it has one or another process is making it."""
         self.check()
         assert self._tracker is not None
-        interrupted = False
-
-        def claim(item: ActionItem, now: datetime) -> None:
-            nonlocal interrupted
-            if item.external_key:
-                raise NothingChanged(f"*{item.title}* is already {item.external_key}.")
-            if item.status is not ActionStatus.OPEN:
-                raise NothingChanged(f"That action item is already {item.status.value}.")
-            since = item.export_claimed_at
-            if since is not None and now - since < self._lease:
-                raise NothingChanged(f"*{item.title}* is being exported.")
-            interrupted = since is not None
-            item.export_claimed_at = now
-
-        item = self._items.change(item_id, claim, actor, None)
+        item, interrupted = self._items.claim_export(item_id, actor, self._lease)
         label = f"sitrep-item-{item_id}"
         try:
             # A process that died mid-export may have made the issue: find it, don't repeat it.
@@ -88,7 +73,7 @@ class ExportService:
             issue = issue or self._tracker.create_issue(self._request(item, label))
         except ExportFailed as error:
             if not error.uncertain:
-                self._items.change(item_id, _release, actor, None)
+                self._items.release_export(item_id, actor)
                 raise
             # The issue may exist: the claim is kept, and once it lapses the next export
             # looks for the issue before making one.
@@ -97,11 +82,7 @@ class ExportService:
                 f"{error} Export again in {minutes} minutes or more: I'll look for it first.",
                 uncertain=True,
             ) from error
-
-        def attach(item: ActionItem, now: datetime) -> None:
-            _attach(item, issue)
-
-        return self._items.change(item_id, attach, actor, "exported")
+        return self._items.attach_issue(item_id, actor, issue.key, issue.url)
 
     def _request(self, item: ActionItem, label: str) -> IssueRequest:
         incident = self._incidents.get(item.incident_id)
@@ -121,12 +102,3 @@ class ExportService:
             label=label,
             labels=("sitrep", incident.ref.lower()),
         )
-
-
-def _release(item: ActionItem, now: datetime) -> None:
-    item.export_claimed_at = None
-
-
-def _attach(item: ActionItem, issue: ExternalIssue) -> None:
-    item.external_key, item.external_url = issue.key, issue.url
-    item.export_claimed_at = None

@@ -53,8 +53,11 @@ class Recurrence:
 class Report:
     overall: FollowThrough
     by_team: dict[str, FollowThrough]
-    # Done items on services: how many were followed by another incident on one of them.
+    # Done items whose incident had services, and how many of them were followed by
+    # another incident on one of those services.
     checked: int
+    recurred: int
+    # Those recurrences, to name (a viewer may be shown fewer than `recurred`).
     recurrences: tuple[Recurrence, ...]
 
 
@@ -101,6 +104,7 @@ def report(
             team: follow_through(group, now, policy) for team, group in sorted(by_team.items())
         },
         checked=checked,
+        recurred=len(recurrences),
         recurrences=recurrences,
     )
 

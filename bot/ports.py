@@ -297,7 +297,7 @@ class ActionItemStore(Protocol):
         open_only: bool,
         due_before: date | None,
         incident_id: int | None,
-        limit: int | None,
+        limit: int,
     ) -> list[ActionItem]: ...
 
     def history(self) -> tuple[list[ActionItem], list[Incident]]:

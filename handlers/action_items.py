@@ -18,7 +18,7 @@ from bot.adapters.slack import blocks
 from bot.adapters.slack.blocks.action_items import PRIORITIES, with_proposals
 from bot.adapters.slack.ids import Action, Callback, Field
 from bot.config import Priority
-from bot.errors import ChatUnavailable, IncidentError
+from bot.errors import ChatUnavailable, DueDateInPast, IncidentError
 from handlers.deps import Deps
 from handlers.errors import reported
 from handlers.home import publish_home
@@ -138,7 +138,7 @@ def _register_shortcut(app: App, deps: Deps) -> None:
             )
         else:
             link = _permalink(client, body)
-            text = blocks.plain(message.get("text", ""))
+            text = blocks.editable(message.get("text", ""))
             try:
                 open_modal(
                     client, body["trigger_id"], blocks.create_item_modal(incident, text, link)
@@ -157,7 +157,7 @@ def _register_shortcut(app: App, deps: Deps) -> None:
     def create(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         """Stored before the ack; a double submit creates one item (keyed by the view)."""
         metadata, user = _metadata(view), body["user"]["id"]
-        title = blocks.escape(" ".join((_value(view, Field.ITEM_TITLE) or "").split()))
+        title = blocks.from_form(" ".join((_value(view, Field.ITEM_TITLE) or "").split()))
         state = view["state"]["values"]
         priority = ((state.get(Field.ITEM_PRIORITY) or {}).get(Field.ITEM_PRIORITY) or {}).get(
             "selected_option"
@@ -179,7 +179,7 @@ def _register_shortcut(app: App, deps: Deps) -> None:
         try:
             deps.action_items.create(int(metadata.get("incident") or 0), user, wanted)
         except IncidentError as error:
-            field = Field.ITEM_DUE if "past" in str(error) else Field.ITEM_TITLE
+            field = Field.ITEM_DUE if isinstance(error, DueDateInPast) else Field.ITEM_TITLE
             ack(response_action="errors", errors={field: str(error)})
             return
         ack()

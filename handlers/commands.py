@@ -237,13 +237,20 @@ def _follow_up(request: Request, command: dict[str, Any], deps: Deps, respond: R
         case DraftPostmortem() | ExportPostmortem() | ReviewPostmortem() | PublishPostmortem():
             _follow_postmortem(request, command, deps, respond)
         case ExportActions():
-            incident = deps.incidents.find(request.ref, channel, command["user_id"])
+            try:
+                deps.exports.check()
+                incident = deps.incidents.find(request.ref, channel, command["user_id"])
+            except IncidentError:
+                return  # the ack said why
             incident_id = incident.id
             assert incident_id is not None
 
             def export() -> None:  # Jira may be slow: off the threads acknowledged work needs
-                result = deps.exports.export_incident(incident_id, command["user_id"])
-                text = blocks.exported_reply(result)
+                try:
+                    result = deps.exports.export_incident(incident_id, command["user_id"])
+                    text = blocks.exported_reply(result)
+                except IncidentError as error:
+                    text = str(error)
                 respond(response_type="ephemeral", replace_original=False, text=text)
                 deps.rooms.refresh(incident_id)
 

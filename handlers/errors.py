@@ -24,13 +24,22 @@ def register(app: App) -> None:
             # timeline stores a message once however often it comes).
             return BoltResponse(status=503, body="")
         if request.body.get("type") == "view_submission":
-            # A modal accepts only a response_action; show the apology on its first field.
+            # A modal accepts only a response_action; show the apology on its first input
+            # (Slack refuses errors for a block the form does not have).
+            first = next(
+                (
+                    b["block_id"]
+                    for b in (request.body.get("view") or {}).get("blocks", [])
+                    if b.get("type") == "input" and b.get("block_id")
+                ),
+                Field.TITLE,
+            )
             return BoltResponse(
                 status=200,
                 body={
                     "response_action": "errors",
                     "errors": {
-                        Field.TITLE: f"Something went wrong on my side (error {error_id}); "
+                        first: f"Something went wrong on my side (error {error_id}); "
                         "please try again."
                     },
                 },

@@ -13,6 +13,7 @@ from bot.adapters.slack import blocks
 from bot.timeline import KEY_EVENT_REACTION, ChannelMessage
 from handlers.deps import Deps
 from handlers.errors import reported
+from handlers.home import publish_home
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,13 @@ def register(app: App, deps: Deps) -> None:
         )
 
     app.event("member_joined_channel")(ack=_acknowledge, lazy=[welcome])
+
+    @reported
+    def show_home(event: dict[str, Any], client: WebClient) -> None:
+        if event.get("tab") == "home":
+            publish_home(deps, client, event["user"])
+
+    app.event("app_home_opened")(ack=_acknowledge, lazy=[show_home])
 
     def archived(event: dict[str, Any]) -> None:
         """Stored before the ack: what Sitrep would post in an archived incident channel

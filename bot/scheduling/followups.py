@@ -39,24 +39,24 @@ def followup_notices(followups: Iterable[Followup], now: datetime, policy: Polic
     found = [n for f in open_items if (n := _due_reminder(f, now, rules, zone))]
     period = rules.overdue_period
     if period is not None:
-        start = period_start(now, rules, period, zone)
+        start = _period_start(now, rules, period, zone)
         late = [f for f in open_items if _overdue_at(f.item, start, zone)]
         found += _summaries(late, start)
         found += _rollups(late, start)
     return found
 
 
-def due_moment(due_on: date, rules: ItemReminders, zone: ZoneInfo) -> datetime:
+def _due_moment(due_on: date, rules: ItemReminders, zone: ZoneInfo) -> datetime:
     """When the due day's reminder falls: the reminder time on that day."""
     return datetime.combine(due_on, rules.remind_time, tzinfo=zone)
 
 
-def overdue_since(due_on: date, zone: ZoneInfo) -> datetime:
+def _overdue_since(due_on: date, zone: ZoneInfo) -> datetime:
     """An item is due by the end of its day: overdue from the next midnight."""
     return datetime.combine(due_on + timedelta(days=1), time(), tzinfo=zone)
 
 
-def period_start(
+def _period_start(
     now: datetime, rules: ItemReminders, period: timedelta, zone: ZoneInfo
 ) -> datetime:
     """The start of the overdue-summary period `now` falls in. Counted on the wall clock,
@@ -75,9 +75,9 @@ def _due_reminder(
     item is overdue. None for an item made after its reminder's time: its owner was just
     told."""
     item = followup.item
-    if now >= overdue_since(item.due_on, zone):
+    if now >= _overdue_since(item.due_on, zone):
         return None
-    on_day = due_moment(item.due_on, rules, zone)
+    on_day = _due_moment(item.due_on, rules, zone)
     before = rules.before
     candidates = [(NoticeKind.ITEM_DUE, on_day)] if rules.on_due_day else []
     if before is not None:
@@ -90,7 +90,7 @@ def _due_reminder(
 
 
 def _overdue_at(item: ActionItem, moment: datetime, zone: ZoneInfo) -> bool:
-    return overdue_since(item.due_on, zone) <= moment
+    return _overdue_since(item.due_on, zone) <= moment
 
 
 def _summaries(late: Sequence[Followup], start: datetime) -> list[Notice]:
@@ -116,7 +116,7 @@ def _rollups(late: Sequence[Followup], start: datetime) -> list[Notice]:
         by_incident[followup.item.incident_id].append(followup)
     notices = []
     for incident_id, group in sorted(by_incident.items()):
-        target = rollup_target(group[0])
+        target = _rollup_target(group[0])
         if target is None:
             continue
         key = f"{NoticeKind.OVERDUE_ROLLUP.value}:{incident_id}:{int(start.timestamp())}:{target}"
@@ -127,7 +127,7 @@ def _rollups(late: Sequence[Followup], start: datetime) -> list[Notice]:
     return notices
 
 
-def rollup_target(followup: Followup) -> str | None:
+def _rollup_target(followup: Followup) -> str | None:
     """The incident channel while it is open for posts; once archived, the commander (or,
     without one, the declarer) directly."""
     incident = followup.incident

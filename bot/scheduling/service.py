@@ -86,7 +86,9 @@ class SchedulerService:
         # Re-leased for the whole of this send: a batch must not outlive its lease.
         if not self._store.renew(message.id, token, now + self._lease):
             return Outcome.LOST
-        situation = self._store.situation(message.incident_id) if message.incident_id else None
+        situation = None
+        if message.incident_id and not message.kind.about_items:
+            situation = self._store.situation(message.incident_id)
         try:
             # A message taken over from a sender that died may already be in Slack.
             if message.attempts > 1 and (ts := self._notifier.find_sent(message)):

@@ -115,7 +115,7 @@ def test_a_fix_is_flagged_when_its_service_had_another_incident_after_it_was_don
         item(4, created_days_ago=55, due_in=-20, incident_id=1),  # not done: not checked
     ]
     result = report(items, incidents, NOW, POLICY)
-    assert result.checked == 2
+    assert (result.checked, result.recurred) == (2, 1)
     [recurrence] = result.recurrences
     assert recurrence.item.id == 1 and [i.ref for i in recurrence.later] == ["INC-2026-0003"]
 
@@ -123,6 +123,7 @@ def test_a_fix_is_flagged_when_its_service_had_another_incident_after_it_was_don
 def test_a_later_incident_on_two_shared_services_is_listed_once() -> None:
     incidents = {1: incident(1, ["a", "b"], 60), 2: incident(2, ["a", "b"], 1)}
     items = [item(1, created_days_ago=55, due_in=-20, done_after=5, incident_id=1)]
-    [recurrence] = report(items, incidents, NOW, POLICY).recurrences
-    assert len(recurrence.later) == 1
-    assert date(2026, 1, 1) < recurrence.later[0].declared_at.date()
+    found = report(items, incidents, NOW, POLICY)
+    assert (found.checked, found.recurred) == (1, 1)
+    [recurrence] = found.recurrences
+    assert [i.ref for i in recurrence.later] == ["INC-2026-0002"]

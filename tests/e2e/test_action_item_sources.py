@@ -60,6 +60,25 @@ def test_a_message_becomes_an_action_item_through_its_shortcut(running: Running)
     assert item.source_url.endswith(link)
 
 
+def test_mentions_stay_mentions_and_links_become_readable_in_the_form(running: Running) -> None:
+    channel = declare(running)
+    slack, driver = running.slack, running.driver
+    said = "Ask <@U_BOB> about <https://runbooks.example/db|the runbook> &amp; <!channel>"
+    ts = driver.say(channel, said, user="U_ALICE")
+    driver.interact(slack.message_shortcut(channel, ts, Callback.CREATE_ITEM, "U_ALICE"))
+    [view] = slack.wait_for(lambda: slack.open_views("U_ALICE"))
+    title = next(b for b in view.blocks if b["block_id"] == Field.ITEM_TITLE)["element"]
+    shown = title["initial_value"]
+    assert shown == "Ask <@U_BOB> about the runbook (https://runbooks.example/db) & <!channel>"
+    assert driver.submit(view.id, form(shown), user="U_ALICE").status == 200
+    [item] = running.sitrep.deps.action_items.list("U_ALICE", "mine")
+    assert item.title == (
+        "Ask <@U_BOB> about the runbook (https://runbooks.example/db) &amp; &lt;!channel&gt;"
+    )  # the mention is kept; the broadcast typed in the form is shown, never sent
+    [post] = posted(running, channel, "added an action item")
+    assert "Ask <@U_BOB> about" in post and "<!channel>" not in post
+
+
 def test_the_shortcut_form_defaults_owner_and_due_date_like_the_command(running: Running) -> None:
     channel = declare(running)
     slack, driver = running.slack, running.driver

@@ -10,7 +10,8 @@ from bot.adapters.slack.ids import Action, Field
 from bot.errors import IncidentError, NothingChanged
 from models import ActionStatus, EntryKind
 from tests.e2e.conftest import FastForward, Running
-from tests.e2e.test_declare import FIRST, declare
+from tests.e2e.harness import declare_form
+from tests.e2e.test_declare import FIRST, YEAR, declare
 
 
 def posted(running: Running, channel: str, text: str) -> list[str]:
@@ -96,23 +97,31 @@ def test_a_past_due_date_is_refused(running: Running) -> None:
     assert running.sitrep.deps.action_items.list("U_ALICE", "all") == []
 
 
-def test_action_items_of_a_private_incident_are_listed_only_to_its_people(
-    running: Running,
-) -> None:
-    from tests.e2e.harness import declare_form
-    from tests.e2e.test_declare import YEAR
-
-    running.driver.command("declare", user="U_BOB")
-    [view] = running.slack.wait_for(lambda: running.slack.open_views("U_BOB"))
-    running.driver.submit(view.id, declare_form("Secret", "sev2", private=True), user="U_BOB")
+def declare_private(running: Running, by: str = "U_BOB") -> str:
+    """A private incident ("Secret"), declared through the form; returns its channel."""
+    running.driver.command("declare", user=by)
+    [view] = running.slack.wait_for(lambda: running.slack.open_views(by))
+    running.driver.submit(view.id, declare_form("Secret", "sev2", private=True), user=by)
     channel = running.slack.wait_for(
         lambda: running.slack.channel_by_name(f"inc-{YEAR}-0001-secret")
     ).id
     running.slack.wait_for(lambda: running.slack.pins(channel))  # the room is open
+    return channel
+
+
+def test_action_items_of_a_private_incident_are_listed_only_to_its_people_and_owners(
+    running: Running,
+) -> None:
+    channel = declare_private(running)
     running.driver.command("action Rotate keys", user="U_BOB", channel=channel)
-    posted(running, channel, "Rotate keys")
-    assert "Rotate keys" in running.driver.command("actions open", user="U_BOB").text
-    assert "Rotate keys" not in running.driver.command("actions open", user="U_DAVE").text
+    running.driver.command("action Audit access <@U_DAVE>", user="U_BOB", channel=channel)
+    posted(running, channel, "Audit access")
+    mine = running.driver.command("actions open", user="U_BOB").text
+    assert "Rotate keys" in mine and "Audit access" in mine
+    dave = running.driver.command("actions open", user="U_DAVE").text
+    assert "Audit access" in dave and "Rotate keys" not in dave  # he owns one, not the other
+    carol = running.driver.command("actions open", user="U_CAROL").text
+    assert "Audit access" not in carol and "Rotate keys" not in carol
 
 
 def test_listed_items_are_completed_reassigned_moved_and_cancelled_with_their_controls(

@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.adapters.slack.ids import Action, Field
 from tests.e2e.conftest import FastForward, Running
+from tests.e2e.harness import declare_form
 from tests.e2e.test_action_items import posted
 from tests.e2e.test_declare import declare
 from tests.fakes.slack_api import View
@@ -131,3 +132,30 @@ def test_a_fix_followed_by_another_incident_on_its_service_is_flagged(
     assert "0 of 1 completed fix" in home
     assert "*Raise the pool size* (INC-" in home and "again in INC-" in home
     assert (clock() - timedelta(days=20)).date().isoformat() in home
+
+
+def test_a_private_recurrence_counts_for_everyone_and_is_named_only_to_its_people(
+    running: Running, clock: FastForward
+) -> None:
+    first = declare(running)
+    running.driver.command("services checkout-api", channel=first)
+    running.driver.command("action Raise the pool size <@U_BOB>", channel=first)
+    posted(running, first, "Raise the pool size")
+    [item] = running.sitrep.deps.action_items.list("U_BOB", "mine")
+    assert item.id is not None
+    running.sitrep.deps.action_items.complete(item.id, "U_BOB", "PR 3")
+    clock.advance(days=2)
+    running.driver.command("declare", user="U_CAROL")
+    [view] = running.slack.wait_for(lambda: running.slack.open_views("U_CAROL"))
+    form = declare_form("Checkout keys leaked", "sev2", private=True)
+    running.driver.submit(view.id, form, user="U_CAROL")
+    secret = running.slack.wait_for(
+        lambda: running.slack.channel_by_name(f"inc-{clock().year}-0002-checkout-keys-leaked")
+    )
+    running.slack.wait_for(lambda: running.slack.pins(secret.id))
+    assert running.driver.command("services checkout-api", channel=secret.id).body == ""
+
+    for viewer in ("U_BOB", "U_CAROL"):  # the same numbers for both
+        assert "0 of 1 completed fix" in text(open_home(running, viewer))
+    assert "again in INC-" in text(open_home(running, "U_CAROL"))  # hers to see
+    assert "again in INC-" not in text(open_home(running, "U_BOB"))

@@ -5,12 +5,15 @@ forward by the test and the scheduler's own job (`tick`)."""
 
 from datetime import UTC, date, datetime, time, timedelta
 
+import pytest
+
 from bot.adapters.slack.ids import Action, Field
+from bot.config import Policy
 from models import ActionStatus
 from tests.e2e.conftest import FastForward, Running
 from tests.e2e.test_action_items import posted
 from tests.e2e.test_declare import declare
-from tests.fakes.slack_api import Message
+from tests.fakes.slack_api import FakeSlack, Message
 
 
 def reminders(running: Running, user: str, kind: str = "") -> list[Message]:
@@ -178,3 +181,25 @@ def test_reassigning_sends_the_next_reminder_to_the_new_owner(
     assert len(reminders(running, "U_BOB")) == 1
     [today] = reminders(running, "U_CAROL")
     assert "is due today" in today.all_text
+
+
+class TestInNewYork:
+    """Reminder times are the organisation's: 09:00 in New York is 14:00 UTC in winter."""
+
+    @pytest.fixture
+    def policy(self, slack: FakeSlack) -> Policy:
+        return Policy(timezone="America/New_York")
+
+    def test_the_due_day_reminder_comes_at_nine_new_york_time(
+        self, running: Running, clock: FastForward
+    ) -> None:
+        channel = declare(running)
+        due = running.sitrep.deps.action_items.today() + timedelta(days=5)
+        add_item(running, channel, f"Rotate the keys <@U_BOB> due:{due}")
+        at(running, clock, due, 13, 59)  # UTC
+        assert reminders(running, "U_BOB", "item_due:") == []
+        at(running, clock, due, 14, 1)
+        [today] = reminders(running, "U_BOB", "item_due:")
+        assert "is due today" in today.all_text
+        at(running, clock, due + timedelta(days=1), 4, 59)  # 23:59 in New York: not late yet
+        assert "overdue since" not in running.driver.command("actions", user="U_BOB").text

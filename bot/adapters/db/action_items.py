@@ -24,8 +24,10 @@ class SqlActionItemStore:
         except IntegrityError:  # its request was already served
             if item.request_key is None:
                 raise
-            [existing] = self.by_request_keys(item.incident_id, [item.request_key])
-            return existing, False
+            existing = self.by_request_keys(item.incident_id, [item.request_key])
+            if not existing:
+                raise
+            return existing[0], False
 
     def get(self, item_id: int) -> ActionItem | None:
         with self._sessions.read() as session:
@@ -48,7 +50,7 @@ class SqlActionItemStore:
         open_only: bool,
         due_before: date | None,
         incident_id: int | None,
-        limit: int | None,
+        limit: int,
     ) -> list[ActionItem]:
         query = select(ActionItem)
         if owner is not None:

@@ -6,9 +6,8 @@ from bot.adapters.slack.blocks.action_items import (
     close_item_modal,
     create_item_modal,
     exported_reply,
-    proposal_blocks,
 )
-from bot.adapters.slack.blocks.home import Home, home
+from bot.adapters.slack.blocks.home import home
 from bot.adapters.slack.blocks.incident import (
     announcement,
     announcement_fallback,
@@ -35,7 +34,9 @@ from bot.adapters.slack.blocks.text import (
     clip,
     defang,
     duration,
+    editable,
     escape,
+    from_form,
     plain,
     when,
 )
@@ -45,7 +46,6 @@ __all__ = [
     "MAX_BLOCKS",
     "MAX_FALLBACK",
     "MAX_SECTION",
-    "Home",
     "action_item_list",
     "announcement",
     "announcement_fallback",
@@ -58,16 +58,17 @@ __all__ = [
     "defang",
     "drafted_reply",
     "duration",
+    "editable",
     "entry_post",
     "escape",
     "exported_reply",
+    "from_form",
     "help_blocks",
     "home",
     "incident_list",
     "not_invited",
     "notice",
     "plain",
-    "proposal_blocks",
     "snoozed",
     "summary_blocks",
     "update_modal",

@@ -1,10 +1,9 @@
 """The App Home tab: the person's action items, the open incidents they are in, and the
 team's follow-through. Pure."""
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from typing import Final
+from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import (
     Block,
@@ -16,11 +15,13 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.action_items import Home
 from bot.adapters.slack.blocks.action_items import item_blocks
 from bot.adapters.slack.blocks.replies import incident_line
 from bot.adapters.slack.blocks.text import MAX_SECTION, clip, defang
+from bot.config import Policy
 from bot.follow_through import NO_TEAM, FollowThrough, Rate, Report
-from models import ActionItem, ActionStatus, Incident
+from models import ActionItem, ActionStatus
 
 MAX_HOME_BLOCKS: Final = 100
 _ITEMS_SHOWN = 15
@@ -28,23 +29,12 @@ _INCIDENTS_SHOWN = 10
 _RECURRENCES_SHOWN = 5
 
 
-@dataclass(frozen=True)
-class Home:
-    items: Sequence[ActionItem]  # the person's open items, overdue first
-    refs: dict[int, str]  # incident ID -> ref, for the items
-    incidents: Sequence[Incident]  # the open incidents they are in
-    other_open: int  # open incidents they are not in
-    report: Report
-    today: date
-    now: datetime
-    window: str  # the follow-through window, as configured: "30d"
-    notice: str = ""  # what happened to their last click, when it could not be done
-
-
-def home(data: Home) -> View:
+def home(data: Home, policy: Policy, notice: str = "") -> View:
+    """The person's Home tab; `notice`: what happened to their last click, when it could
+    not be done."""
     blocks: list[Block] = [HeaderBlock(text="Sitrep")]
-    if data.notice:
-        text = clip(f":warning: {defang(data.notice)}", MAX_SECTION)
+    if notice:
+        text = clip(f":warning: {defang(notice)}", MAX_SECTION)
         blocks.append(SectionBlock(text=MarkdownTextObject(text=text)))
     blocks.append(
         ContextBlock(
@@ -58,7 +48,7 @@ def home(data: Home) -> View:
     )
     blocks += _your_items(data)
     blocks += _your_incidents(data)
-    blocks += _follow_through(data.report, data.window)
+    blocks += _follow_through(data.report, policy)
     return View(type="home", blocks=blocks[:MAX_HOME_BLOCKS])
 
 
@@ -91,8 +81,8 @@ def _your_incidents(data: Home) -> list[Block]:
     return blocks
 
 
-def _follow_through(report: Report, window: str) -> list[Block]:
-    overall = report.overall
+def _follow_through(report: Report, policy: Policy) -> list[Block]:
+    overall, window = report.overall, policy.follow_through_within
     blocks: list[Block] = [DividerBlock(), HeaderBlock(text="Follow-through")]
     if not overall.items:
         return [*blocks, _line("No action items yet: they will be counted here.")]
@@ -111,25 +101,24 @@ def _follow_through(report: Report, window: str) -> list[Block]:
     teams = [(t, n) for t, n in report.by_team.items() if t != NO_TEAM]
     if teams:
         blocks.append(_context("\n".join(_team_line(team, n, window) for team, n in teams)))
-    blocks += _recurrences(report)
+    blocks += _recurrences(report, ZoneInfo(policy.timezone))
     return blocks
 
 
-def _recurrences(report: Report) -> list[Block]:
+def _recurrences(report: Report, zone: ZoneInfo) -> list[Block]:
     if not report.checked:
         return []
-    count = len(report.recurrences)
     fixes = "fix" if report.checked == 1 else "fixes"
     head = (
-        f"*Did the fixes hold?* {report.checked - count} of {report.checked} completed {fixes} "
-        "on a service were not followed by another incident on it."
+        f"*Did the fixes hold?* {report.checked - report.recurred} of {report.checked} "
+        f"completed {fixes} on a service were not followed by another incident on it."
     )
     lines = [head]
     for found in report.recurrences[:_RECURRENCES_SHOWN]:
         again = ", ".join(i.ref for i in found.later)
         lines.append(
             f"• *{defang(found.item.title)}* ({found.incident.ref}, done "
-            f"{_done_day(found.item)}): again in {again}"
+            f"{_done_day(found.item, zone)}): again in {again}"
         )
     return [_line("\n".join(lines))]
 
@@ -157,9 +146,9 @@ def _span(span: timedelta | None) -> str:
     return f"{hours}h {minutes}m" if hours or minutes else "under a minute"
 
 
-def _done_day(item: ActionItem) -> str:
+def _done_day(item: ActionItem, zone: ZoneInfo) -> str:
     done = item.completed_at if item.status is ActionStatus.DONE else None
-    return done.date().isoformat() if done else "?"
+    return done.astimezone(zone).date().isoformat() if done else "?"
 
 
 def _line(text: str) -> SectionBlock:

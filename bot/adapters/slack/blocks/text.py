@@ -40,6 +40,27 @@ def plain(markup: str) -> str:
     return html.unescape(markup)
 
 
+_LINK = re.compile(r"<((?:https?|mailto):[^|>\s]+)(?:\|([^>]*))?>", re.IGNORECASE)
+_MENTION_TYPED = re.compile(r"&lt;([@#][UWCG][A-Za-z0-9_]+(?:\|[^&<>]*)?)&gt;")
+
+
+def editable(markup: str) -> str:
+    """Slack markup as a person would type it into a form: links as their text and address,
+    entities unescaped. Mentions stay as Slack writes them (`from_form` keeps them)."""
+
+    def link(match: re.Match[str]) -> str:
+        url, label = match[1], match[2]
+        return f"{label} ({url})" if label and label != url else url
+
+    return html.unescape(_LINK.sub(link, markup))
+
+
+def from_form(text: str) -> str:
+    """What a person typed in a form, as markup that shows it as typed, except that people
+    and channel mentions (`<@U123>`, `<#C123>`, as `editable` leaves them) stay mentions."""
+    return _MENTION_TYPED.sub(lambda m: f"<{m[1]}>", escape(text))
+
+
 def when(moment: datetime, fmt: str = "{date_short_pretty} {time}") -> str:
     """A time each reader sees in their own timezone (Slack's date formatting)."""
     fallback = moment.strftime("%Y-%m-%d %H:%M UTC")
