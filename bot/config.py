@@ -181,7 +181,7 @@ class Reminders(BaseModel):
 
 Priority = Literal["p0", "p1", "p2", "p3"]
 DEFAULT_DUE: dict[Priority, str] = {"p0": "7d", "p1": "14d", "p2": "30d", "p3": "90d"}
-_CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$")  # seconds: for demos
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -202,8 +202,8 @@ def _weekly_moment(value: str) -> str:
 
 
 def _clock_time(value: str) -> time:
-    hours, minutes = value.strip().split(":")
-    return time(int(hours), int(minutes))
+    hours, minutes, seconds = (value.strip().split(":") + ["0"])[:3]
+    return time(int(hours), int(minutes), int(seconds))
 
 
 class ItemReminders(BaseModel):

@@ -32,6 +32,7 @@ _CHANGED = "sitrep_changed"
 
 def register(app: App, deps: Deps) -> None:
     _register_controls(app, deps)
+    _register_close_forms(app, deps)
     _register_shortcut(app, deps)
     _register_proposals(app, deps)
 
@@ -92,6 +93,11 @@ def _register_controls(app: App, deps: Deps) -> None:
 
     app.action(Action.REASSIGN_ITEM)(ack=change, lazy=[show])
     app.action(Action.RESCHEDULE_ITEM)(ack=change, lazy=[show])
+
+
+def _register_close_forms(app: App, deps: Deps) -> None:
+    """The forms Complete and Cancel open: evidence, or the reason."""
+    items = deps.action_items
 
     def close(cancelling: bool) -> Any:
         field = Field.REASON if cancelling else Field.EVIDENCE

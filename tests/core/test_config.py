@@ -56,3 +56,24 @@ def test_a_bad_duration_is_refused_naming_the_key(tmp_path: Path) -> None:
     path.write_text('[action_item_due]\np9 = "1d"\n')
     with pytest.raises(ConfigError, match="action_item_due"):
         load_policy(path)
+
+
+@pytest.mark.parametrize(
+    ("line", "key"),
+    [('remind_at = "9am"', "remind_at"), ('remind_at = "24:00"', "remind_at"),
+     ('overdue_from = "monkey 09:00"', "overdue_from"), ('before_due = "soon"', "before_due"),
+     ('overdue_every = "weekly"', "overdue_every")],
+)  # fmt: skip
+def test_a_bad_reminder_setting_is_refused_naming_it(tmp_path: Path, line: str, key: str) -> None:
+    path = tmp_path / "sitrep.toml"
+    path.write_text(f"[action_item_reminders]\n{line}\n")
+    with pytest.raises(ConfigError, match=rf"action_item_reminders\.{key}"):
+        load_policy(path)
+
+
+def test_reminder_times_take_seconds_for_demos_and_days_by_name() -> None:
+    rules = Policy.model_validate(
+        {"action_item_reminders": {"remind_at": "14:05:30", "overdue_from": "friday 17:00"}}
+    ).action_item_reminders
+    assert str(rules.remind_time) == "14:05:30"
+    assert (rules.overdue_weekday, str(rules.overdue_time)) == (4, "17:00:00")

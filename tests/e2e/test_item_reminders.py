@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 
 from bot.adapters.slack.ids import Action, Field
-from bot.config import Policy
+from bot.config import ItemReminders, Policy
 from models import ActionStatus
 from tests.e2e.conftest import FastForward, Running
 from tests.e2e.test_action_items import posted
@@ -203,3 +203,34 @@ class TestInNewYork:
         assert "is due today" in today.all_text
         at(running, clock, due + timedelta(days=1), 4, 59)  # 23:59 in New York: not late yet
         assert "overdue since" not in running.driver.command("actions", user="U_BOB").text
+
+
+class TestTheReadmeDemo:
+    """The README's recipe for seeing reminders within a minute: a reminder time just ahead,
+    a day's lead, an item due tomorrow."""
+
+    @pytest.fixture
+    def clock(self) -> FastForward:
+        clock = FastForward()  # noon tomorrow: the recipe's "tomorrow" never crosses midnight
+        noon = datetime.combine(clock().date() + timedelta(days=1), time(12), tzinfo=UTC)
+        clock.advance(seconds=(noon - clock()).total_seconds())
+        return clock
+
+    @pytest.fixture
+    def policy(self, clock: FastForward) -> Policy:
+        ahead = (clock() + timedelta(seconds=30)).strftime("%H:%M:%S")
+        rules = ItemReminders(remind_at=ahead, before_due="1d", overdue_every="30s")
+        return Policy(action_item_reminders=rules)
+
+    def test_the_reminder_arrives_half_a_minute_later(
+        self, running: Running, clock: FastForward
+    ) -> None:
+        channel = declare(running)
+        add_item(running, channel, "Try it due:in 1d")
+        clock.advance(seconds=25)
+        running.sitrep.tick()
+        assert reminders(running, "U_ALICE") == []
+        clock.advance(seconds=10)
+        running.sitrep.tick()
+        [soon] = reminders(running, "U_ALICE", "item_due_soon")
+        assert "*Try it* (P2) is due on" in soon.all_text and "(in 1 day)" in soon.all_text
