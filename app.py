@@ -108,6 +108,7 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
         incidents = IncidentService(store, policy, clock)
         rooms = RoomService(incidents, SlackRooms(client, policy, clock), policy)
         templates = Templates(policy.timezone)
+        item_store = SqlActionItemStore(engine)
         postmortems = PostmortemService(
             incidents,
             rooms,
@@ -124,6 +125,7 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
                 timedelta(seconds=settings.sitrep_ai_timeout * (settings.sitrep_ai_max_retries + 1))
                 + timedelta(minutes=1),
             ),
+            items=item_store,
         )
         # Drafting with Claude and exporting to Jira can take minutes: their own threads, so
         # acknowledged work (channels, announcements) never waits behind them, and enough
@@ -147,7 +149,7 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
             lease=timedelta(seconds=settings.sitrep_outbox_lease_seconds),
         )
         action_items = ActionItemService(
-            SqlActionItemStore(engine), incidents, SqlPostmortemStore(engine), policy, clock
+            item_store, incidents, SqlPostmortemStore(engine), policy, clock
         )
         deps = Deps(
             incidents=incidents,

@@ -202,7 +202,7 @@ def _weekly_moment(value: str) -> str:
 
 
 def _clock_time(value: str) -> time:
-    hours, minutes, seconds = (value.strip().split(":") + ["0"])[:3]
+    hours, minutes, seconds = [*value.strip().split(":"), "0"][:3]
     return time(int(hours), int(minutes), int(seconds))
 
 

@@ -8,7 +8,7 @@ from bot.config import Policy, Priority
 from bot.postmortem.condense import Condensed
 from bot.postmortem.facts import Facts
 from bot.postmortem.narrative import Narrative
-from models import DraftSource, Incident, TimelineEntry
+from models import ActionItem, DraftSource, Incident, TimelineEntry
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,8 @@ class Draft:
     source: DraftSource
     # Why the template wrote the narrative, in plain words; "" when the model did.
     fallback_reason: str
+    # The incident's action items already tracked (beside the ones the draft proposes).
+    tracked: tuple[ActionItem, ...] = ()
 
     @property
     def incident(self) -> Incident:

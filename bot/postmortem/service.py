@@ -9,13 +9,30 @@ from zoneinfo import ZoneInfo
 from bot.config import Policy
 from bot.errors import DraftFailed, IncidentError, NothingChanged
 from bot.incidents import IncidentService
-from bot.ports import CanvasRef, Clock, Documents, Drafter, DraftRenderer, PostmortemStore
+from bot.ports import (
+    ActionItemStore,
+    CanvasRef,
+    Clock,
+    Documents,
+    Drafter,
+    DraftRenderer,
+    PostmortemStore,
+)
 from bot.postmortem.condense import condense, estimate_tokens
 from bot.postmortem.draft import Draft, Material, draft_stamp, proposals, texts_of
 from bot.postmortem.facts import gather_facts
 from bot.postmortem.narrative import Narrative, links_in, sanitised
 from bot.rooms import RoomService
-from models import DraftSource, EntryKind, Incident, Postmortem, PostmortemStatus, Role
+from models import (
+    ActionItem,
+    ActionStatus,
+    DraftSource,
+    EntryKind,
+    Incident,
+    Postmortem,
+    PostmortemStatus,
+    Role,
+)
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +75,9 @@ class PostmortemService:
         clock: Clock,
         prompt_tokens: int = 30_000,
         lease: timedelta = DRAFT_LEASE,
+        items: ActionItemStore | None = None,
     ) -> None:
-        self._incidents, self._rooms, self._store = incidents, rooms, store
+        self._incidents, self._rooms, self._store, self._items = incidents, rooms, store, items
         self._drafter, self._renderer, self._documents = drafter, renderer, documents
         self._policy, self._clock, self._prompt_tokens = policy, clock, prompt_tokens
         self._lease = lease
@@ -272,7 +290,17 @@ class PostmortemService:
             proposals=proposals(narrative, self._policy, now),
             source=DraftSource.MODEL if narrative else DraftSource.TEMPLATE,
             fallback_reason=reason,
+            tracked=tuple(self._tracked(incident.id)),
         )
+
+    def _tracked(self, incident_id: int) -> list[ActionItem]:
+        """The incident's action items, cancelled ones left out."""
+        if self._items is None:
+            return []
+        found = self._items.find(
+            owner=None, open_only=False, due_before=None, incident_id=incident_id, limit=200
+        )
+        return [i for i in found if i.status is not ActionStatus.CANCELLED]
 
     def _narrative(self, material: Material, texts: list[str]) -> tuple[Narrative | None, str]:
         if self._drafter is None:

@@ -11,7 +11,7 @@ from models import ActionStatus
 from tests.e2e.conftest import Running
 from tests.e2e.test_action_items import posted
 from tests.e2e.test_declare import declare
-from tests.e2e.test_postmortem import resolve_and_wait_for_the_draft, work_the_incident
+from tests.e2e.test_postmortem import canvas_of, resolve_and_wait_for_the_draft, work_the_incident
 from tests.e2e.test_postmortem_claude import narrative
 from tests.fakes.anthropic_api import FakeAnthropic, Reply
 
@@ -193,3 +193,29 @@ def test_proposals_of_an_earlier_draft_are_not_accepted(
     assert driver.interact(payload).status == 200
     slack.wait_for(lambda: [r for r in slack.responses() if "from an earlier" in r.text])
     assert running.sitrep.deps.action_items.list("U_BOB", "all", None, channel) == []
+
+
+def test_the_post_mortem_lists_the_tracked_items_beside_its_proposals(
+    running: Running, claude: FakeAnthropic
+) -> None:
+    claude.script(Reply(narrative(action_items=PROPOSED[:1])))
+    channel = work_the_incident(running)
+    running.driver.command("action Pin the pool size in config <@U_CAROL> p0", channel=channel)
+    running.driver.command("action Drop the old dashboard", channel=channel)
+    posted(running, channel, "Drop the old dashboard")
+    [dropped] = [
+        i
+        for i in running.sitrep.deps.action_items.list("U_ALICE", "mine")
+        if i.title == "Drop the old dashboard"
+    ]
+    assert dropped.id is not None
+    running.sitrep.deps.action_items.cancel(dropped.id, "U_ALICE", "not needed")
+    resolve_and_wait_for_the_draft(running, channel)
+
+    markdown = canvas_of(running, channel)
+    tracked, proposed = (
+        markdown.split("## Action items")[1].split("## Lessons")[0].split("Proposed by this draft")
+    )
+    assert "| Pin the pool size in config | ![](@U_CAROL) | P0 |" in tracked
+    assert "| Open |" in tracked and "Drop the old dashboard" not in tracked  # cancelled
+    assert "Alert on pool saturation" in proposed
