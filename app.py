@@ -19,6 +19,8 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_bolt import App
@@ -31,8 +33,10 @@ from sqlalchemy.exc import OperationalError
 import handlers
 from bot.action_items import ActionItemService
 from bot.adapters import claude
+from bot.adapters.charts import MatplotlibCharts
 from bot.adapters.db.action_items import SqlActionItemStore
 from bot.adapters.db.engine import make_engine, migrate
+from bot.adapters.db.insights import SqlInsightsStore
 from bot.adapters.db.outbox import SqlOutboxStore
 from bot.adapters.db.postmortems import SqlPostmortemStore
 from bot.adapters.db.store import SqlIncidentStore
@@ -43,9 +47,11 @@ from bot.adapters.slack.notifier import SlackNotifier
 from bot.adapters.slack.rooms import SlackRooms
 from bot.adapters.templates import MarkdownRenderer, Templates
 from bot.config import Policy, Settings, load_policy, load_settings
-from bot.errors import ConfigError
+from bot.errors import ConfigError, IncidentError
 from bot.exports import ExportService
 from bot.incidents import ROOM_LEASE, IncidentService
+from bot.insights.periods import parse_range
+from bot.insights.service import InsightsService, as_csv, as_json, export_rows
 from bot.ports import Clock, Drafter, IssueTracker
 from bot.postmortem.service import DRAFT_LEASE, PostmortemService
 from bot.rooms import RoomService
@@ -109,13 +115,14 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
         rooms = RoomService(incidents, SlackRooms(client, policy, clock), policy)
         templates = Templates(policy.timezone)
         item_store = SqlActionItemStore(engine)
+        documents = SlackDocuments(client)
         postmortems = PostmortemService(
             incidents,
             rooms,
             SqlPostmortemStore(engine),
             drafter=_drafter(settings, templates),
             renderer=MarkdownRenderer(templates),
-            documents=SlackDocuments(client),
+            documents=documents,
             policy=policy,
             clock=clock,
             prompt_tokens=settings.sitrep_ai_prompt_tokens,
@@ -131,6 +138,17 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
         # acknowledged work (channels, announcements) never waits behind them, and enough
         # of them that an export rarely waits behind a draft.
         drafting = ThreadPoolExecutor(max_workers=4, thread_name_prefix="sitrep-slow")
+        action_items = ActionItemService(
+            item_store, incidents, SqlPostmortemStore(engine), policy, clock
+        )
+        insights = InsightsService(
+            SqlInsightsStore(engine),
+            lambda: action_items.report(None),
+            MatplotlibCharts(),
+            documents,
+            policy,
+            clock,
+        )
         schedule = SchedulerService(
             SqlOutboxStore(engine),
             incidents,
@@ -147,9 +165,7 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
             policy,
             clock,
             lease=timedelta(seconds=settings.sitrep_outbox_lease_seconds),
-        )
-        action_items = ActionItemService(
-            item_store, incidents, SqlPostmortemStore(engine), policy, clock
+            insights=insights,
         )
         deps = Deps(
             incidents=incidents,
@@ -160,6 +176,7 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
             background=Background(drafting),
             action_items=action_items,
             exports=ExportService(action_items, incidents, _tracker(settings)),
+            insights=insights,
             policy=policy,
             clock=clock,
         )
@@ -249,7 +266,10 @@ def _slack_problem(error: Exception) -> str:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="app.py", description="Sitrep: incidents in Slack")
-    parser.add_argument("command", nargs="?", choices=["run", "migrate"], default="run")
+    parser.add_argument("command", nargs="?", choices=["run", "migrate", "export"], default="run")
+    parser.add_argument("range", nargs="?", default="30d", help="export: 7d, 90d, 2026-Q3…")
+    parser.add_argument("--format", choices=["csv", "json"], default="csv", help="export")
+    parser.add_argument("--output", type=Path, help="export: a file (default: standard output)")
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
@@ -259,6 +279,8 @@ def main(argv: list[str]) -> int:
         if args.command == "migrate":
             _prepare_database(make_engine(settings.database_url), migrate_schema=True)
             return 0
+        if args.command == "export":
+            return _export(settings, load_policy(settings.sitrep_config), args)
         sitrep = build(settings, load_policy(settings.sitrep_config))
     except ConfigError as error:
         print(f"sitrep: {error}", file=sys.stderr)
@@ -266,6 +288,29 @@ def main(argv: list[str]) -> int:
     if settings.sitrep_scheduler:
         sitrep.scheduler = _start_scheduler(sitrep, settings)
     return _serve(sitrep, settings)
+
+
+def _export(settings: Settings, policy: Policy, args: argparse.Namespace) -> int:
+    """Writes every incident declared in the range, with its timestamps and durations, as
+    CSV or JSON, for BI tools. Needs only the database."""
+    engine = make_engine(settings.database_url)
+    try:
+        _prepare_database(engine, migrate_schema=False)
+        try:
+            period = parse_range(args.range, utc_now(), ZoneInfo(policy.timezone))
+        except IncidentError as error:
+            raise ConfigError(f"export: {error}") from None
+        incidents, roles = SqlInsightsStore(engine).declared_between(period.start, period.end)
+    finally:
+        engine.dispose()
+    rows = export_rows(incidents, roles, viewer=None)
+    text = as_json(rows) if args.format == "json" else as_csv(rows)
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        args.output.write_text(text, encoding="utf-8")
+        print(f"sitrep: wrote {len(rows)} incidents to {args.output}", file=sys.stderr)
+    return 0
 
 
 def _start_scheduler(sitrep: Sitrep, settings: Settings) -> BackgroundScheduler:

@@ -201,7 +201,7 @@ class ActionItemService:
         shown = [i for i in found if seen[i.incident_id] or i.owner == viewer]
         return sorted(shown, key=lambda i: (i.status is not ActionStatus.OPEN, i.due_on, i.id))
 
-    def report(self, viewer: str) -> Report:
+    def report(self, viewer: str | None) -> Report:
         """Follow-through overall and per team, and the recurrence check. The numbers count
         every item, private incidents' included; what is listed by name (the recurrences
         and the later incidents) is only what the viewer may see."""

@@ -32,6 +32,8 @@ USAGE: Final = {
     "action": "/incident action [INC-…] <text> [@owner] [due:2026-12-01 | due:in 2w] [p0|p1|p2|p3]"
     "\n/incident action export [INC-…]",
     "actions": "/incident actions [mine|open|overdue|all] [INC-…]",
+    "stats": "/incident stats [7d|30d|90d|quarter|2026-Q3] [service:<name>] [sev:<N>] [public]",
+    "export": "/incident export [7d|30d|90d|quarter|2026-Q3]",
     "list": "/incident list [open|all]",
     "show": "/incident show [INC-…]",
     "help": "/incident help",
@@ -144,6 +146,19 @@ class ListActions:
 
 
 @dataclass(frozen=True)
+class ShowStats:
+    range: str  # checked for its shape here; the period it names depends on the clock
+    service: str | None
+    severity: str | None
+    public: bool  # posted in the channel rather than shown only to the asker
+
+
+@dataclass(frozen=True)
+class ExportIncidents:
+    range: str
+
+
+@dataclass(frozen=True)
 class ListIncidents:
     include_resolved: bool
 
@@ -175,6 +190,8 @@ Request = (
     | AddAction
     | ExportActions
     | ListActions
+    | ShowStats
+    | ExportIncidents
     | ListIncidents
     | Show
     | Help
@@ -414,6 +431,39 @@ def _actions(rest: str, _: list[str]) -> ListActions:
     return ListActions(cast(Literal["mine", "open", "overdue", "all"], scope), ref)
 
 
+_RANGE: Final = re.compile(r"^(\d{1,3}d|quarter|\d{4}-?q[1-4])$", re.IGNORECASE)
+
+
+def _range(word: str) -> str:
+    if not _RANGE.match(word):
+        raise UsageError(
+            f"`{word[:20]}` is not a range. Use 7d, 30d, 90d, quarter or a quarter like 2026-Q3."
+        )
+    return word.lower()
+
+
+def _stats(rest: str, severities: list[str]) -> ShowStats:
+    period, service, severity, public = "30d", None, None, False
+    for word in rest.split():
+        lower = word.lower()
+        if lower.startswith("service:") and len(word) > len("service:"):
+            service = word[len("service:") :]
+        elif lower.startswith("sev:"):
+            severity = parse_severity(word[len("sev:") :], severities)
+        elif lower == "public":
+            public = True
+        else:
+            period = _range(word)
+    return ShowStats(period, service, severity, public)
+
+
+def _export(rest: str, _: list[str]) -> ExportIncidents:
+    words = rest.split()
+    if len(words) > 1:
+        raise UsageError(f"Export takes one range, not `{rest[:30]}`.")
+    return ExportIncidents(_range(words[0]) if words else "30d")
+
+
 def _list(rest: str, _: list[str]) -> ListIncidents:
     scope = rest.lower() or "open"
     if scope not in ("open", "all"):
@@ -446,6 +496,8 @@ _PARSERS: Final[dict[str, Callable[[str, list[str]], Request]]] = {
     "postmortem": _postmortem,
     "action": _action,
     "actions": _actions,
+    "stats": _stats,
+    "export": _export,
     "list": _list,
     "show": _show,
     "help": _help,

@@ -2,7 +2,7 @@
 
 import re
 import tomllib
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -201,6 +201,15 @@ def _weekly_moment(value: str) -> str:
     return value
 
 
+def _working_hours(value: str) -> str:
+    start, _, end = value.strip().partition("-")
+    if not (_CLOCK.match(start.strip()) and _CLOCK.match(end.strip())) or _clock_time(
+        start
+    ) >= _clock_time(end):
+        raise ValueError(f"{value!r} is not working hours like '09:00-18:00'")
+    return value.replace(" ", "")
+
+
 def _clock_time(value: str) -> time:
     hours, minutes, seconds = [*value.strip().split(":"), "0"][:3]
     return time(int(hours), int(minutes), int(seconds))
@@ -244,6 +253,60 @@ class ItemReminders(BaseModel):
         return _clock_time(self.overdue_from.strip().partition(" ")[2])
 
 
+class Insights(BaseModel):
+    """What the incident metrics count, and where the weekly digest goes."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # Working hours, for the out-of-hours counts (the organisation's timezone).
+    working_hours: Annotated[str, AfterValidator(_working_hours)] = "09:00-18:00"
+    working_days: tuple[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], ...] = (
+        "mon", "tue", "wed", "thu", "fri",
+    )  # fmt: skip
+    # The severities counted as severe in a person's load.
+    severe_severities: tuple[str, ...] = ("sev0", "sev1", "sev2")
+    # A person who handles more than `load_limit` incidents within `load_period` is flagged.
+    load_limit: int = Field(default=5, ge=1)
+    load_period: Duration = "7d"
+    # An incident is a repeat when a shared service had one this recently.
+    repeat_within: Duration = "90d"
+    # The weekly digest: where (a channel ID; none: no digest) and when.
+    digest_channel: Annotated[str, Field(pattern=r"^[CG][A-Za-z0-9_]+$")] | None = None
+    digest_at: Annotated[str, AfterValidator(_weekly_moment)] = "mon 09:00"
+    # How often the digest comes: a week, or seconds in a demo.
+    digest_every: Duration = "1w"
+
+    @property
+    def severe(self) -> frozenset[str]:
+        return frozenset(self.severe_severities)
+
+    @property
+    def load_window(self) -> timedelta:
+        return parse_duration(self.load_period)
+
+    @property
+    def repeat_window(self) -> timedelta:
+        return parse_duration(self.repeat_within)
+
+    @property
+    def digest_period(self) -> timedelta:
+        return parse_duration(self.digest_every)
+
+    @property
+    def digest_weekday(self) -> int:
+        return WEEKDAYS.index(self.digest_at.strip().lower()[:3])
+
+    @property
+    def digest_time(self) -> time:
+        return _clock_time(self.digest_at.strip().partition(" ")[2])
+
+    def in_hours(self, local: datetime) -> bool:
+        """Whether a local time falls in working hours on a working day."""
+        start, _, end = self.working_hours.partition("-")
+        day = WEEKDAYS[local.weekday()]
+        return day in self.working_days and _clock_time(start) <= local.time() < _clock_time(end)
+
+
 class Policy(BaseModel):
     """The organisation's incident policy (the TOML file). Every key is optional."""
 
@@ -258,6 +321,7 @@ class Policy(BaseModel):
     # Default due dates of action items by priority.
     action_item_due: dict[Priority, Duration] = Field(default_factory=lambda: dict(DEFAULT_DUE))
     action_item_reminders: ItemReminders = ItemReminders()
+    insights: Insights = Insights()
     # Follow-through: the share of action items done within this long of their creation.
     follow_through_within: Duration = "30d"
 

@@ -1,6 +1,6 @@
 """Incident use cases: declare, change status, severity and roles, notes, lookups."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -384,11 +384,9 @@ class IncidentService:
         return self._visible(incident, viewer, channel_id)
 
     def _visible(self, incident: Incident, viewer: str | None, channel_id: str | None) -> bool:
-        if not incident.private or (channel_id and channel_id == incident.channel_id):
-            return True
-        if viewer is None or incident.id is None:
-            return False
-        return viewer == incident.reporter or viewer in self.roles(incident.id).values()
+        if not incident.private or incident.id is None:
+            return visible_to(incident, {}, viewer, channel_id)
+        return visible_to(incident, self.roles(incident.id), viewer, channel_id)
 
     def roles(self, incident_id: int) -> dict[Role, str]:
         return {r.role: r.user_id for r in self._store.roles(incident_id)}
@@ -463,6 +461,16 @@ class IncidentService:
                 incident.version = version + 1
                 return Change(incident, entries)
         raise IncidentError("Too many people changed this incident at once; please try again.")
+
+
+def visible_to(
+    incident: Incident, roles: Mapping[Role, str], viewer: str | None, channel_id: str | None
+) -> bool:
+    """Whether `viewer` (asking in `channel_id`) may see the incident: a private one only in
+    its channel, or by its declarer and role holders (`roles`)."""
+    if not incident.private or (channel_id and channel_id == incident.channel_id):
+        return True
+    return viewer is not None and (viewer == incident.reporter or viewer in roles.values())
 
 
 def _stamp_milestones(incident: Incident, event: Event, now: datetime) -> None:

@@ -16,6 +16,8 @@ from models import (
 )
 
 if TYPE_CHECKING:
+    from bot.insights.metrics import Metrics
+    from bot.insights.service import Digest
     from bot.postmortem.draft import Draft, Material
     from bot.postmortem.narrative import Narrative
     from bot.scheduling.due import Notice, Situation
@@ -168,7 +170,8 @@ class CanvasRef:
 
 
 class Documents(Protocol):
-    """Where post-mortems are delivered (Slack canvases and files). Methods raise
+    """Where documents are delivered: post-mortems (Slack canvases and files), charts and
+    exports. Methods raise
     ChatUnavailable, saying why in plain words, when the platform refuses."""
 
     max_chars: int  # the largest document the platform accepts
@@ -188,6 +191,15 @@ class Documents(Protocol):
     def upload_markdown(
         self, channel_id: str, filename: str, title: str, content: str, comment: str
     ) -> None: ...
+
+    def upload_image(self, chart: "Chart") -> str:
+        """Uploads a picture without sharing it anywhere; returns its file ID, with which a
+        message shows it."""
+        ...
+
+    def upload_text(self, to: str, filename: str, title: str, content: str, comment: str) -> None:
+        """Uploads a text file (a CSV) to a channel, or to a person (a user ID) directly."""
+        ...
 
 
 class Drafter(Protocol):
@@ -268,6 +280,10 @@ class Notifier(Protocol):
         """Posts a reminder about the action items `followups`; returns its ID (ts)."""
         ...
 
+    def send_digest(self, message: OutboxMessage, digest: "Digest") -> str:
+        """Posts the incident digest; returns its ID (ts)."""
+        ...
+
     def find_sent(self, message: OutboxMessage) -> str | None:
         """The ID of a message already posted for this one's key, if any (a sender died
         between posting and recording it)."""
@@ -333,4 +349,33 @@ class IssueTracker(Protocol):
 
     def find_issue(self, label: str) -> ExternalIssue | None:
         """The issue carrying `label`, if one exists."""
+        ...
+
+
+class InsightsStore(Protocol):
+    """What the incident metrics read. One short transaction per method."""
+
+    def declared_between(
+        self, start: datetime, end: datetime
+    ) -> tuple[list[Incident], dict[int, dict[Role, str]]]:
+        """Incidents declared in [start, end), oldest first, with each one's role holders."""
+        ...
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A picture of some metrics, ready to upload."""
+
+    filename: str
+    title: str
+    alt_text: str  # what it shows, in words, for screen readers and notifications
+    png: bytes
+
+
+class ChartMaker(Protocol):
+    """Draws metrics as charts."""
+
+    def trends(self, metrics: "Metrics") -> list[Chart]:
+        """Volume by severity over the charted weeks, the time-to-resolve trend, and the top
+        services."""
         ...

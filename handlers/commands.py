@@ -16,6 +16,7 @@ from bot.commands import (
     Declare,
     DraftPostmortem,
     ExportActions,
+    ExportIncidents,
     ExportPostmortem,
     Help,
     ListActions,
@@ -29,6 +30,7 @@ from bot.commands import (
     SetSeverity,
     SetStatus,
     Show,
+    ShowStats,
     parse,
     usage_for,
 )
@@ -130,6 +132,17 @@ def _act(
             refs = {i.incident_id: incidents.get(i.incident_id).ref for i in items}
             shown = blocks.action_item_list(items, request.scope, refs, deps.action_items.today())
             return _ephemeral(shown, "Action items")
+        case ShowStats():
+            period = deps.insights.period(request.range)
+            text = f"Working out the numbers for {period.label}…"
+            return {"response_type": "ephemeral", "text": text}
+        case ExportIncidents():
+            period = deps.insights.period(request.range)
+            text = (
+                f"Exporting the incidents of {period.label} as CSV: the file arrives in your "
+                "direct messages with Sitrep."
+            )
+            return {"response_type": "ephemeral", "text": text}
         case ExportActions():
             deps.exports.check()
             incident = incidents.find(request.ref, channel, user)
@@ -236,6 +249,8 @@ def _follow_up(request: Request, command: dict[str, Any], deps: Deps, respond: R
             return
         case DraftPostmortem() | ExportPostmortem() | ReviewPostmortem() | PublishPostmortem():
             _follow_postmortem(request, command, deps, respond)
+        case ShowStats() | ExportIncidents():
+            _follow_insights(request, command, deps, respond)
         case ExportActions():
             try:
                 deps.exports.check()
@@ -297,6 +312,46 @@ def _follow_postmortem(
             deps.postmortems.export(incident.id, user)
         case ReviewPostmortem() | PublishPostmortem():
             deps.postmortems.show_status(incident.id)
+
+
+def _follow_insights(
+    request: ShowStats | ExportIncidents, command: dict[str, Any], deps: Deps, respond: Respond
+) -> None:
+    """Numbers and charts are worked out off the threads acknowledged work needs."""
+    user, insights = command["user_id"], deps.insights
+    try:
+        period = insights.period(request.range)
+    except IncidentError:
+        return  # the ack said why
+
+    def stats(request: ShowStats) -> None:
+        try:
+            found = insights.stats(user, period, request.service, request.severity)
+        except IncidentError as error:
+            respond(response_type="ephemeral", replace_original=False, text=str(error))
+            return
+        try:
+            pictures = insights.pictures(found.current, count=1) if found.current.volume else ()
+        except ChatUnavailable as error:
+            log.warning("stats chart not uploaded: %s", error)
+            pictures = ()  # the numbers still answer the question
+        respond(
+            response_type="in_channel" if request.public else "ephemeral",
+            replace_original=False,
+            blocks=blocks.stats_blocks(found, pictures),
+            text=blocks.stats_text(found),
+        )
+
+    def export() -> None:
+        try:
+            insights.send_export(user, period)
+        except ChatUnavailable as error:
+            respond(response_type="ephemeral", replace_original=False, text=str(error))
+
+    if isinstance(request, ShowStats):
+        deps.background.run(lambda: stats(request), f"stats for {user}")
+    else:
+        deps.background.run(export, f"the export for {user}")
 
 
 def _ephemeral(content: list[Any], fallback: str) -> dict[str, Any]:

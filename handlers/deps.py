@@ -9,6 +9,7 @@ from bot.action_items import ActionItemService
 from bot.config import Policy
 from bot.exports import ExportService
 from bot.incidents import IncidentService
+from bot.insights.service import InsightsService
 from bot.ports import Clock
 from bot.postmortem.service import PostmortemService
 from bot.rooms import RoomService
@@ -45,6 +46,7 @@ class Deps:
     background: Background
     action_items: ActionItemService
     exports: ExportService
+    insights: InsightsService
     policy: Policy
     clock: Clock
 

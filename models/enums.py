@@ -90,6 +90,7 @@ class NoticeKind(StrEnum):
     # Overdue items: a summary to each owner, and a roll-up per incident.
     OVERDUE_SUMMARY = "overdue_summary"
     OVERDUE_ROLLUP = "overdue_rollup"
+    DIGEST = "digest"  # the weekly incident digest
 
     @property
     def about_items(self) -> bool:

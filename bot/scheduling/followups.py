@@ -15,11 +15,9 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.config import ItemReminders, Policy
+from bot.insights.periods import slot_start
 from bot.scheduling.due import Notice
 from models import ActionItem, ActionStatus, Incident, NoticeKind
-
-# Periods are counted from this Monday; any Monday would do.
-_FIRST_MONDAY = date(2024, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -39,7 +37,7 @@ def followup_notices(followups: Iterable[Followup], now: datetime, policy: Polic
     found = [n for f in open_items if (n := _due_reminder(f, now, rules, zone))]
     period = rules.overdue_period
     if period is not None:
-        start = _period_start(now, rules, period, zone)
+        start = slot_start(now, rules.overdue_weekday, rules.overdue_time, period, zone)
         late = [f for f in open_items if _overdue_at(f.item, start, zone)]
         found += _summaries(late, start)
         found += _rollups(late, start)
@@ -54,18 +52,6 @@ def _due_moment(due_on: date, rules: ItemReminders, zone: ZoneInfo) -> datetime:
 def _overdue_since(due_on: date, zone: ZoneInfo) -> datetime:
     """An item is due by the end of its day: overdue from the next midnight."""
     return datetime.combine(due_on + timedelta(days=1), time(), tzinfo=zone)
-
-
-def _period_start(
-    now: datetime, rules: ItemReminders, period: timedelta, zone: ZoneInfo
-) -> datetime:
-    """The start of the overdue-summary period `now` falls in. Counted on the wall clock,
-    so a weekly summary stays at its hour across daylight-saving changes."""
-    first = datetime.combine(
-        _FIRST_MONDAY + timedelta(days=rules.overdue_weekday), rules.overdue_time
-    )
-    local = now.astimezone(zone).replace(tzinfo=None)
-    return (first + ((local - first) // period) * period).replace(tzinfo=zone)
 
 
 def _due_reminder(

@@ -9,7 +9,9 @@ from enum import StrEnum
 from bot.config import Policy
 from bot.errors import ChannelArchived, ChatUnavailable, IncidentError, RateLimited, Undeliverable
 from bot.incidents import IncidentService
+from bot.insights.service import InsightsService
 from bot.ports import Clock, Notifier, OutboxStore
+from bot.scheduling.digest import digest_notices
 from bot.scheduling.due import Situation, due_notices
 from bot.scheduling.followups import Followup, followup_notices
 from models import EntryKind, NoticeKind, OutboxMessage, TimelineEntry
@@ -44,9 +46,11 @@ class SchedulerService:
         policy: Policy,
         clock: Clock,
         lease: timedelta = timedelta(minutes=2),
+        insights: InsightsService | None = None,
     ) -> None:
         self._store, self._incidents, self._notifier = store, incidents, notifier
         self._policy, self._clock, self._lease = policy, clock, lease
+        self._insights = insights
 
     def tick(self) -> Sent:
         """Queues what is due and sends what is queued: the periodic job of every replica."""
@@ -78,6 +82,7 @@ class SchedulerService:
             notices += followup_notices(self._store.followups(), now, self._policy)
         except Exception:  # the action items' reminders must not stop the incidents' notices
             log.exception("could not plan the action items' reminders")
+        notices += digest_notices(now, self._policy)
         return self._store.enqueue(notices, now) if notices else 0
 
     def _deliver(self, message: OutboxMessage, token: str) -> Outcome:
@@ -93,11 +98,12 @@ class SchedulerService:
             # A message taken over from a sender that died may already be in Slack.
             if message.attempts > 1 and (ts := self._notifier.find_sent(message)):
                 return self._sent(message, token, ts, situation)
-            sent = (
-                self._send_followup(message, now)
-                if message.kind.about_items
-                else self._send_notice(message, situation, now)
-            )
+            if message.kind is NoticeKind.DIGEST:
+                sent = self._send_digest(message, now)
+            elif message.kind.about_items:
+                sent = self._send_followup(message, now)
+            else:
+                sent = self._send_notice(message, situation, now)
             if sent is None:
                 self._store.cancel(message.id, token, now, "no longer due")
                 return Outcome.CANCELLED
@@ -134,6 +140,16 @@ class SchedulerService:
             return None
         wanted = set(notice.data["items"])
         return self._notifier.send_followup(message, [f for f in followups if f.item.id in wanted])
+
+    def _send_digest(self, message: OutboxMessage, now: datetime) -> str | None:
+        """Sends the digest of the period ending at its due time, if that period's digest is
+        still the one due (and there is a digest to make)."""
+        if self._insights is None or message.key not in {
+            n.key for n in digest_notices(now, self._policy)
+        }:
+            return None
+        digest = self._insights.digest(datetime.fromisoformat(message.data["end"]))
+        return self._notifier.send_digest(message, digest)
 
     def _followups_of(self, message: OutboxMessage) -> list[Followup]:
         """The open items that decide whether a reminder is still owed."""

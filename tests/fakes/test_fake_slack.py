@@ -587,6 +587,29 @@ def test_files_upload_v2_stores_the_bytes_and_shares_them(
     assert methods == ["files.getUploadURLExternal", "files.completeUploadExternal"]
 
 
+def test_image_blocks_show_uploaded_images_only(client: WebClient, room: str) -> None:
+    chart = client.files_upload_v2(content=b"\x89PNG...", filename="chart.png", title="Chart")
+    notes = client.files_upload_v2(content="notes", filename="notes.txt", title="Notes")
+
+    def image(**source: Any) -> Blocks:
+        return [{"type": "image", "alt_text": "a chart", **source}]
+
+    shown = client.chat_postMessage(
+        channel=room, text="x", blocks=image(slack_file={"id": chart["file"]["id"]})
+    )
+    assert shown["ok"]
+    for bad in (
+        image(slack_file={"id": "F_NOWHERE"}),
+        image(slack_file={"id": notes["file"]["id"]}),  # not an image
+        image(slack_file={"id": chart["file"]["id"]}, image_url="https://x.example/a.png"),
+        image(slack_file={"id": chart["file"]["id"], "url": "https://files.slack.com/x"}),
+        image(),
+    ):
+        assert error(partial(client.chat_postMessage, channel=room, text="x", blocks=bad)) == (
+            "invalid_blocks"
+        )
+
+
 def test_completing_an_upload_that_never_happened_fails(client: WebClient) -> None:
     file_id = client.files_getUploadURLExternal(filename="x.txt", length=3)["file_id"]
     complete = partial(client.files_completeUploadExternal, files=[{"id": file_id}])

@@ -1,4 +1,5 @@
-"""Documents on Slack: the post-mortem as the incident channel's canvas, and as a file."""
+"""Documents on Slack: the post-mortem as the incident channel's canvas and as a file, charts
+and exports as files."""
 
 import logging
 import re
@@ -12,7 +13,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.adapters.slack.client import error_code, in_plain_words
 from bot.errors import ChatUnavailable
-from bot.ports import CanvasRef
+from bot.ports import CanvasRef, Chart
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +149,30 @@ class SlackDocuments:
             )
         except SlackApiError as error:
             raise _refused("upload the post-mortem", error) from error
+
+    def upload_image(self, chart: Chart) -> str:
+        try:
+            uploaded = self.client.files_upload_v2(
+                file=chart.png, filename=chart.filename, title=chart.title, alt_txt=chart.alt_text
+            )
+        except SlackApiError as error:
+            raise _refused("upload the chart", error) from error
+        return str(uploaded["file"]["id"])
+
+    def upload_text(self, to: str, filename: str, title: str, content: str, comment: str) -> None:
+        try:
+            channel = to
+            if to[:1] in ("U", "W"):  # a person: their direct messages with Sitrep
+                channel = str(self.client.conversations_open(users=to)["channel"]["id"])
+            self.client.files_upload_v2(
+                channel=channel,
+                content=content,
+                filename=filename,
+                title=title,
+                initial_comment=comment,
+            )
+        except SlackApiError as error:
+            raise _refused(f"upload {filename}", error) from error
 
     def url(self, canvas_id: str) -> str:
         """The canvas's address: the workspace's URL, its team and the canvas's file ID."""

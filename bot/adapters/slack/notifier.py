@@ -12,11 +12,13 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
 
 from bot.adapters.slack.blocks.action_items import reminder, reminder_text
+from bot.adapters.slack.blocks.insights import digest_blocks, digest_text
 from bot.adapters.slack.blocks.notices import notice, notice_text
 from bot.adapters.slack.blocks.text import MAX_FALLBACK, clip
 from bot.adapters.slack.client import error_code, in_plain_words
 from bot.config import Policy
 from bot.errors import ChannelArchived, ChatUnavailable, RateLimited, Undeliverable
+from bot.insights.service import Digest
 from bot.ports import Clock
 from bot.scheduling.due import Situation
 from bot.scheduling.followups import Followup
@@ -57,6 +59,10 @@ class SlackNotifier:
             reminder(message.kind, followups, today),
             reminder_text(message.kind, followups, today),
         )
+
+    def send_digest(self, message: OutboxMessage, digest: Digest) -> str:
+        window = self._policy.follow_through_within
+        return self._post(message, digest_blocks(digest, window), digest_text(digest))
 
     def _post(self, message: OutboxMessage, blocks: list[Block], text: str) -> str:
         post: dict[str, Any] = {

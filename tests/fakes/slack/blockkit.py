@@ -250,6 +250,20 @@ class BlockKitValidator:
         self._identifier(block, "block_id", at, self._block_ids)
         # Slack documents action_id as unique among the elements of its containing block.
         self._apply(rules, block, at, action_ids=set())
+        if block.get("type") == "image":
+            self._image_source(block, at)
+
+    def _image_source(self, image: JSON, at: str) -> None:
+        """An image is either a public URL or an uploaded Slack file (by ID or URL), never
+        both; which files exist is checked where the workspace is known (`slack_files`)."""
+        if ("image_url" in image) == ("slack_file" in image):
+            self._problem("must provide either image_url or slack_file", at)
+            return
+        source = image.get("slack_file")
+        if source is not None and (
+            not isinstance(source, dict) or ("id" in source) == ("url" in source)
+        ):
+            self._problem("slack_file must have either id or url", f"{at}/slack_file")
 
     def _element(self, element: Any, kind: Kind, at: str, action_ids: set[str]) -> None:
         if kind is not Kind.ELEMENT:
@@ -337,3 +351,17 @@ class BlockKitValidator:
     def _chars(self, value: str, max_chars: int, at: str) -> None:
         if len(value) > max_chars:
             self._problem(f"must be less than {max_chars + 1} characters", at)
+
+
+def slack_files(blocks: Any) -> list[str]:
+    """The IDs of the Slack files image blocks show."""
+    if not isinstance(blocks, list):
+        return []
+    return [
+        str(b["slack_file"]["id"])
+        for b in blocks
+        if isinstance(b, dict)
+        and b.get("type") == "image"
+        and isinstance(b.get("slack_file"), dict)
+        and "id" in b["slack_file"]
+    ]

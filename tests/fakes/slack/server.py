@@ -21,6 +21,7 @@ from .blockkit import BlockKitValidator
 from .decoding import Args, SlackError, decode_args
 from .identities import APP_ID, APP_TOKEN, BOT_TOKEN, BOT_USER_ID, JSON, T
 from .methods import METHODS
+from .methods.registry import check_image_files
 from .people import PeopleActing
 from .records import Call, Ephemeral, ResponsePost, _ResponseUrl
 from .workspace import Workspace
@@ -281,6 +282,10 @@ class FakeSlack(WorkspaceAccess, PeopleActing):
         if blocks is not None and (
             not isinstance(blocks, list) or BlockKitValidator().message(blocks)
         ):
+            return _Reply.text("invalid_blocks\n", HTTPStatus.BAD_REQUEST)
+        try:
+            check_image_files(self._ws, blocks)
+        except SlackError:
             return _Reply.text("invalid_blocks\n", HTTPStatus.BAD_REQUEST)
         post = ResponsePost(url, payload, time.time())
         self._ws.responses.append(post)

@@ -17,6 +17,7 @@ from bot.adapters.slack.blocks.incident import (
     not_invited,
     notice,
 )
+from bot.adapters.slack.blocks.insights import stats_blocks, stats_text
 from bot.adapters.slack.blocks.modals import declare_modal, update_modal
 from bot.adapters.slack.blocks.notices import snoozed
 from bot.adapters.slack.blocks.postmortem import drafted_reply
@@ -70,6 +71,8 @@ __all__ = [
     "notice",
     "plain",
     "snoozed",
+    "stats_blocks",
+    "stats_text",
     "summary_blocks",
     "update_modal",
     "usage",

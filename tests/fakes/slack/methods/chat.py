@@ -6,7 +6,7 @@ from ..decoding import Args, SlackError
 from ..identities import BOT_USER_ID, JSON, SLACK_URL
 from ..records import Ephemeral
 from ..workspace import Workspace
-from .registry import api, check_message_content, check_metadata
+from .registry import api, check_image_files, check_message_content, check_metadata
 
 
 @api("chat.postMessage")
@@ -15,6 +15,7 @@ def chat_post_message(ws: Workspace, args: Args) -> JSON:
     if channel.is_archived:
         raise SlackError("is_archived")
     text, blocks = check_message_content(args)
+    check_image_files(ws, blocks)
     message = ws.post_as_bot(
         channel.id,
         text or "",
@@ -35,6 +36,7 @@ def chat_update(ws: Workspace, args: Args) -> JSON:
     if channel.is_archived:
         raise SlackError("is_inactive")
     text, blocks = check_message_content(args)
+    check_image_files(ws, blocks)
     metadata = check_metadata(args)
     ws.edit(message, BOT_USER_ID, text, blocks)
     if metadata is not None:
@@ -66,6 +68,7 @@ def chat_post_ephemeral(ws: Workspace, args: Args) -> JSON:
     if user not in channel.members:
         raise SlackError("user_not_in_channel")
     text, blocks = check_message_content(args)
+    check_image_files(ws, blocks)
     ts = ws.next_ts()
     ws.ephemerals.append(
         Ephemeral(

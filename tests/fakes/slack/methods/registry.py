@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..blockkit import BlockKitValidator
+from ..blockkit import BlockKitValidator, slack_files
 from ..decoding import Args, SlackError, invalid_arguments
 from ..identities import BOT_TOKEN, JSON, MAX_MESSAGE_CHARS, T
 from ..records import Message
@@ -57,6 +57,23 @@ def check_message_content(
     if text is not None and len(text) > MAX_MESSAGE_CHARS:
         raise SlackError("msg_too_long")
     return text, blocks
+
+
+def check_image_files(ws: Workspace, blocks: list[JSON] | None) -> None:
+    """Image blocks may show only uploaded images the app can read: a file whose upload
+    finished and whose name is a png, jpg, jpeg or gif."""
+    for file_id in slack_files(blocks):
+        upload = ws.files.get(file_id)
+        usable = (
+            upload is not None
+            and upload.completed
+            and upload.name.lower().endswith((".png", ".jpg", ".jpeg", ".gif"))
+        )
+        if not usable:
+            problem = f"invalid slack_file {file_id}"
+            raise SlackError(
+                "invalid_blocks", errors=[problem], response_metadata={"messages": [problem]}
+            )
 
 
 def check_metadata(args: Args) -> JSON | None:

@@ -1,0 +1,228 @@
+"""What Slack shows of the metrics: `/incident stats` and the weekly digest. Pure."""
+
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Final
+
+from slack_sdk.models.blocks import (
+    Block,
+    ContextBlock,
+    HeaderBlock,
+    ImageBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.adapters.slack.blocks.text import MAX_HEADER, MAX_SECTION, clip, defang
+from bot.follow_through import Report
+from bot.insights.metrics import Metrics
+from bot.insights.service import Digest, Picture, Stats
+
+_MEASURES: Final = {
+    "to_acknowledge": "Time to acknowledge",
+    "to_resolve": "Time to resolve",
+    "to_detect": "Time to detect",
+    "to_mitigate": "Time to mitigate",
+}
+_DAYS: Final = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_LISTED: Final = 15
+
+
+def stats_blocks(stats: Stats, pictures: Sequence[Picture]) -> list[Block]:
+    """`/incident stats`: the headline numbers against the period before, where the
+    incidents came from, when, who carried them, what repeated, and a chart."""
+    current, previous = stats.current, stats.previous
+    scope = f" · {stats.scope}" if stats.scope else ""
+    blocks: list[Block] = [
+        HeaderBlock(text=clip(f"Incidents, {current.period.label}{scope}", MAX_HEADER))
+    ]
+    if not current.volume:
+        was = f" ({previous.volume} in {previous.period.label})" if previous.volume else ""
+        return [*blocks, _section(f"No incidents declared. :tada:{was}")]
+    fields = [
+        f"*Incidents*\n{current.volume} (was {previous.volume})",
+        f"*Still open*\n{current.open}",
+        f"*Response targets met*\n{_rate(current.on_target, current.targeted)}",
+        *(_measure(name, current, previous) for name in _MEASURES),
+    ]
+    blocks.append(SectionBlock(fields=[MarkdownTextObject(text=f) for f in fields]))
+    blocks += _where_and_when(current)
+    blocks += [_picture(p) for p in pictures]
+    blocks.append(
+        _context(
+            "Incidents declared in the period; times from their recorded milestones. Also: "
+            "`/incident stats 7d|90d|quarter|2026-Q3 service:<name> sev:<N> public`, "
+            "`/incident export`."
+        )
+    )
+    return blocks
+
+
+def stats_text(stats: Stats) -> str:
+    """The fallback text of the stats answer."""
+    current = stats.current
+    resolve = current.spreads["to_resolve"].median
+    return (
+        f"{current.volume} incidents, {current.period.label}; median time to resolve "
+        f"{_span(resolve)}."
+    )
+
+
+def digest_blocks(digest: Digest, window: str, limit: int = 50) -> list[Block]:
+    """The weekly digest: the week's incidents, time to respond against last week and the
+    quarter, where they came from, the action items' follow-through, and charts."""
+    week, previous, quarter = digest.week, digest.previous, digest.quarter
+    blocks: list[Block] = [HeaderBlock(text=clip(_digest_title(digest), MAX_HEADER))]
+    count = f"*{week.volume} incident{'s' if week.volume != 1 else ''}* (was {previous.volume})"
+    severities = " · ".join(f"{k.upper()} {n}" for k, n in sorted(week.by_severity.items()))
+    blocks.append(_section(f"{count}{': ' + severities if severities else '.'}"))
+    if week.volume:
+        blocks.append(_section(_incident_lines(week)))
+    fields = [
+        f"*{label}* (median)\nthis week {_span(week.spreads[name].median)} · last week "
+        f"{_span(previous.spreads[name].median)} · quarter {_span(quarter.spreads[name].median)}"
+        for name, label in _MEASURES.items()
+    ]
+    fields.append(
+        f"*Response targets met*\nthis week {_rate(week.on_target, week.targeted)} · quarter "
+        f"{_rate(quarter.on_target, quarter.targeted)}"
+    )
+    blocks.append(SectionBlock(fields=[MarkdownTextObject(text=f) for f in fields]))
+    blocks += _where_and_when(week, public=True)
+    blocks.append(_section(_follow_through_line(digest.follow_through, window)))
+    blocks += [_picture(p) for p in digest.pictures]
+    return blocks[:limit]
+
+
+def digest_text(digest: Digest) -> str:
+    week = digest.week
+    return (
+        f"{_digest_title(digest)}: {week.volume} incidents (was {digest.previous.volume}), "
+        f"median time to resolve {_span(week.spreads['to_resolve'].median)}."
+    )
+
+
+def _digest_title(digest: Digest) -> str:
+    end = digest.period.end - timedelta(seconds=1)
+    return f"Incident digest: the {digest.period.label_days} to {end:%a} {end.day} {end:%b}"
+
+
+def _measure(name: str, current: Metrics, previous: Metrics) -> str:
+    now, before = current.spreads[name], previous.spreads[name]
+    if not now.count:
+        return f"*{_MEASURES[name]}*\nnot recorded"
+    was = f", was {_span(before.median)}" if before.count else ""
+    return (
+        f"*{_MEASURES[name]}*\nmedian {_span(now.median)}{was}\n"
+        f"mean {_span(now.mean)} · p90 {_span(now.p90)} · of {now.count}"
+    )
+
+
+def _where_and_when(metrics: Metrics, *, public: bool = False) -> list[Block]:
+    """Severity and service breakdowns, time of day, load and repeats. `public`: the
+    digest, where private incidents are named only as counts."""
+    lines = []
+    if metrics.by_service:
+        impact = metrics.impact_by_service
+        top = " · ".join(
+            f"{defang(name)} {count}"
+            + (f" ({_span(impact[name])} of impact)" if name in impact else "")
+            for name, count in metrics.top_services(5)
+        )
+        lines.append(f"*Top services:* {top}")
+    if metrics.volume:
+        busiest_hour = max(range(24), key=lambda h: metrics.by_hour[h])
+        busiest_day = max(range(7), key=lambda d: metrics.by_weekday[d])
+        lines.append(
+            f"*When:* most often around {busiest_hour:02d}:00 and on {_DAYS[busiest_day]}s; "
+            f"{metrics.weekend} at weekends, {metrics.out_of_hours} out of working hours"
+        )
+    heavy = [load for load in metrics.load if load.overloaded]
+    if metrics.load:
+        names = " · ".join(
+            f"<@{load.person}> {load.incidents} ({load.severe} severe, {load.out_of_hours} out "
+            "of hours)"
+            for load in metrics.load[:5]
+        )
+        lines.append(f"*Load:* {names}")
+    if heavy:
+        lines.append(
+            ":warning: *Heavy load:* "
+            + " · ".join(f"<@{load.person}> {load.busiest} at once" for load in heavy)
+            + ". Rotate on-call, or get them help."
+        )
+    if metrics.repeats:
+        shown = [
+            r for r in metrics.repeats if not (public and (r.incident.private or r.earlier.private))
+        ]
+        named = ", ".join(
+            f"{r.incident.ref} ({defang(r.service)}, after {r.earlier.ref})" for r in shown[:5]
+        )
+        hidden = len(metrics.repeats) - len(shown)
+        private = f"{hidden} private" if hidden else ""
+        lines.append(
+            f"*Repeats* (a service hit again soon after): {len(metrics.repeats)}: "
+            + ", ".join(part for part in (named, private) if part)
+        )
+    return [_section("\n".join(lines))] if lines else []
+
+
+def _incident_lines(week: Metrics) -> str:
+    shown = [i for i in week.incidents if not i.private]
+    lines = []
+    for incident in shown[:_LISTED]:
+        where = f"<#{incident.channel_id}>" if incident.channel_id else incident.ref
+        state = (
+            f"resolved in {_span(incident.resolved_at - incident.declared_at)}"
+            if incident.resolved_at
+            else incident.status.label.lower()
+        )
+        lines.append(f"• {where} {incident.severity.upper()} {defang(incident.title)} · {state}")
+    if len(shown) > _LISTED:
+        lines.append(f"and {len(shown) - _LISTED} more")
+    private = week.volume - len(shown)
+    if private:
+        lines.append(f"and {private} private incident{'s' if private > 1 else ''}")
+    return "\n".join(lines)
+
+
+def _follow_through_line(report: Report, window: str) -> str:
+    overall = report.overall
+    return (
+        f"*Action items:* {overall.open} open, {overall.overdue} overdue · done within {window} "
+        f"{_rate(overall.done_within.met, overall.done_within.of)} · done by their due date "
+        f"{_rate(overall.done_by_due.met, overall.done_by_due.of)}"
+    )
+
+
+def _picture(picture: Picture) -> ImageBlock:
+    return ImageBlock(
+        slack_file={"id": picture.file_id}, alt_text=clip(picture.alt_text, 2000),
+        title=clip(picture.title, 2000),
+    )  # fmt: skip
+
+
+def _rate(met: int, of: int) -> str:
+    return f"{round(100 * met / of)}% ({met} of {of})" if of else "none to count"
+
+
+def _span(span: timedelta | None) -> str:
+    if span is None:
+        return "—"
+    seconds = int(span.total_seconds())
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes = seconds // 60
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h"
+    return f"{hours}h {minutes}m" if hours else f"{minutes}m"
+
+
+def _section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=clip(text, MAX_SECTION)))
+
+
+def _context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=clip(text, MAX_SECTION))])

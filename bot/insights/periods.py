@@ -1,0 +1,103 @@
+"""The periods insights cover: the last N days, a calendar quarter, a week. Pure.
+
+A period is half-open, [start, end), in UTC; quarters and weeks are counted on the
+organisation's calendar."""
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.errors import UsageError
+
+_DAYS = re.compile(r"^(\d{1,3})d$")
+_QUARTER = re.compile(r"^(\d{4})-?q([1-4])$", re.IGNORECASE)
+RANGES = "7d, 30d, 90d, quarter or a quarter like 2026-Q3"
+
+
+@dataclass(frozen=True)
+class Period:
+    start: datetime
+    end: datetime
+    label: str  # how people name it: "the last 30 days", "2026-Q3"
+
+    @property
+    def length(self) -> timedelta:
+        return self.end - self.start
+
+    def previous(self) -> "Period":
+        """The period of the same kind just before this one."""
+        match = _QUARTER.match(self.label)
+        if match:
+            year, quarter = int(match[1]), int(match[2])
+            year, quarter = (year - 1, 4) if quarter == 1 else (year, quarter - 1)
+            zone = self.start.tzinfo
+            assert isinstance(zone, ZoneInfo)
+            return quarter_period(year, quarter, zone)
+        return Period(self.start - self.length, self.start, f"the {self.label_days} before")
+
+    @property
+    def label_days(self) -> str:
+        days = round(self.length / timedelta(days=1))
+        return f"{days} days" if days != 1 else "day"
+
+    def __contains__(self, moment: datetime) -> bool:
+        return self.start <= moment < self.end
+
+
+def parse_range(text: str, now: datetime, zone: ZoneInfo) -> Period:
+    """`7d`, `30d`, `90d` (up to now), `quarter` (this quarter so far) or `2026-Q3`.
+    Raises UsageError otherwise."""
+    text = text.strip().lower() or "30d"
+    if match := _DAYS.match(text):
+        days = int(match[1])
+        if not 1 <= days <= 366:
+            raise UsageError(f"Pick from 1 to 366 days, not {days}.")
+        return Period(now - timedelta(days=days), now, f"the last {days} days")
+    local = now.astimezone(zone)
+    if text == "quarter":
+        current = quarter_period(local.year, (local.month - 1) // 3 + 1, zone)
+        return Period(current.start, now, current.label)
+    if match := _QUARTER.match(text):
+        period = quarter_period(int(match[1]), int(match[2]), zone)
+        if period.start > now:
+            raise UsageError(f"{period.label} hasn't started yet.")
+        return period
+    raise UsageError(f"`{text[:20]}` is not a range. Use {RANGES}.")
+
+
+def quarter_period(year: int, quarter: int, zone: ZoneInfo) -> Period:
+    first = date(year, 3 * quarter - 2, 1)
+    after = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)
+    return Period(_midnight(first, zone), _midnight(after, zone), f"{year}-Q{quarter}")
+
+
+def week_start(moment: datetime, zone: ZoneInfo) -> datetime:
+    """Midnight of the Monday starting the week `moment` falls in."""
+    local = moment.astimezone(zone).date()
+    return _midnight(local - timedelta(days=local.weekday()), zone)
+
+
+def weeks_before(end: datetime, count: int, zone: ZoneInfo) -> list[datetime]:
+    """The starts of the `count` weeks ending with the one `end` falls in, oldest first."""
+    last = week_start(end, zone).date()
+    return [_midnight(last - timedelta(weeks=n), zone) for n in range(count - 1, -1, -1)]
+
+
+# Repeating slots are counted from this Monday; any Monday would do.
+_FIRST_MONDAY = date(2024, 1, 1)
+
+
+def slot_start(
+    now: datetime, weekday: int, at: time, period: timedelta, zone: ZoneInfo
+) -> datetime:
+    """The start of the slot `now` falls in, for slots of `period` from a `weekday` (Monday
+    0) at `at`: a weekly digest or summary. Counted on the wall clock, so a weekly one stays
+    at its hour across daylight-saving changes."""
+    first = datetime.combine(_FIRST_MONDAY + timedelta(days=weekday), at)
+    local = now.astimezone(zone).replace(tzinfo=None)
+    return (first + ((local - first) // period) * period).replace(tzinfo=zone)
+
+
+def _midnight(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(), tzinfo=zone)

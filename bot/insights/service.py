@@ -1,0 +1,238 @@
+"""Insight use cases: `/incident stats`, the weekly digest and the export."""
+
+import csv
+import io
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.config import Policy
+from bot.errors import IncidentError
+from bot.follow_through import Report
+from bot.incidents import visible_to
+from bot.insights.metrics import WEEKS_CHARTED, Metrics, compute
+from bot.insights.periods import Period, parse_range, week_start
+from bot.metrics import Measures
+from bot.ports import ChartMaker, Clock, Documents, InsightsStore
+from models import Incident, Role
+
+_COLUMNS = (
+    "ref", "title", "severity", "status", "private", "services", "reporter", "commander",
+    "impact_started_at", "declared_at", "acknowledged_at", "identified_at", "mitigated_at",
+    "resolved_at", "closed_at", "minutes_to_detect", "minutes_to_acknowledge",
+    "minutes_to_mitigate", "minutes_to_resolve", "minutes_of_impact",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Stats:
+    current: Metrics
+    previous: Metrics
+    scope: str  # the filters, in words ("" for every incident)
+
+
+@dataclass(frozen=True)
+class Picture:
+    """An uploaded chart a message can show."""
+
+    file_id: str
+    title: str
+    alt_text: str
+
+
+@dataclass(frozen=True)
+class Digest:
+    period: Period
+    week: Metrics
+    previous: Metrics
+    quarter: Metrics
+    follow_through: Report
+    pictures: tuple[Picture, ...] = ()
+
+
+class InsightsService:
+    def __init__(
+        self,
+        store: InsightsStore,
+        follow_through: Callable[[], Report],
+        charts: ChartMaker,
+        documents: Documents,
+        policy: Policy,
+        clock: Clock,
+    ) -> None:
+        self._store, self._follow_through = store, follow_through
+        self._charts, self._documents = charts, documents
+        self._policy, self._clock = policy, clock
+        self._zone = ZoneInfo(policy.timezone)
+
+    def period(self, text: str) -> Period:
+        """The period a range names (`7d`, `30d`, `90d`, `quarter`, `2026-Q3`); raises
+        UsageError for anything else."""
+        return parse_range(text, self._clock(), self._zone)
+
+    def stats(
+        self,
+        viewer: str,
+        period: Period,
+        service: str | None = None,
+        severity: str | None = None,
+    ) -> Stats:
+        """The metrics of the incidents `viewer` may see in `period` (and the period before),
+        optionally of one service or severity."""
+        if severity is not None and self._policy.severity(severity) is None:
+            raise IncidentError(f"{severity.upper()} is not a configured severity.")
+
+        def wanted(incident: Incident, roles: dict[Role, str]) -> bool:
+            return (
+                visible_to(incident, roles, viewer, None)
+                and (service is None or service in incident.services)
+                and (severity is None or incident.severity == severity)
+            )
+
+        incidents, roles = self._read(period, period.previous(), wanted)
+        now = self._clock()
+        scope = ", ".join(
+            part
+            for part in (f"service {service}" if service else "", (severity or "").upper())
+            if part
+        )
+        return Stats(
+            compute(incidents, roles, period, self._policy, now),
+            compute(incidents, roles, period.previous(), self._policy, now),
+            scope,
+        )
+
+    def pictures(self, metrics: Metrics, count: int = 3) -> tuple[Picture, ...]:
+        """The first `count` of the metrics' charts, uploaded for a message to show.
+        Raises ChatUnavailable when the platform refuses an upload."""
+        return tuple(
+            Picture(self._documents.upload_image(chart), chart.title, chart.alt_text)
+            for chart in self._charts.trends(metrics)[:count]
+        )
+
+    def digest(self, end: datetime) -> Digest:
+        """The digest of the period ending at `end` (a week, by default), with its charts:
+        every incident counts, private ones included (the digest names them only as a
+        count)."""
+        period = Period(end - self._policy.insights.digest_period, end, "this week")
+        quarter = parse_range("quarter", end, self._zone)
+        previous = period.previous()
+        incidents, roles = self._read(period, previous, lambda *_: True, also=quarter)
+        week = compute(incidents, roles, period, self._policy, end)
+        return Digest(
+            period,
+            week,
+            compute(incidents, roles, previous, self._policy, end),
+            compute(incidents, roles, quarter, self._policy, end),
+            self._follow_through(),
+            self.pictures(week),
+        )
+
+    def export(self, viewer: str | None, period: Period) -> list[dict[str, str]]:
+        """A row per incident declared in `period` (those `viewer` may see; all when None),
+        with every timestamp (UTC, ISO 8601) and the computed durations in minutes."""
+        incidents, roles = self._store.declared_between(period.start, period.end)
+        return export_rows(incidents, roles, viewer)
+
+    def send_export(self, viewer: str, period: Period) -> int:
+        """Sends the person the incidents they may see in `period` as a CSV file, directly;
+        returns how many rows it has. Raises ChatUnavailable when the upload is refused."""
+        rows = self.export(viewer, period)
+        label = period.label.removeprefix("the ").replace(" ", "-")
+        start, end = period.start.date().isoformat(), period.end.date().isoformat()
+        self._documents.upload_text(
+            viewer,
+            f"incidents-{label}.csv",
+            f"Incidents, {period.label} ({start} to {end})",
+            as_csv(rows),
+            f"{len(rows)} incident{'s' if len(rows) != 1 else ''} declared {period.label}, "
+            "with every timestamp (UTC) and the durations in minutes.",
+        )
+        return len(rows)
+
+    def _read(
+        self,
+        period: Period,
+        previous: Period,
+        wanted: Callable[[Incident, dict[Role, str]], bool],
+        also: Period | None = None,
+    ) -> tuple[list[Incident], dict[int, dict[Role, str]]]:
+        """The incidents the metrics of `period` and `previous` need: those declared in
+        them, the repeat window before, and the weeks the trend charts."""
+        starts = [
+            previous.start,
+            period.start - self._policy.insights.repeat_window,
+            week_start(period.end, self._zone) - timedelta(weeks=WEEKS_CHARTED - 1),
+        ]
+        if also is not None:
+            starts.append(also.start - self._policy.insights.repeat_window)
+        incidents, roles = self._store.declared_between(min(starts), period.end)
+        kept = [i for i in incidents if wanted(i, roles.get(i.id or 0, {}))]
+        return kept, roles
+
+
+def export_rows(
+    incidents: Sequence[Incident], roles: dict[int, dict[Role, str]], viewer: str | None
+) -> list[dict[str, str]]:
+    """A row per incident `viewer` may see (all when None): its timestamps (UTC, ISO 8601)
+    and durations in minutes."""
+    rows = []
+    for incident in incidents:
+        held = roles.get(incident.id or 0, {})
+        if viewer is None or visible_to(incident, held, viewer, None):
+            rows.append(_row(incident, held))
+    return rows
+
+
+def _row(incident: Incident, roles: dict[Role, str]) -> dict[str, str]:
+    measures = Measures.of(incident)
+
+    def moment(value: datetime | None) -> str:
+        return value.isoformat() if value else ""
+
+    def minutes(value: timedelta | None) -> str:
+        return f"{value.total_seconds() / 60:.1f}" if value is not None else ""
+
+    return {
+        "ref": incident.ref,
+        "title": incident.title,
+        "severity": incident.severity,
+        "status": incident.status.value,
+        "private": "yes" if incident.private else "no",
+        "services": "; ".join(incident.services),
+        "reporter": incident.reporter,
+        "commander": roles.get(Role.COMMANDER, ""),
+        "impact_started_at": moment(incident.impact_started_at),
+        "declared_at": moment(incident.declared_at),
+        "acknowledged_at": moment(incident.acknowledged_at),
+        "identified_at": moment(incident.identified_at),
+        "mitigated_at": moment(incident.mitigated_at),
+        "resolved_at": moment(incident.resolved_at),
+        "closed_at": moment(incident.closed_at),
+        "minutes_to_detect": minutes(measures.to_detect),
+        "minutes_to_acknowledge": minutes(measures.to_acknowledge),
+        "minutes_to_mitigate": minutes(measures.to_mitigate),
+        "minutes_to_resolve": minutes(measures.to_resolve),
+        "minutes_of_impact": minutes(measures.impact),
+    }
+
+
+def as_csv(rows: Sequence[dict[str, str]]) -> str:
+    """The rows as CSV with a header line, for spreadsheets and BI tools. A text that a
+    spreadsheet would run as a formula (an incident title like `=HYPERLINK(…)`) is quoted
+    with a leading apostrophe."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({k: _inert(v) for k, v in row.items()} for row in rows)
+    return out.getvalue()
+
+
+def _inert(value: str) -> str:
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def as_json(rows: Sequence[dict[str, str]]) -> str:
+    return json.dumps(list(rows), indent=2)

@@ -1,0 +1,176 @@
+"""Incident metrics on a fixed data set, against numbers worked out by hand: an incident
+still open, one without an impact start, one never acknowledged, one across the spring
+clock change, and earlier incidents that count only for repeats and the weekly trend."""
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.config import Policy
+from bot.errors import UsageError
+from bot.insights.metrics import Metrics, Spread, compute
+from bot.insights.periods import Period, parse_range, quarter_period
+from models import Incident, Role, Status
+
+LONDON = ZoneInfo("Europe/London")
+POLICY = Policy(timezone="Europe/London")
+NOW = datetime(2026, 4, 1, 12, 0, tzinfo=UTC)
+PERIOD = Period(  # Monday 2 March to Monday 30 March, on London's calendar
+    datetime(2026, 3, 2, tzinfo=LONDON), datetime(2026, 3, 30, tzinfo=LONDON), "March's weeks"
+)
+
+
+def at(day: int, hour: int, minute: int = 0, month: int = 3) -> datetime:
+    return datetime(2026, month, day, hour, minute, tzinfo=UTC)
+
+
+def incident(number: int, severity: str, services: list[str], declared: datetime,
+             **milestones: datetime | None) -> Incident:  # fmt: skip
+    resolved = milestones.get("resolved_at")
+    return Incident.model_validate(
+        {
+            "id": number, "ref": f"INC-2026-{number:04d}", "title": f"Incident {number}",
+            "severity": severity, "services": services, "reporter": "U9",
+            "status": Status.RESOLVED if resolved else Status.INVESTIGATING,
+            "declared_at": declared, "updated_at": declared, **milestones,
+        }
+    )  # fmt: skip
+
+
+# A: SEV1 on Monday morning, every milestone.
+A = incident(
+    1,
+    "sev1",
+    ["checkout"],
+    at(2, 10),
+    impact_started_at=at(2, 9, 50),
+    acknowledged_at=at(2, 10, 5),
+    mitigated_at=at(2, 10, 40),
+    resolved_at=at(2, 11),
+)
+# B: SEV2 on Saturday night, no impact start; a repeat of A on checkout.
+B = incident(
+    2,
+    "sev2",
+    ["checkout", "search"],
+    at(7, 22),
+    acknowledged_at=at(7, 22, 20),
+    mitigated_at=at(7, 23),
+    resolved_at=at(8, 1),
+)
+# C: SEV3, never acknowledged (past its 2 h target), still open; a repeat of B on search.
+C = incident(3, "sev3", ["search"], at(10, 14), impact_started_at=at(10, 13))
+# D: SEV2 on the Sunday the clocks go forward (10:30 UTC is 11:30 in London), acknowledged
+# late (40 min against 30), no services.
+D = incident(
+    4,
+    "sev2",
+    [],
+    at(29, 10, 30),
+    acknowledged_at=at(29, 11, 10),
+    mitigated_at=at(29, 12),
+    resolved_at=at(29, 13, 30),
+)
+# Before and after the period: for repeats and the weekly trend only.
+E = incident(
+    5,
+    "sev2",
+    ["search"],
+    at(10, 9, month=1),
+    acknowledged_at=at(10, 9, 5, month=1),
+    resolved_at=at(10, 9, 30, month=1),
+)
+F = incident(6, "sev1", ["checkout"], at(29, 23, 30), acknowledged_at=at(30, 1, 5))  # 00:30 BST
+ROLES = {1: {Role.COMMANDER: "U1", Role.LEAD: "U2"}, 2: {Role.COMMANDER: "U1"},
+         4: {Role.COMMANDER: "U2"}}  # fmt: skip
+
+
+def minutes(value: float) -> timedelta:
+    return timedelta(minutes=value)
+
+
+@pytest.fixture(scope="module")
+def metrics() -> Metrics:
+    return compute([F, D, C, B, A, E], ROLES, PERIOD, POLICY, NOW)
+
+
+def test_volume_counts_what_was_declared_in_the_period(metrics: Metrics) -> None:
+    assert [i.ref for i in metrics.incidents] == [A.ref, B.ref, C.ref, D.ref]
+    assert (metrics.volume, metrics.open) == (4, 1)
+    assert metrics.by_severity == {"sev1": 1, "sev2": 2, "sev3": 1}
+    assert metrics.by_service == {"checkout": 2, "search": 2}
+
+
+def test_each_measure_is_spread_over_the_incidents_that_have_its_milestones(
+    metrics: Metrics,
+) -> None:
+    spreads = metrics.spreads
+    assert spreads["to_detect"] == Spread(2, minutes(35), minutes(35), minutes(60))
+    assert spreads["to_acknowledge"] == Spread(3, minutes(65 / 3), minutes(20), minutes(40))
+    assert spreads["to_mitigate"] == Spread(3, minutes(190 / 3), minutes(60), minutes(90))
+    assert spreads["to_resolve"] == Spread(3, minutes(140), minutes(180), minutes(180))
+    assert metrics.by_severity_spreads["sev2"]["to_resolve"] == Spread(
+        2, minutes(180), minutes(180), minutes(180)
+    )
+    assert metrics.by_service_spreads["checkout"]["to_resolve"].median == minutes(120)
+    assert metrics.by_severity_spreads["sev3"]["to_resolve"].count == 0  # still open
+
+
+def test_response_targets_count_late_and_never_acknowledged_as_missed(metrics: Metrics) -> None:
+    assert (metrics.on_target, metrics.targeted) == (2, 4)  # A and B in time; C never, D late
+
+
+def test_impact_per_service_runs_from_impact_start_or_declaration_to_resolution(
+    metrics: Metrics,
+) -> None:
+    assert metrics.impact_by_service == {"checkout": minutes(250), "search": minutes(180)}
+    assert metrics.top_services(1) == [("checkout", 2)]
+
+
+def test_times_are_the_organisations_across_the_clock_change(metrics: Metrics) -> None:
+    hours = {h for h, n in enumerate(metrics.by_hour) if n}
+    assert hours == {10, 22, 14, 11}  # D: 10:30 UTC is 11:30 British Summer Time
+    assert metrics.by_weekday == (1, 1, 0, 0, 0, 1, 1)
+    assert (metrics.weekend, metrics.out_of_hours) == (2, 2)
+
+
+def test_responder_load_and_the_overload_flag(metrics: Metrics) -> None:
+    loads = {load.person: load for load in metrics.load}
+    u1, u2 = loads["U1"], loads["U2"]
+    assert (u1.incidents, u1.severe, u1.out_of_hours, u1.busiest) == (2, 2, 1, 2)
+    assert (u2.incidents, u2.severe, u2.out_of_hours, u2.busiest) == (2, 2, 1, 1)
+    assert not u1.overloaded
+    strict = Policy.model_validate({"timezone": "Europe/London", "insights": {"load_limit": 1}})
+    flagged = compute([A, B, C, D], ROLES, PERIOD, strict, NOW).load
+    assert {load.person for load in flagged if load.overloaded} == {"U1"}
+
+
+def test_repeats_name_the_latest_earlier_incident_on_a_shared_service(metrics: Metrics) -> None:
+    found = {(r.incident.ref, r.earlier.ref, r.service) for r in metrics.repeats}
+    assert found == {(B.ref, A.ref, "checkout"), (C.ref, B.ref, "search")}
+
+
+def test_the_weekly_trend_covers_twelve_weeks_ending_with_the_period(metrics: Metrics) -> None:
+    assert metrics.weeks[0] == datetime(2026, 1, 5, tzinfo=LONDON)
+    assert metrics.weeks[-1] == datetime(2026, 3, 23, tzinfo=LONDON)
+    assert metrics.weekly_volume["sev2"] == (1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 1)
+    assert metrics.weekly_volume["sev1"][8] == 1 and sum(metrics.weekly_volume["sev1"]) == 1
+    assert metrics.weekly_resolve[0] == minutes(30)
+    assert metrics.weekly_resolve[8] == minutes(120)
+    assert metrics.weekly_resolve[9] is None  # C is still open
+    assert metrics.weekly_resolve[11] == minutes(180)
+
+
+def test_ranges_from_days_to_named_quarters() -> None:
+    assert parse_range("7d", NOW, LONDON) == Period(NOW - timedelta(days=7), NOW, "the last 7 days")
+    this = parse_range("quarter", NOW, LONDON)
+    assert (this.start, this.end, this.label) == (datetime(2026, 4, 1, tzinfo=LONDON), NOW,
+                                                  "2026-Q2")  # fmt: skip
+    q1 = parse_range("2026-Q1", NOW, LONDON)
+    assert q1 == quarter_period(2026, 1, LONDON)
+    assert q1.previous() == quarter_period(2025, 4, LONDON)
+    assert parse_range("30d", NOW, LONDON).previous().end == NOW - timedelta(days=30)
+    for bad in ("fortnight", "2027-Q1", "0d"):
+        with pytest.raises(UsageError):
+            parse_range(bad, NOW, LONDON)
