@@ -2,6 +2,7 @@
 
 import re
 import tomllib
+from collections.abc import Callable
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
@@ -300,11 +301,11 @@ class Insights(BaseModel):
     def digest_time(self) -> time:
         return _clock_time(self.digest_at.strip().partition(" ")[2])
 
-    def in_hours(self, local: datetime) -> bool:
-        """Whether a local time falls in working hours on a working day."""
-        start, _, end = self.working_hours.partition("-")
-        day = WEEKDAYS[local.weekday()]
-        return day in self.working_days and _clock_time(start) <= local.time() < _clock_time(end)
+    def in_hours(self) -> Callable[[datetime], bool]:
+        """A test of whether a local time falls in working hours on a working day."""
+        start, end = (_clock_time(t) for t in self.working_hours.split("-"))
+        days = {WEEKDAYS.index(day) for day in self.working_days}
+        return lambda local: local.weekday() in days and start <= local.time() < end
 
 
 class Policy(BaseModel):

@@ -3,6 +3,7 @@
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from bot.commands import normalise_ref
 from bot.config import Policy
@@ -463,8 +464,19 @@ class IncidentService:
         raise IncidentError("Too many people changed this incident at once; please try again.")
 
 
+class Seen(Protocol):
+    """What deciding who may see an incident reads of it."""
+
+    @property
+    def private(self) -> bool: ...
+    @property
+    def channel_id(self) -> str | None: ...
+    @property
+    def reporter(self) -> str: ...
+
+
 def visible_to(
-    incident: Incident, roles: Mapping[Role, str], viewer: str | None, channel_id: str | None
+    incident: Seen, roles: Mapping[Role, str], viewer: str | None, channel_id: str | None
 ) -> bool:
     """Whether `viewer` (asking in `channel_id`) may see the incident: a private one only in
     its channel, or by its declarer and role holders (`roles`)."""

@@ -6,8 +6,22 @@ from the declaration. A measure whose milestones are not both recorded is None, 
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
-from models import Incident
+
+class Milestones(Protocol):
+    """What the measures read of an incident (an Incident, or a lighter record of one)."""
+
+    @property
+    def impact_started_at(self) -> datetime | None: ...
+    @property
+    def declared_at(self) -> datetime: ...
+    @property
+    def acknowledged_at(self) -> datetime | None: ...
+    @property
+    def mitigated_at(self) -> datetime | None: ...
+    @property
+    def resolved_at(self) -> datetime | None: ...
 
 
 def _between(start: datetime | None, end: datetime | None) -> timedelta | None:
@@ -27,7 +41,7 @@ class Measures:
     to_resolve: timedelta | None  # declaration to resolution
 
     @classmethod
-    def of(cls, incident: Incident) -> "Measures":
+    def of(cls, incident: Milestones) -> "Measures":
         declared = incident.declared_at
         return cls(
             impact=_between(incident.impact_started_at or declared, incident.resolved_at),

@@ -16,7 +16,7 @@ from models import (
 )
 
 if TYPE_CHECKING:
-    from bot.insights.metrics import Metrics
+    from bot.insights.metrics import Metrics, Occurrence
     from bot.insights.service import Digest
     from bot.postmortem.draft import Draft, Material
     from bot.postmortem.narrative import Narrative
@@ -357,7 +357,7 @@ class InsightsStore(Protocol):
 
     def declared_between(
         self, start: datetime, end: datetime
-    ) -> tuple[list[Incident], dict[int, dict[Role, str]]]:
+    ) -> tuple[list["Occurrence"], dict[int, dict[Role, str]]]:
         """Incidents declared in [start, end), oldest first, with each one's role holders."""
         ...
 

@@ -12,11 +12,11 @@ from bot.config import Policy
 from bot.errors import IncidentError
 from bot.follow_through import Report
 from bot.incidents import visible_to
-from bot.insights.metrics import WEEKS_CHARTED, Metrics, compute
+from bot.insights.metrics import WEEKS_CHARTED, Metrics, Occurrence, compute
 from bot.insights.periods import Period, parse_range, week_start
 from bot.metrics import Measures
 from bot.ports import ChartMaker, Clock, Documents, InsightsStore
-from models import Incident, Role
+from models import Role
 
 _COLUMNS = (
     "ref", "title", "severity", "status", "private", "services", "reporter", "commander",
@@ -84,7 +84,7 @@ class InsightsService:
         if severity is not None and self._policy.severity(severity) is None:
             raise IncidentError(f"{severity.upper()} is not a configured severity.")
 
-        def wanted(incident: Incident, roles: dict[Role, str]) -> bool:
+        def wanted(incident: Occurrence, roles: dict[Role, str]) -> bool:
             return (
                 visible_to(incident, roles, viewer, None)
                 and (service is None or service in incident.services)
@@ -100,7 +100,7 @@ class InsightsService:
         )
         return Stats(
             compute(incidents, roles, period, self._policy, now),
-            compute(incidents, roles, period.previous(), self._policy, now),
+            compute(incidents, roles, period.previous(), self._policy, now, detail=False),
             scope,
         )
 
@@ -124,8 +124,8 @@ class InsightsService:
         return Digest(
             period,
             week,
-            compute(incidents, roles, previous, self._policy, end),
-            compute(incidents, roles, quarter, self._policy, end),
+            compute(incidents, roles, previous, self._policy, end, detail=False),
+            compute(incidents, roles, quarter, self._policy, end, detail=False),
             self._follow_through(),
             self.pictures(week),
         )
@@ -156,9 +156,9 @@ class InsightsService:
         self,
         period: Period,
         previous: Period,
-        wanted: Callable[[Incident, dict[Role, str]], bool],
+        wanted: Callable[[Occurrence, dict[Role, str]], bool],
         also: Period | None = None,
-    ) -> tuple[list[Incident], dict[int, dict[Role, str]]]:
+    ) -> tuple[list[Occurrence], dict[int, dict[Role, str]]]:
         """The incidents the metrics of `period` and `previous` need: those declared in
         them, the repeat window before, and the weeks the trend charts."""
         starts = [
@@ -174,7 +174,7 @@ class InsightsService:
 
 
 def export_rows(
-    incidents: Sequence[Incident], roles: dict[int, dict[Role, str]], viewer: str | None
+    incidents: Sequence[Occurrence], roles: dict[int, dict[Role, str]], viewer: str | None
 ) -> list[dict[str, str]]:
     """A row per incident `viewer` may see (all when None): its timestamps (UTC, ISO 8601)
     and durations in minutes."""
@@ -186,7 +186,7 @@ def export_rows(
     return rows
 
 
-def _row(incident: Incident, roles: dict[Role, str]) -> dict[str, str]:
+def _row(incident: Occurrence, roles: dict[Role, str]) -> dict[str, str]:
     measures = Measures.of(incident)
 
     def moment(value: datetime | None) -> str:

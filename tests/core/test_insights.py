@@ -9,7 +9,7 @@ import pytest
 
 from bot.config import Policy
 from bot.errors import UsageError
-from bot.insights.metrics import Metrics, Spread, compute
+from bot.insights.metrics import Metrics, Occurrence, Spread, compute
 from bot.insights.periods import Period, parse_range, quarter_period
 from models import Incident, Role, Status
 
@@ -26,16 +26,16 @@ def at(day: int, hour: int, minute: int = 0, month: int = 3) -> datetime:
 
 
 def incident(number: int, severity: str, services: list[str], declared: datetime,
-             **milestones: datetime | None) -> Incident:  # fmt: skip
+             **milestones: datetime | None) -> Occurrence:  # fmt: skip
     resolved = milestones.get("resolved_at")
-    return Incident.model_validate(
+    return Occurrence.of(Incident.model_validate(
         {
             "id": number, "ref": f"INC-2026-{number:04d}", "title": f"Incident {number}",
             "severity": severity, "services": services, "reporter": "U9",
             "status": Status.RESOLVED if resolved else Status.INVESTIGATING,
             "declared_at": declared, "updated_at": declared, **milestones,
         }
-    )  # fmt: skip
+    ))  # fmt: skip
 
 
 # A: SEV1 on Monday morning, every milestone.
@@ -100,6 +100,7 @@ def test_volume_counts_what_was_declared_in_the_period(metrics: Metrics) -> None
     assert (metrics.volume, metrics.open) == (4, 1)
     assert metrics.by_severity == {"sev1": 1, "sev2": 2, "sev3": 1}
     assert metrics.by_service == {"checkout": 2, "search": 2}
+    assert metrics.by_month == {"2026-03": 4}
 
 
 def test_each_measure_is_spread_over_the_incidents_that_have_its_milestones(
@@ -174,3 +175,12 @@ def test_ranges_from_days_to_named_quarters() -> None:
     for bad in ("fortnight", "2027-Q1", "0d"):
         with pytest.raises(UsageError):
             parse_range(bad, NOW, LONDON)
+
+
+def test_a_compared_period_gets_its_headline_numbers_only() -> None:
+    previous = compute([A, B, C, D], ROLES, PERIOD, POLICY, NOW, detail=False)
+    full = compute([A, B, C, D], ROLES, PERIOD, POLICY, NOW)
+    assert (previous.volume, previous.spreads, previous.on_target) == (
+        full.volume, full.spreads, full.on_target,
+    )  # fmt: skip
+    assert previous.repeats == () and previous.weeks == () and previous.load == ()

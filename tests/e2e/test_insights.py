@@ -4,14 +4,17 @@ and the weekly digest, from incidents worked through Slack with time moved forwa
 import csv
 import io
 import json
+import threading
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
-from bot.config import Insights, Policy
+from app import Sitrep, build
+from bot.config import Insights, Policy, Settings
 from tests.e2e.conftest import FastForward, Running
+from tests.e2e.harness import SIGNING_SECRET
 from tests.e2e.test_startup import environment, run_app
 from tests.fakes.slack_api import FakeSlack, Message
 
@@ -238,3 +241,31 @@ class TestTheWeeklyDigest:
         clock.advance(days=3)
         running.sitrep.tick()
         assert len(self.digests(running)) == 2  # one a week
+
+    def test_replicas_ticking_at_once_send_one_digest(
+        self, running: Running, slack: FakeSlack, policy: Policy, database_url: str,
+        clock: FastForward,
+    ) -> None:  # fmt: skip
+        settings = Settings(
+            slack_bot_token="xoxb-test-token",
+            slack_signing_secret=SIGNING_SECRET,
+            slack_api_url=slack.api_url,
+            database_url=database_url,
+        )
+        replicas = [running.sitrep, *(build(settings, policy, clock=clock) for _ in range(2))]
+        barrier = threading.Barrier(len(replicas))
+
+        def tick(replica: Sitrep) -> None:
+            barrier.wait()
+            replica.tick()
+
+        try:
+            threads = [threading.Thread(target=tick, args=(r,)) for r in replicas]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=60)
+        finally:
+            for replica in replicas[1:]:
+                replica.close()
+        assert len(self.digests(running)) == 1

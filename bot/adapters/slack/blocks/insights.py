@@ -1,7 +1,7 @@
 """What Slack shows of the metrics: `/incident stats` and the weekly digest. Pure."""
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Final
 
 from slack_sdk.models.blocks import (
@@ -122,6 +122,12 @@ def _where_and_when(metrics: Metrics, *, public: bool = False) -> list[Block]:
     """Severity and service breakdowns, time of day, load and repeats. `public`: the
     digest, where private incidents are named only as counts."""
     lines = []
+    if len(metrics.by_month) > 1:
+        months = " · ".join(
+            f"{datetime.strptime(month, '%Y-%m'):%b %Y} {count}"
+            for month, count in sorted(metrics.by_month.items())
+        )
+        lines.append(f"*By month:* {months}")
     if metrics.by_service:
         impact = metrics.impact_by_service
         top = " · ".join(

@@ -1,0 +1,181 @@
+"""How long `/incident stats` and the weekly digest take as incidents pile up.
+
+    .venv/bin/python benchmarks/insights.py [--sizes 1000,10000,100000]
+
+Generates N synthetic incidents over the two years before now, with realistic lifecycles:
+severities mostly minor, services of very different popularity, acknowledgements mostly
+within target, resolutions spread over minutes to days, some without an impact start, a few
+still open, a few private, commanders and leads from a pool of people. Then, on a fresh
+SQLite file and a throwaway PostgreSQL schema, times:
+- `/incident stats` for the last full quarter, as one person (reading, filtering what they
+  may see, computing this quarter and the one before);
+- the weekly digest: its numbers and its three charts drawn (the upload is not timed).
+Target: stats for a quarter at 100,000 incidents under 1 s."""
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import sqlalchemy as sa  # noqa: E402
+
+from bot.adapters.charts import MatplotlibCharts  # noqa: E402
+from bot.adapters.db.engine import make_engine, migrate  # noqa: E402
+from bot.adapters.db.insights import SqlInsightsStore  # noqa: E402
+from bot.config import Policy  # noqa: E402
+from bot.follow_through import report  # noqa: E402
+from bot.insights.periods import quarter_period  # noqa: E402
+from bot.insights.service import InsightsService  # noqa: E402
+from bot.ports import Chart  # noqa: E402
+from models import Incident, IncidentRole, Role, Status  # noqa: E402
+from tests.databases import fresh_database  # noqa: E402
+
+RUNS = 3
+TARGET_S = 1.0
+NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+SEVERITIES = (("sev1", 0.05, 15), ("sev2", 0.2, 30), ("sev3", 0.45, 120), ("sev4", 0.3, 1440))
+SERVICES = [f"service-{n:02d}" for n in range(30)]
+PEOPLE = [f"U{n:05d}" for n in range(60)]
+
+
+class _Uploads:
+    """Documents that take uploads and keep nothing: the benchmark times the drawing."""
+
+    def upload_image(self, chart: Chart) -> str:
+        return f"F{len(chart.png)}"
+
+
+def generate(count: int, rng: random.Random) -> tuple[list[dict], list[dict]]:  # type: ignore[type-arg]
+    """`count` incidents and their roles, declared over the two years before NOW."""
+    incidents, roles = [], []
+    span = timedelta(days=730).total_seconds()
+    weights = [1 / (n + 1) for n in range(len(SERVICES))]  # a few services page most
+    for number in range(1, count + 1):
+        severity, _, target = rng.choices(SEVERITIES, weights=[s[1] for s in SEVERITIES])[0]
+        declared = NOW - timedelta(seconds=rng.random() * span)
+        acknowledged = declared + timedelta(minutes=rng.expovariate(1 / (target * 0.6)))
+        resolve_minutes = rng.lognormvariate(4.2, 1.1)  # median about an hour
+        still_open = declared > NOW - timedelta(days=3) and rng.random() < 0.3
+        resolved = None if still_open else declared + timedelta(minutes=resolve_minutes)
+        incidents.append(
+            {
+                "id": number,
+                "ref": f"INC-{declared.year}-{number:06d}",
+                "title": f"Synthetic incident {number}",
+                "description": "",
+                "severity": severity,
+                "status": Status.INVESTIGATING if still_open else Status.RESOLVED,
+                "private": rng.random() < 0.03,
+                "services": rng.choices(SERVICES, weights=weights, k=rng.choice((1, 1, 1, 2))),
+                "reporter": rng.choice(PEOPLE),
+                "channel_id": f"C{number:08d}",
+                "resolution_summary": "",
+                "version": 1,
+                "impact_started_at": (
+                    declared - timedelta(minutes=rng.expovariate(1 / 20))
+                    if rng.random() < 0.6
+                    else None
+                ),
+                "declared_at": declared,
+                "acknowledged_at": acknowledged if rng.random() < 0.97 else None,
+                "mitigated_at": None if resolved is None else declared + (resolved - declared) / 2,
+                "resolved_at": resolved,
+                "closed_at": resolved + timedelta(days=2)
+                if resolved and rng.random() < 0.8
+                else None,
+                "updated_at": resolved or declared,
+            }
+        )
+        for role in (Role.COMMANDER, Role.LEAD) if rng.random() < 0.5 else (Role.COMMANDER,):
+            roles.append(
+                {"incident_id": number, "role": role, "user_id": rng.choice(PEOPLE),
+                 "assigned_at": acknowledged}
+            )  # fmt: skip
+    return incidents, roles
+
+
+def seed(url: str, count: int) -> None:
+    engine = make_engine(url)
+    migrate(engine)
+    incidents, roles = generate(count, random.Random(42))
+    with engine.begin() as connection:
+        for start in range(0, len(incidents), 5_000):
+            connection.execute(sa.insert(Incident), incidents[start : start + 5_000])
+        for start in range(0, len(roles), 5_000):
+            connection.execute(sa.insert(IncidentRole), roles[start : start + 5_000])
+    engine.dispose()
+
+
+def timed(work: object) -> tuple[float, float]:
+    times = []
+    for _ in range(RUNS):
+        began = time.perf_counter()
+        work()  # type: ignore[operator]
+        times.append(time.perf_counter() - began)
+    return statistics.median(times), max(times)
+
+
+def bench(url: str, count: int) -> tuple[tuple[float, float], tuple[float, float], int]:
+    seed(url, count)
+    engine = make_engine(url)
+    policy = Policy()
+    clock = lambda: NOW  # noqa: E731
+    no_items = lambda: report([], {}, NOW, policy)  # noqa: E731
+    service = InsightsService(
+        SqlInsightsStore(engine),
+        no_items,
+        MatplotlibCharts(),
+        _Uploads(),
+        policy,
+        clock,  # type: ignore[arg-type]
+    )
+    quarter = quarter_period(2026, 3, ZoneInfo(policy.timezone))
+    found = service.stats(PEOPLE[0], quarter)
+    stats = timed(lambda: service.stats(PEOPLE[0], quarter))
+    digest = timed(lambda: service.digest(NOW))
+    engine.dispose()
+    return stats, digest, found.current.volume
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    sizes = [int(s) for s in parser.parse_args().sizes.split(",")]
+    print(f"Insights over synthetic incidents (median and worst of {RUNS} runs)")
+    print("| database | incidents | in the quarter | stats median | stats worst | digest median "
+          "| digest worst |")  # fmt: skip
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    verdicts = []
+    with tempfile.TemporaryDirectory() as directory:
+        for dialect in ("sqlite", "postgres"):
+            for size in sizes:
+                place = Path(directory) / f"{dialect}-{size}"
+                place.mkdir()
+                try:
+                    with fresh_database(dialect, place) as url:
+                        (stats, stats_worst), (digest, digest_worst), seen = bench(url, size)
+                except BaseException as error:  # pytest.skip when PostgreSQL is away
+                    print(f"| {dialect} | {size:,} | not run: {error} | | | | |")
+                    continue
+                figures = " | ".join(
+                    f"{s * 1000:.0f} ms" for s in (stats, stats_worst, digest, digest_worst)
+                )
+                print(f"| {dialect} | {size:,} | {seen:,} | {figures} |")
+                if size == max(sizes):
+                    verdicts.append(stats_worst < TARGET_S)
+    verdict = "met" if verdicts and all(verdicts) else "MISSED"
+    print(f"\nTarget: stats for a quarter at {max(sizes):,} incidents under 1 s: {verdict}.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
