@@ -34,12 +34,16 @@ class Period:
             zone = self.start.tzinfo
             assert isinstance(zone, ZoneInfo)
             return quarter_period(year, quarter, zone)
-        return Period(self.start - self.length, self.start, f"the {self.label_days} before")
+        return Period(self.start - self.length, self.start, f"the {self.length_words} before")
 
     @property
-    def label_days(self) -> str:
-        days = round(self.length / timedelta(days=1))
-        return f"{days} days" if days != 1 else "day"
+    def length_words(self) -> str:
+        """The length in words: "7 days", or "20 seconds" for a demo's periods."""
+        for unit, size in (("day", 86_400), ("hour", 3_600), ("minute", 60), ("second", 1)):
+            count = round(self.length.total_seconds() / size)
+            if count >= 1 or unit == "second":
+                return f"{count} {unit}{'s' if count != 1 else ''}"
+        raise AssertionError("unreachable")
 
     def __contains__(self, moment: datetime) -> bool:
         return self.start <= moment < self.end

@@ -269,3 +269,47 @@ class TestTheWeeklyDigest:
             for replica in replicas[1:]:
                 replica.close()
         assert len(self.digests(running)) == 1
+
+
+def test_a_reopened_incident_counts_to_its_final_resolution(
+    running: Running, clock: FastForward
+) -> None:
+    channel = declared(running, "sev2 Flapping queue", "flapping-queue")
+    command(running, "role commander <@U_BOB>", channel)
+    clock.advance(minutes=10)
+    command(running, "resolve drained", channel)
+    clock.advance(minutes=10)
+    command(running, "reopen it came back", channel)
+    clock.advance(minutes=40)
+    command(running, "resolve scaled the consumers", channel)
+    running.driver.command("stats 7d", user="U_ALICE")
+    text = shown(answer(running.slack, "Incidents, the last 7 days")["blocks"])
+    assert "*Time to resolve*\\nmedian 1h 0m" in text
+
+
+class TestADigestOnASecondScale:
+    """A demo's digest: every 20 seconds instead of every week."""
+
+    @pytest.fixture
+    def policy(self, slack: FakeSlack) -> Policy:
+        incidents = slack.channel_by_name("incidents")
+        assert incidents is not None
+        rules = Insights(digest_channel=incidents.id, digest_every="20s")
+        return Policy(announcements_channel=incidents.id, insights=rules)
+
+    def test_one_digest_each_period(self, running: Running, clock: FastForward) -> None:
+        def digests() -> list[Message]:
+            return [m for m in running.slack.messages(running.announcements)
+                    if "Incident digest" in m.text]  # fmt: skip
+
+        declared(running, "sev2 Checkout down", "checkout-down")
+        running.sitrep.tick()
+        running.sitrep.tick()
+        first = len(digests())
+        assert first == 1
+        clock.advance(seconds=20)
+        running.sitrep.tick()
+        clock.advance(seconds=5)
+        running.sitrep.tick()
+        assert len(digests()) == 2
+        assert "Incident digest: the 20 seconds to" in digests()[-1].text

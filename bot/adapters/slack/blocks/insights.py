@@ -104,7 +104,7 @@ def digest_text(digest: Digest) -> str:
 
 def _digest_title(digest: Digest) -> str:
     end = digest.period.end - timedelta(seconds=1)
-    return f"Incident digest: the {digest.period.label_days} to {end:%a} {end.day} {end:%b}"
+    return f"Incident digest: the {digest.period.length_words} to {end:%a} {end.day} {end:%b}"
 
 
 def _measure(name: str, current: Metrics, previous: Metrics) -> str:
