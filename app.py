@@ -46,7 +46,7 @@ from bot.adapters.slack.documents import SlackDocuments
 from bot.adapters.slack.notifier import SlackNotifier
 from bot.adapters.slack.rooms import SlackRooms
 from bot.adapters.templates import MarkdownRenderer, Templates
-from bot.config import Policy, Settings, load_policy, load_settings
+from bot.config import Policy, load_policy
 from bot.errors import ConfigError, IncidentError
 from bot.exports import ExportService
 from bot.incidents import ROOM_LEASE, IncidentService
@@ -56,6 +56,7 @@ from bot.ports import Clock, Drafter, IssueTracker
 from bot.postmortem.service import DRAFT_LEASE, PostmortemService
 from bot.rooms import RoomService
 from bot.scheduling.service import SchedulerService
+from bot.settings import Settings, load_settings
 from bot.timeline import TimelineService
 from handlers.deps import Background, Deps
 from handlers.http import HttpServer, make_wsgi
@@ -271,6 +272,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--format", choices=["csv", "json"], default="csv", help="export")
     parser.add_argument("--output", type=Path, help="export: a file (default: standard output)")
     args = parser.parse_args(argv)
+    if args.command != "export" and (args.range != "30d" or args.output or args.format != "csv"):
+        parser.error("a range, --format and --output go with export")
     try:
         settings = load_settings()
         logging.basicConfig(

@@ -8,6 +8,7 @@ from typing import Final, Literal, cast
 
 from bot.config import Priority
 from bot.errors import UsageError
+from bot.insights.periods import check_range
 from models.enums import Role, Status
 
 MAX_TEXT: Final = 3000
@@ -431,17 +432,6 @@ def _actions(rest: str, _: list[str]) -> ListActions:
     return ListActions(cast(Literal["mine", "open", "overdue", "all"], scope), ref)
 
 
-_RANGE: Final = re.compile(r"^(\d{1,3}d|quarter|\d{4}-?q[1-4])$", re.IGNORECASE)
-
-
-def _range(word: str) -> str:
-    if not _RANGE.match(word):
-        raise UsageError(
-            f"`{word[:20]}` is not a range. Use 7d, 30d, 90d, quarter or a quarter like 2026-Q3."
-        )
-    return word.lower()
-
-
 def _stats(rest: str, severities: list[str]) -> ShowStats:
     period, service, severity, public = "30d", None, None, False
     for word in rest.split():
@@ -453,7 +443,7 @@ def _stats(rest: str, severities: list[str]) -> ShowStats:
         elif lower == "public":
             public = True
         else:
-            period = _range(word)
+            period = check_range(word)
     return ShowStats(period, service, severity, public)
 
 
@@ -461,7 +451,7 @@ def _export(rest: str, _: list[str]) -> ExportIncidents:
     words = rest.split()
     if len(words) > 1:
         raise UsageError(f"Export takes one range, not `{rest[:30]}`.")
-    return ExportIncidents(_range(words[0]) if words else "30d")
+    return ExportIncidents(check_range(words[0]) if words else "30d")
 
 
 def _list(rest: str, _: list[str]) -> ListIncidents:

@@ -1,4 +1,5 @@
-"""Configuration: secrets and deployment settings from the environment, policy from TOML."""
+"""The organisation's incident policy, from a TOML file (deployment settings and secrets are
+in `bot.settings`)."""
 
 import re
 import tomllib
@@ -13,12 +14,9 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    SecretStr,
     ValidationError,
-    field_validator,
     model_validator,
 )
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.errors import ConfigError
 
@@ -43,7 +41,8 @@ def parse_duration(text: str) -> timedelta:
 
 
 def _duration(value: str) -> str:
-    parse_duration(value)
+    if parse_duration(value) <= timedelta(0):
+        raise ValueError(f"{value!r} must be longer than nothing")
     return value
 
 
@@ -352,104 +351,6 @@ class Policy(BaseModel):
     @property
     def severity_keys(self) -> list[str]:
         return [s.key for s in self.severities]
-
-
-class Settings(BaseSettings):
-    """Deployment settings and secrets, read from the environment."""
-
-    model_config = SettingsConfigDict(extra="ignore", case_sensitive=False)
-
-    slack_bot_token: SecretStr | None = None
-    slack_signing_secret: SecretStr | None = None
-    slack_app_token: SecretStr | None = None
-    slack_api_url: str = "https://slack.com/api/"
-    database_url: str = "sqlite:///sitrep.db"
-    sitrep_config: Path | None = None
-    host: str = "0.0.0.0"
-    port: int = 3000
-    # Run migrations at start-up (under a lock on PostgreSQL). Off when a separate
-    # `python app.py migrate` step owns the schema.
-    sitrep_migrate_on_start: bool = True
-    sitrep_http_threads: int = 16
-    # Threads for the slow work after acknowledgements (channels, Slack updates). Few on
-    # purpose: more would compete with acknowledgements for the interpreter.
-    sitrep_worker_threads: int = 4
-    # Periodic jobs (reminders, nudges, escalations, recovery). Every replica may run them:
-    # they coordinate through the database. Off for replicas when a dedicated worker runs them.
-    sitrep_scheduler: bool = True
-    # How often the scheduler looks for due work; also the precision of reminders.
-    sitrep_tick_seconds: float = 10.0
-    # How long a sender holds a notification before another may take it over.
-    sitrep_outbox_lease_seconds: float = 120.0
-    # Claude writes the post-mortem narrative when a key is set; the template otherwise.
-    anthropic_api_key: SecretStr | None = None
-    anthropic_base_url: str | None = None
-    sitrep_ai_model: str = "claude-sonnet-4-6"
-    sitrep_ai_timeout: float = 60.0
-    sitrep_ai_max_retries: int = 2
-    # The incident data in a prompt is condensed to fit this many (estimated) tokens.
-    sitrep_ai_prompt_tokens: int = 30_000
-    sitrep_ai_output_tokens: int = 8_000
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
-    # Action items can be exported as Jira issues when all four are set.
-    jira_url: str | None = None
-    jira_email: str | None = None
-    jira_api_token: SecretStr | None = None
-    jira_project: str | None = None
-    jira_issue_type: str = "Task"
-
-    @field_validator("log_level", mode="before")
-    @classmethod
-    def _upper(cls, value: object) -> object:
-        return value.upper() if isinstance(value, str) else value
-
-    @property
-    def socket_mode(self) -> bool:
-        return self.slack_app_token is not None
-
-    def require_slack(self) -> None:
-        """Stops start-up with one line naming the first missing token."""
-        needed = ["slack_bot_token"] + (
-            ["slack_app_token"] if self.socket_mode else ["slack_signing_secret"]
-        )
-        for name in needed:
-            value = getattr(self, name)
-            if value is None or not value.get_secret_value().strip():
-                raise ConfigError(
-                    f"{name.upper()} is not set: Sitrep needs it to talk to Slack "
-                    "(README: Create the Slack app)."
-                )
-
-    @property
-    def jira_configured(self) -> bool:
-        """True when Jira is fully set; raises ConfigError naming what is missing when it is
-        only partly set."""
-        needed = ["jira_url", "jira_email", "jira_api_token", "jira_project"]
-        missing = [name for name in needed if not _given(getattr(self, name))]
-        if len(missing) == len(needed):
-            return False
-        if missing:
-            raise ConfigError(
-                f"{missing[0].upper()} is not set: Jira export needs JIRA_URL, JIRA_EMAIL, "
-                "JIRA_API_TOKEN and JIRA_PROJECT (README: Jira)."
-            )
-        return True
-
-
-def _given(value: str | SecretStr | None) -> bool:
-    if isinstance(value, SecretStr):
-        value = value.get_secret_value()
-    return bool(value and value.strip())
-
-
-def load_settings() -> Settings:
-    """The settings from the environment; a bad value raises ConfigError naming it."""
-    try:
-        return Settings()
-    except ValidationError as error:
-        first = error.errors()[0]
-        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
-        raise ConfigError(f"{name}: {first['msg']}") from None
 
 
 def load_policy(path: Path | None) -> Policy:

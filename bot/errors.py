@@ -63,7 +63,12 @@ class NothingChanged(IncidentError):
 
 
 class ChatUnavailable(IncidentError):
-    """The chat platform refused or failed a call; the message says so in plain words."""
+    """The chat platform refused or failed a call; the message says so in plain words, and
+    `code` is the platform's own name for the refusal, where it gave one."""
+
+    def __init__(self, message: str, code: str = "") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class Undeliverable(ChatUnavailable):

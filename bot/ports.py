@@ -375,7 +375,7 @@ class Chart:
 class ChartMaker(Protocol):
     """Draws metrics as charts."""
 
-    def trends(self, metrics: "Metrics") -> list[Chart]:
-        """Volume by severity over the charted weeks, the time-to-resolve trend, and the top
-        services."""
+    def trends(self, metrics: "Metrics", limit: int = 3) -> list[Chart]:
+        """The first `limit` of: volume by severity over the charted weeks, the time-to-
+        resolve trend, and the top services (drawn only when there are services)."""
         ...

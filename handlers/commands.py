@@ -1,6 +1,8 @@
 """`/incident`: parse the text, call one service, answer; slow Slack work runs after the ack."""
 
 import logging
+import uuid
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -326,7 +328,9 @@ def _follow_insights(
 
     def stats(request: ShowStats) -> None:
         try:
-            found = insights.stats(user, period, request.service, request.severity)
+            found = insights.stats(
+                user, period, request.service, request.severity, public=request.public
+            )
         except IncidentError as error:
             respond(response_type="ephemeral", replace_original=False, text=str(error))
             return
@@ -335,12 +339,13 @@ def _follow_insights(
         except ChatUnavailable as error:
             log.warning("stats chart not uploaded: %s", error)
             pictures = ()  # the numbers still answer the question
-        respond(
-            response_type="in_channel" if request.public else "ephemeral",
-            replace_original=False,
-            blocks=blocks.stats_blocks(found, pictures),
-            text=blocks.stats_text(found),
-        )
+        where = "in_channel" if request.public else "ephemeral"
+        text, shown = blocks.stats_text(found), blocks.stats_blocks(found, pictures)
+        sent = respond(response_type=where, replace_original=False, text=text, blocks=shown)
+        if sent.status_code >= 400 and pictures:
+            # Slack refuses an image it is still processing: the numbers go without it.
+            shown = blocks.without_pictures(shown)
+            respond(response_type=where, replace_original=False, text=text, blocks=shown)
 
     def export() -> None:
         try:
@@ -348,10 +353,28 @@ def _follow_insights(
         except ChatUnavailable as error:
             respond(response_type="ephemeral", replace_original=False, text=str(error))
 
+    def answered(work: Callable[[], None]) -> Callable[[], None]:
+        """Whatever fails, the person who was told "working on it" hears back."""
+
+        def run() -> None:
+            try:
+                work()
+            except Exception:
+                error_id = uuid.uuid4().hex[:8]
+                log.exception("error %s in %s for %s", error_id, type(request).__name__, user)
+                respond(
+                    response_type="ephemeral",
+                    replace_original=False,
+                    text=f":confused: Something went wrong on my side (error `{error_id}`). "
+                    "Please try again.",
+                )
+
+        return run
+
     if isinstance(request, ShowStats):
-        deps.background.run(lambda: stats(request), f"stats for {user}")
+        deps.background.run(answered(lambda: stats(request)), f"stats for {user}")
     else:
-        deps.background.run(export, f"the export for {user}")
+        deps.background.run(answered(export), f"the export for {user}")
 
 
 def _ephemeral(content: list[Any], fallback: str) -> dict[str, Any]:

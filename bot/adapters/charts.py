@@ -19,12 +19,11 @@ _TOP_SERVICES = 8
 
 
 class MatplotlibCharts:
-    def trends(self, metrics: Metrics) -> list[Chart]:
-        return [
-            self._volume(metrics),
-            self._resolve_trend(metrics),
-            *([self._services(metrics)] if metrics.by_service else []),
-        ]
+    def trends(self, metrics: Metrics, limit: int = 3) -> list[Chart]:
+        drawers = [self._volume, self._resolve_trend]
+        if metrics.by_service:
+            drawers.append(self._services)
+        return [draw(metrics) for draw in drawers[:limit]]
 
     def _volume(self, metrics: Metrics) -> Chart:
         figure, axes = _figure()

@@ -137,11 +137,13 @@ def compute(
     now: datetime,
     *,
     detail: bool = True,
+    trend_week: datetime | None = None,
 ) -> Metrics:
     """The metrics of the incidents declared in `period`. `incidents` may hold earlier ones:
     they are what repeats are found against and what the weekly trend is drawn from.
     Without `detail` (a period only compared against), only the headline numbers: volume,
-    the measures' spreads and response targets."""
+    the measures' spreads and response targets. The weekly trend ends with the week of
+    `trend_week` (by default, the period's last week)."""
     zone, rules = ZoneInfo(policy.timezone), policy.insights
     # Later incidents (a past quarter's last week runs on) are left out of every count.
     ordered = sorted(
@@ -173,7 +175,7 @@ def compute(
         return headline
     hours = [i.declared_at.astimezone(zone) for i in inside]
     in_hours = rules.in_hours()
-    weeks = weeks_before(period.end - timedelta(microseconds=1), WEEKS_CHARTED, zone)
+    weeks = charted_weeks(period, zone, trend_week)
     weekly = _weekly(ordered, weeks, zone)
     return replace(
         headline,
@@ -194,6 +196,15 @@ def compute(
         weekly_volume=_weekly_volume(weekly, weeks, policy),
         weekly_resolve=_weekly_resolve(weekly, weeks),
     )
+
+
+def charted_weeks(
+    period: Period, zone: ZoneInfo, trend_week: datetime | None = None
+) -> list[datetime]:
+    """The starts of the WEEKS_CHARTED weeks a trend shows, ending with the week of
+    `trend_week` (by default the week of the period's last moment)."""
+    last = trend_week or period.end - timedelta(microseconds=1)
+    return weeks_before(last, WEEKS_CHARTED, zone)
 
 
 def _spreads(

@@ -15,11 +15,23 @@ _QUARTER = re.compile(r"^(\d{4})-?q([1-4])$", re.IGNORECASE)
 RANGES = "7d, 30d, 90d, quarter or a quarter like 2026-Q3"
 
 
+def check_range(text: str) -> str:
+    """`text` if it has the shape of a range (which period it names depends on the
+    clock); raises UsageError otherwise."""
+    word = text.strip().lower()
+    if not (_DAYS.match(word) or word == "quarter" or _QUARTER.match(word)):
+        raise UsageError(f"`{text[:20]}` is not a range. Use {RANGES}.")
+    return word
+
+
 @dataclass(frozen=True)
 class Period:
     start: datetime
     end: datetime
     label: str  # how people name it: "the last 30 days", "2026-Q3"
+    # A calendar quarter (whole, or so far: then `end` is before the quarter's end): the
+    # period before is the previous quarter (as far into it). Otherwise the same length.
+    quarter: tuple[int, int] | None = None
 
     @property
     def length(self) -> timedelta:
@@ -27,14 +39,24 @@ class Period:
 
     def previous(self) -> "Period":
         """The period of the same kind just before this one."""
-        match = _QUARTER.match(self.label)
-        if match:
-            year, quarter = int(match[1]), int(match[2])
-            year, quarter = (year - 1, 4) if quarter == 1 else (year, quarter - 1)
-            zone = self.start.tzinfo
-            assert isinstance(zone, ZoneInfo)
-            return quarter_period(year, quarter, zone)
-        return Period(self.start - self.length, self.start, f"the {self.length_words} before")
+        if self.quarter is None:
+            label = f"the {self.length_words} before"
+            return Period(self.start - self.length, self.start, label)
+        year, number = self.quarter
+        year, number = (year - 1, 4) if number == 1 else (year, number - 1)
+        zone = self.start.tzinfo
+        assert isinstance(zone, ZoneInfo)
+        before = quarter_period(year, number, zone)
+        whole = quarter_period(*self.quarter, zone)
+        if self.end >= whole.end:
+            return before
+        # This quarter so far: the previous one as far in (wall-clock days and time).
+        local_end = self.end.astimezone(zone).replace(tzinfo=None)
+        elapsed = local_end - self.start.astimezone(zone).replace(tzinfo=None)
+        end = (before.start.replace(tzinfo=None) + elapsed).replace(tzinfo=zone)
+        return Period(
+            before.start, min(end, before.end), f"{before.label} as far in", before.quarter
+        )
 
     @property
     def length_words(self) -> str:
@@ -61,7 +83,7 @@ def parse_range(text: str, now: datetime, zone: ZoneInfo) -> Period:
     local = now.astimezone(zone)
     if text == "quarter":
         current = quarter_period(local.year, (local.month - 1) // 3 + 1, zone)
-        return Period(current.start, now, current.label)
+        return Period(current.start, now, f"{current.label} so far", current.quarter)
     if match := _QUARTER.match(text):
         period = quarter_period(int(match[1]), int(match[2]), zone)
         if period.start > now:
@@ -73,7 +95,9 @@ def parse_range(text: str, now: datetime, zone: ZoneInfo) -> Period:
 def quarter_period(year: int, quarter: int, zone: ZoneInfo) -> Period:
     first = date(year, 3 * quarter - 2, 1)
     after = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)
-    return Period(_midnight(first, zone), _midnight(after, zone), f"{year}-Q{quarter}")
+    return Period(
+        _midnight(first, zone), _midnight(after, zone), f"{year}-Q{quarter}", (year, quarter)
+    )
 
 
 def week_start(moment: datetime, zone: ZoneInfo) -> datetime:

@@ -12,8 +12,8 @@ from bot.config import Policy
 from bot.errors import IncidentError
 from bot.follow_through import Report
 from bot.incidents import visible_to
-from bot.insights.metrics import WEEKS_CHARTED, Metrics, Occurrence, compute
-from bot.insights.periods import Period, parse_range, week_start
+from bot.insights.metrics import Metrics, Occurrence, charted_weeks, compute
+from bot.insights.periods import Period, parse_range
 from bot.metrics import Measures
 from bot.ports import ChartMaker, Clock, Documents, InsightsStore
 from models import Role
@@ -50,6 +50,9 @@ class Digest:
     quarter: Metrics
     follow_through: Report
     pictures: tuple[Picture, ...] = ()
+    # Private incidents declared in the period and the one before: counted, never described.
+    private: int = 0
+    private_before: int = 0
 
 
 class InsightsService:
@@ -78,20 +81,25 @@ class InsightsService:
         period: Period,
         service: str | None = None,
         severity: str | None = None,
+        *,
+        public: bool = False,
     ) -> Stats:
         """The metrics of the incidents `viewer` may see in `period` (and the period before),
-        optionally of one service or severity."""
+        optionally of one service or severity. `public` (to be posted in a channel): private
+        incidents are left out, whoever asks."""
         if severity is not None and self._policy.severity(severity) is None:
             raise IncidentError(f"{severity.upper()} is not a configured severity.")
+        wanted_service = service.lower() if service else None
 
         def wanted(incident: Occurrence, roles: dict[Role, str]) -> bool:
             return (
-                visible_to(incident, roles, viewer, None)
-                and (service is None or service in incident.services)
+                (not incident.private if public else visible_to(incident, roles, viewer, None))
+                and (wanted_service is None or wanted_service in _lower(incident.services))
                 and (severity is None or incident.severity == severity)
             )
 
-        incidents, roles = self._read(period, period.previous(), wanted)
+        previous = period.previous()
+        incidents, roles = self._read(period, previous, wanted)
         now = self._clock()
         scope = ", ".join(
             part
@@ -100,7 +108,7 @@ class InsightsService:
         )
         return Stats(
             compute(incidents, roles, period, self._policy, now),
-            compute(incidents, roles, period.previous(), self._policy, now, detail=False),
+            compute(incidents, roles, previous, self._policy, now, detail=False),
             scope,
         )
 
@@ -109,25 +117,30 @@ class InsightsService:
         Raises ChatUnavailable when the platform refuses an upload."""
         return tuple(
             Picture(self._documents.upload_image(chart), chart.title, chart.alt_text)
-            for chart in self._charts.trends(metrics)[:count]
+            for chart in self._charts.trends(metrics, count)
         )
 
     def digest(self, end: datetime) -> Digest:
-        """The digest of the period ending at `end` (a week, by default), with its charts:
-        every incident counts, private ones included (the digest names them only as a
-        count)."""
+        """The digest of the period ending at `end` (a week, by default), with its charts.
+        Private incidents are only counted: every number and chart is of the others."""
+        end = end.astimezone(self._zone)  # a week back is a calendar week, across DST
         period = Period(end - self._policy.insights.digest_period, end, "this week")
         quarter = parse_range("quarter", end, self._zone)
         previous = period.previous()
-        incidents, roles = self._read(period, previous, lambda *_: True, also=quarter)
-        week = compute(incidents, roles, period, self._policy, end)
+        incidents, roles = self._read(
+            period, previous, lambda *_: True, also=quarter, trend_week=period.start
+        )
+        public = [i for i in incidents if not i.private]
+        week = compute(public, roles, period, self._policy, end, trend_week=period.start)
         return Digest(
             period,
             week,
-            compute(incidents, roles, previous, self._policy, end, detail=False),
-            compute(incidents, roles, quarter, self._policy, end, detail=False),
+            compute(public, roles, previous, self._policy, end, detail=False),
+            compute(public, roles, quarter, self._policy, end, detail=False),
             self._follow_through(),
             self.pictures(week),
+            private=sum(1 for i in incidents if i.private and i.declared_at in period),
+            private_before=sum(1 for i in incidents if i.private and i.declared_at in previous),
         )
 
     def export(self, viewer: str | None, period: Period) -> list[dict[str, str]]:
@@ -158,19 +171,22 @@ class InsightsService:
         previous: Period,
         wanted: Callable[[Occurrence, dict[Role, str]], bool],
         also: Period | None = None,
+        trend_week: datetime | None = None,
     ) -> tuple[list[Occurrence], dict[int, dict[Role, str]]]:
-        """The incidents the metrics of `period` and `previous` need: those declared in
-        them, the repeat window before, and the weeks the trend charts."""
-        starts = [
-            previous.start,
-            period.start - self._policy.insights.repeat_window,
-            week_start(period.end, self._zone) - timedelta(weeks=WEEKS_CHARTED - 1),
-        ]
+        """The incidents the metrics of `period` and `previous` (and `also`) need: those
+        declared in them, the repeat window before, and the weeks the trend charts."""
+        repeats = self._policy.insights.repeat_window
+        weeks = charted_weeks(period, self._zone, trend_week)
+        starts = [previous.start, period.start - repeats, weeks[0]]
         if also is not None:
-            starts.append(also.start - self._policy.insights.repeat_window)
+            starts.append(also.start - repeats)
         incidents, roles = self._store.declared_between(min(starts), period.end)
-        kept = [i for i in incidents if wanted(i, roles.get(i.id or 0, {}))]
+        kept = [i for i in incidents if wanted(i, roles.get(i.id, {}))]
         return kept, roles
+
+
+def _lower(names: Sequence[str]) -> set[str]:
+    return {name.lower() for name in names}
 
 
 def export_rows(

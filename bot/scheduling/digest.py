@@ -1,6 +1,8 @@
 """When the incident digest is due: once per period (a week, by default) from the configured
-weekday and time, keyed by the period, so one digest is sent however many replicas tick.
-Only the current period's is due: after an outage the missed one is not sent late. Pure."""
+weekday and time, keyed by when it falls due, so one digest is sent however many replicas
+tick. The latest one stays due until the next falls due: after an outage (or on a first
+deployment) it is sent late, and an older one is never sent. Changing when digests fall due
+starts new keys, so the week of the change may get two. Pure."""
 
 from datetime import datetime
 from zoneinfo import ZoneInfo

@@ -82,7 +82,10 @@ class SchedulerService:
             notices += followup_notices(self._store.followups(), now, self._policy)
         except Exception:  # the action items' reminders must not stop the incidents' notices
             log.exception("could not plan the action items' reminders")
-        notices += digest_notices(now, self._policy)
+        try:
+            notices += digest_notices(now, self._policy)
+        except Exception:  # the digest must not stop the incidents' notices
+            log.exception("could not plan the digest")
         return self._store.enqueue(notices, now) if notices else 0
 
     def _deliver(self, message: OutboxMessage, token: str) -> Outcome:

@@ -77,3 +77,10 @@ def test_reminder_times_take_seconds_for_demos_and_days_by_name() -> None:
     ).action_item_reminders
     assert str(rules.remind_time) == "14:05:30"
     assert (rules.overdue_weekday, str(rules.overdue_time)) == (4, "17:00:00")
+
+
+def test_a_zero_duration_is_refused_naming_the_key(tmp_path: Path) -> None:
+    path = tmp_path / "sitrep.toml"
+    path.write_text('[insights]\ndigest_every = "0s"\n')
+    with pytest.raises(ConfigError, match=r"insights\.digest_every"):
+        load_policy(path)

@@ -167,7 +167,7 @@ def test_ranges_from_days_to_named_quarters() -> None:
     assert parse_range("7d", NOW, LONDON) == Period(NOW - timedelta(days=7), NOW, "the last 7 days")
     this = parse_range("quarter", NOW, LONDON)
     assert (this.start, this.end, this.label) == (datetime(2026, 4, 1, tzinfo=LONDON), NOW,
-                                                  "2026-Q2")  # fmt: skip
+                                                  "2026-Q2 so far")  # fmt: skip
     q1 = parse_range("2026-Q1", NOW, LONDON)
     assert q1 == quarter_period(2026, 1, LONDON)
     assert q1.previous() == quarter_period(2025, 4, LONDON)
@@ -184,3 +184,27 @@ def test_a_compared_period_gets_its_headline_numbers_only() -> None:
         full.volume, full.spreads, full.on_target,
     )  # fmt: skip
     assert previous.repeats == () and previous.weeks == () and previous.load == ()
+
+
+def test_this_quarter_so_far_is_compared_with_the_last_as_far_in() -> None:
+    so_far = parse_range("quarter", NOW, LONDON)  # 1 April 00:00 BST to 1 April 13:00 BST
+    before = so_far.previous()
+    assert before.start == datetime(2026, 1, 1, tzinfo=LONDON)
+    assert before.end == datetime(2026, 1, 1, 13, tzinfo=LONDON)  # the same 13 hours in
+    assert before.label == "2026-Q1 as far in"
+    whole = parse_range("2025-Q4", NOW, LONDON).previous()
+    assert (whole.label, whole.end) == ("2025-Q3", datetime(2025, 10, 1, tzinfo=LONDON))
+
+
+def test_the_digest_falls_due_at_its_local_hour_on_both_sides_of_a_clock_change() -> None:
+    from bot.config import Insights
+    from bot.scheduling.digest import digest_notices
+
+    policy = Policy(timezone="Europe/Berlin", insights=Insights(digest_channel="C1"))
+    berlin = ZoneInfo("Europe/Berlin")
+    before = digest_notices(datetime(2026, 3, 23, 9, 30, tzinfo=berlin), policy)
+    after = digest_notices(datetime(2026, 3, 30, 9, 30, tzinfo=berlin), policy)  # summer time
+    assert [n.due_at for n in before] == [datetime(2026, 3, 23, 9, tzinfo=berlin)]
+    assert [n.due_at for n in after] == [datetime(2026, 3, 30, 9, tzinfo=berlin)]
+    assert before[0].key != after[0].key and before[0].target == "C1"
+    assert digest_notices(NOW, Policy()) == []  # no digest channel: no digest

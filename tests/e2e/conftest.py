@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from app import Sitrep, build
-from bot.config import Policy, Settings
+from bot.config import Policy
+from bot.settings import Settings
 from handlers.http import HttpServer, make_wsgi
 from tests.e2e.harness import SIGNING_SECRET, SlackDriver
 from tests.fakes.anthropic_api import FakeAnthropic

@@ -12,7 +12,8 @@ import pytest
 from PIL import Image
 
 from app import Sitrep, build
-from bot.config import Insights, Policy, Settings
+from bot.config import Insights, Policy
+from bot.settings import Settings
 from tests.e2e.conftest import FastForward, Running
 from tests.e2e.harness import SIGNING_SECRET
 from tests.e2e.test_startup import environment, run_app
@@ -75,7 +76,9 @@ def png_of(slack: FakeSlack, blocks: list[dict]) -> list[Image.Image]:  # type: 
         if block.get("type") == "image":
             upload = slack.file(block["slack_file"]["id"])
             assert upload.completed and upload.data is not None
-            images.append(Image.open(io.BytesIO(upload.data)))
+            image = Image.open(io.BytesIO(upload.data))
+            image.load()  # decodes every pixel: a broken PNG raises here
+            images.append(image)
     return images
 
 
@@ -93,10 +96,23 @@ def test_stats_show_the_headline_numbers_against_the_period_before_with_a_chart(
     assert "*Time to acknowledge*\\nmedian 6m\\nmean 6m · p90 10m · of 2" in text
     assert "*Time to resolve*\\nmedian 1h 22m\\nmean 1h 22m · p90 2h 0m · of 2" in text
     assert "checkout-api 2 (2h 45m of impact)" in text and "search 1 (2h 0m of impact)" in text
+    assert "*Median time to resolve by severity:* SEV1 45m · SEV2 2h 0m" in text
+    assert "*…by service:* checkout-api 1h 22m · search 2h 0m" in text
     assert "<@U_BOB> 1 (1 severe" in text
     assert "*Repeats* (a service hit again soon after): 1: INC-" in text
     [chart] = png_of(running.slack, body["blocks"])
     assert chart.format == "PNG" and chart.size == (800, 420)
+
+
+def test_stats_go_out_without_the_chart_while_slack_is_still_processing_it(
+    running: Running, clock: FastForward
+) -> None:
+    worked_incidents(running, clock)
+    running.slack.process_files_slowly()
+    running.driver.command("stats 7d", user="U_ALICE")
+    body = answer(running.slack, "weren't ready to show")
+    assert "*Incidents*\\n3 (was 0)" in shown(body["blocks"])
+    assert [b for b in body["blocks"] if b["type"] == "image"] == []
 
 
 def test_stats_for_one_service_or_severity_and_in_the_channel(
@@ -142,6 +158,12 @@ def test_private_incidents_count_only_for_those_who_may_see_them(
         lambda: [r.body for r in running.slack.responses() if headed in shown(r.body)][1:]
     )
     assert "No incidents declared" in shown(carol)
+    running.driver.command("stats 7d public", user="U_BOB")  # for everyone in the channel
+    posted = running.slack.wait_for(
+        lambda: [r.body for r in running.slack.responses() if headed in shown(r.body)][2:]
+    )
+    assert posted[0]["response_type"] == "in_channel"
+    assert "No incidents declared" in shown(posted[0])
 
 
 def test_the_export_sends_a_csv_of_every_timestamp_and_duration(
@@ -303,13 +325,55 @@ class TestADigestOnASecondScale:
                     if "Incident digest" in m.text]  # fmt: skip
 
         declared(running, "sev2 Checkout down", "checkout-down")
+        # A second into a period (periods count from a Monday 09:00, in whole 20 seconds).
+        clock.advance(seconds=(20 - (clock().timestamp() - 1) % 20) % 20)
         running.sitrep.tick()
         running.sitrep.tick()
-        first = len(digests())
-        assert first == 1
-        clock.advance(seconds=20)
+        assert len(digests()) == 1
+        clock.advance(seconds=15)
         running.sitrep.tick()
-        clock.advance(seconds=5)
+        assert len(digests()) == 1  # the same period
+        clock.advance(seconds=10)
         running.sitrep.tick()
         assert len(digests()) == 2
         assert "Incident digest: the 20 seconds to" in digests()[-1].text
+
+
+class TestADigestWithAPrivateIncident:
+    @pytest.fixture
+    def policy(self, slack: FakeSlack) -> Policy:
+        incidents = slack.channel_by_name("incidents")
+        assert incidents is not None
+        rules = Insights(digest_channel=incidents.id, digest_every="1h")
+        return Policy(announcements_channel=incidents.id, insights=rules)
+
+    def test_a_private_incident_is_only_counted(self, running: Running, clock: FastForward) -> None:
+        from tests.e2e.harness import declare_form
+
+        declared(running, "sev2 Checkout down", "checkout-down")
+        running.driver.command("declare", user="U_BOB")
+        [view] = running.slack.wait_for(lambda: running.slack.open_views("U_BOB"))
+        form = declare_form("Secret acquisition", "sev1", private=True)
+        running.driver.submit(view.id, form, user="U_BOB")
+        secret = running.slack.wait_for(
+            lambda: next((c for c in running.slack.channels() if "secret" in c.name), None)
+        )
+        running.slack.wait_for(lambda: running.slack.pins(secret.id))
+        command(running, "services secret-db", secret.id, user="U_BOB")
+        command(running, "role commander <@U_BOB>", secret.id, user="U_BOB")
+        running.slack.process_files_slowly()  # and the charts are not ready in time
+        clock.advance(seconds=3600 - clock().timestamp() % 3600 + 1)  # the next hour's digest
+        running.sitrep.tick()
+        [digest] = running.slack.wait_for(
+            lambda: [
+                m
+                for m in running.slack.messages(running.announcements)
+                if "Incident digest" in m.text
+            ]
+        )
+        text = shown(digest.blocks)
+        assert "*2 incidents*" in text and "and 1 private incident" in text
+        assert "Secret" not in text and "secret-db" not in text and "U_BOB" not in text
+        assert "weren't ready to show" in text  # sent without its charts, not lost
+        alts = " ".join(u.alt_txt or "" for u in running.slack.files())
+        assert "secret-db" not in alts

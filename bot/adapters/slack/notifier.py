@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
 
 from bot.adapters.slack.blocks.action_items import reminder, reminder_text
-from bot.adapters.slack.blocks.insights import digest_blocks, digest_text
+from bot.adapters.slack.blocks.insights import digest_blocks, digest_text, without_pictures
 from bot.adapters.slack.blocks.notices import notice, notice_text
 from bot.adapters.slack.blocks.text import MAX_FALLBACK, clip
 from bot.adapters.slack.client import error_code, in_plain_words
@@ -61,8 +61,14 @@ class SlackNotifier:
         )
 
     def send_digest(self, message: OutboxMessage, digest: Digest) -> str:
-        window = self._policy.follow_through_within
-        return self._post(message, digest_blocks(digest, window), digest_text(digest))
+        blocks = digest_blocks(digest, self._policy.follow_through_within)
+        try:
+            return self._post(message, blocks, digest_text(digest))
+        except Undeliverable as error:
+            if not digest.pictures or error.code != "invalid_blocks":
+                raise
+            # The charts are still being processed: the numbers go out without them.
+            return self._post(message, without_pictures(blocks), digest_text(digest))
 
     def _post(self, message: OutboxMessage, blocks: list[Block], text: str) -> str:
         post: dict[str, Any] = {
@@ -127,7 +133,7 @@ def _refusal(error: SlackApiError) -> ChatUnavailable:
         retry_after = float(error.response.headers.get("Retry-After", "1") or 1)
         return RateLimited(in_plain_words(error), retry_after)
     if code == "is_archived":
-        return ChannelArchived(in_plain_words(error))
+        return ChannelArchived(in_plain_words(error), code)
     if code in _PERMANENT:
-        return Undeliverable(in_plain_words(error))
-    return ChatUnavailable(in_plain_words(error))
+        return Undeliverable(in_plain_words(error), code)
+    return ChatUnavailable(in_plain_words(error), code)

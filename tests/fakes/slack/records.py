@@ -332,6 +332,7 @@ class UploadedFile:
     snippet_type: str | None = None
     data: bytes | None = None  # None until the raw POST to upload_url
     completed: bool = False
+    processed: bool = True  # an image can be shown in messages (see process_files_slowly)
     channels: list[str] = field(default_factory=list)
 
     @property

@@ -170,6 +170,17 @@ class FakeSlack(WorkspaceAccess, PeopleActing):
     def release_answers(self) -> None:
         self._release.set()
 
+    def process_files_slowly(self, slowly: bool = True) -> None:
+        """While on, uploads finish but stay "processing": Slack takes a moment to make an
+        image showable, and a message showing it before then is refused (invalid_blocks)."""
+        with self._changed:
+            self._ws.slow_file_processing = slowly
+
+    def finish_processing_files(self) -> None:
+        with self._changed:
+            for upload in self._ws.files.values():
+                upload.processed = True
+
     def _holding(self, release: threading.Event) -> None:
         with self._changed:
             self.held += 1

@@ -56,6 +56,7 @@ class Workspace:
         self.response_urls: dict[str, _ResponseUrl] = {}
         self.responses: list[ResponsePost] = []
         self.files: dict[str, UploadedFile] = {}
+        self.slow_file_processing = False
         self.upload_tickets: dict[str, str] = {}  # ticket -> file id
         self.canvases: dict[str, Canvas] = {}  # creation order
         self.deleted_canvases: set[str] = set()

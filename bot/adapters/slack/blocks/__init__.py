@@ -17,7 +17,7 @@ from bot.adapters.slack.blocks.incident import (
     not_invited,
     notice,
 )
-from bot.adapters.slack.blocks.insights import stats_blocks, stats_text
+from bot.adapters.slack.blocks.insights import stats_blocks, stats_text, without_pictures
 from bot.adapters.slack.blocks.modals import declare_modal, update_modal
 from bot.adapters.slack.blocks.notices import snoozed
 from bot.adapters.slack.blocks.postmortem import drafted_reply
@@ -77,4 +77,5 @@ __all__ = [
     "update_modal",
     "usage",
     "when",
+    "without_pictures",
 ]

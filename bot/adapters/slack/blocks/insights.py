@@ -15,7 +15,7 @@ from slack_sdk.models.blocks import (
 
 from bot.adapters.slack.blocks.text import MAX_HEADER, MAX_SECTION, clip, defang
 from bot.follow_through import Report
-from bot.insights.metrics import Metrics
+from bot.insights.metrics import Metrics, Spread
 from bot.insights.service import Digest, Picture, Stats
 
 _MEASURES: Final = {
@@ -73,11 +73,12 @@ def digest_blocks(digest: Digest, window: str, limit: int = 50) -> list[Block]:
     quarter, where they came from, the action items' follow-through, and charts."""
     week, previous, quarter = digest.week, digest.previous, digest.quarter
     blocks: list[Block] = [HeaderBlock(text=clip(_digest_title(digest), MAX_HEADER))]
-    count = f"*{week.volume} incident{'s' if week.volume != 1 else ''}* (was {previous.volume})"
+    total, before = week.volume + digest.private, previous.volume + digest.private_before
+    count = f"*{total} incident{'s' if total != 1 else ''}* (was {before})"
     severities = " · ".join(f"{k.upper()} {n}" for k, n in sorted(week.by_severity.items()))
     blocks.append(_section(f"{count}{': ' + severities if severities else '.'}"))
-    if week.volume:
-        blocks.append(_section(_incident_lines(week)))
+    if total:
+        blocks.append(_section(_incident_lines(week, digest.private)))
     fields = [
         f"*{label}* (median)\nthis week {_span(week.spreads[name].median)} · last week "
         f"{_span(previous.spreads[name].median)} · quarter {_span(quarter.spreads[name].median)}"
@@ -88,7 +89,7 @@ def digest_blocks(digest: Digest, window: str, limit: int = 50) -> list[Block]:
         f"{_rate(quarter.on_target, quarter.targeted)}"
     )
     blocks.append(SectionBlock(fields=[MarkdownTextObject(text=f) for f in fields]))
-    blocks += _where_and_when(week, public=True)
+    blocks += _where_and_when(week)
     blocks.append(_section(_follow_through_line(digest.follow_through, window)))
     blocks += [_picture(p) for p in digest.pictures]
     return blocks[:limit]
@@ -96,8 +97,10 @@ def digest_blocks(digest: Digest, window: str, limit: int = 50) -> list[Block]:
 
 def digest_text(digest: Digest) -> str:
     week = digest.week
+    total = week.volume + digest.private
+    before = digest.previous.volume + digest.private_before
     return (
-        f"{_digest_title(digest)}: {week.volume} incidents (was {digest.previous.volume}), "
+        f"{_digest_title(digest)}: {total} incidents (was {before}), "
         f"median time to resolve {_span(week.spreads['to_resolve'].median)}."
     )
 
@@ -118,9 +121,8 @@ def _measure(name: str, current: Metrics, previous: Metrics) -> str:
     )
 
 
-def _where_and_when(metrics: Metrics, *, public: bool = False) -> list[Block]:
-    """Severity and service breakdowns, time of day, load and repeats. `public`: the
-    digest, where private incidents are named only as counts."""
+def _where_and_when(metrics: Metrics) -> list[Block]:
+    """Severity and service breakdowns, time of day, load and repeats."""
     lines = []
     if len(metrics.by_month) > 1:
         months = " · ".join(
@@ -128,6 +130,20 @@ def _where_and_when(metrics: Metrics, *, public: bool = False) -> list[Block]:
             for month, count in sorted(metrics.by_month.items())
         )
         lines.append(f"*By month:* {months}")
+    by_severity = [
+        f"{key.upper()} {_span(found['to_resolve'].median)}"
+        for key, found in sorted(metrics.by_severity_spreads.items())
+        if found["to_resolve"].count
+    ]
+    if by_severity:
+        lines.append(f"*Median time to resolve by severity:* {' · '.join(by_severity)}")
+    by_service = [
+        f"{defang(name)} {_span(metrics.by_service_spreads[name]['to_resolve'].median)}"
+        for name, _ in metrics.top_services(5)
+        if metrics.by_service_spreads.get(name, {}).get("to_resolve", Spread.of([])).count
+    ]
+    if by_service:
+        lines.append(f"*…by service:* {' · '.join(by_service)}")
     if metrics.by_service:
         impact = metrics.impact_by_service
         top = " · ".join(
@@ -158,25 +174,17 @@ def _where_and_when(metrics: Metrics, *, public: bool = False) -> list[Block]:
             + ". Rotate on-call, or get them help."
         )
     if metrics.repeats:
-        shown = [
-            r for r in metrics.repeats if not (public and (r.incident.private or r.earlier.private))
-        ]
         named = ", ".join(
-            f"{r.incident.ref} ({defang(r.service)}, after {r.earlier.ref})" for r in shown[:5]
+            f"{r.incident.ref} ({defang(r.service)}, after {r.earlier.ref})"
+            for r in metrics.repeats[:5]
         )
-        hidden = len(metrics.repeats) - len(shown)
-        private = f"{hidden} private" if hidden else ""
-        lines.append(
-            f"*Repeats* (a service hit again soon after): {len(metrics.repeats)}: "
-            + ", ".join(part for part in (named, private) if part)
-        )
+        lines.append(f"*Repeats* (a service hit again soon after): {len(metrics.repeats)}: {named}")
     return [_section("\n".join(lines))] if lines else []
 
 
-def _incident_lines(week: Metrics) -> str:
-    shown = [i for i in week.incidents if not i.private]
+def _incident_lines(week: Metrics, private: int) -> str:
     lines = []
-    for incident in shown[:_LISTED]:
+    for incident in week.incidents[:_LISTED]:
         where = f"<#{incident.channel_id}>" if incident.channel_id else incident.ref
         state = (
             f"resolved in {_span(incident.resolved_at - incident.declared_at)}"
@@ -184,9 +192,8 @@ def _incident_lines(week: Metrics) -> str:
             else incident.status.label.lower()
         )
         lines.append(f"• {where} {incident.severity.upper()} {defang(incident.title)} · {state}")
-    if len(shown) > _LISTED:
-        lines.append(f"and {len(shown) - _LISTED} more")
-    private = week.volume - len(shown)
+    if week.volume > _LISTED:
+        lines.append(f"and {week.volume - _LISTED} more")
     if private:
         lines.append(f"and {private} private incident{'s' if private > 1 else ''}")
     return "\n".join(lines)
@@ -199,6 +206,13 @@ def _follow_through_line(report: Report, window: str) -> str:
         f"{_rate(overall.done_within.met, overall.done_within.of)} · done by their due date "
         f"{_rate(overall.done_by_due.met, overall.done_by_due.of)}"
     )
+
+
+def without_pictures(blocks: Sequence[Block]) -> list[Block]:
+    """The blocks with their charts left out and a line saying so: Slack refuses a message
+    showing an image it is still processing."""
+    kept = [b for b in blocks if not isinstance(b, ImageBlock)]
+    return [*kept, _context("The charts weren't ready to show: Slack was still processing them.")]
 
 
 def _picture(picture: Picture) -> ImageBlock:

@@ -52,6 +52,7 @@ def files_complete_upload_external(ws: Workspace, args: Args) -> JSON:
     _, blocks = check_message_content(args, require_content=False)
     for upload, entry in uploads:
         upload.completed = True
+        upload.processed = not ws.slow_file_processing
         upload.title = str(entry.get("title") or upload.name)
     shared = [upload.to_slack() for upload, _ in uploads]
     for channel in channels:

@@ -67,6 +67,7 @@ def check_image_files(ws: Workspace, blocks: list[JSON] | None) -> None:
         usable = (
             upload is not None
             and upload.completed
+            and upload.processed
             and upload.name.lower().endswith((".png", ".jpg", ".jpeg", ".gif"))
         )
         if not usable:
