@@ -356,9 +356,10 @@ class InsightsStore(Protocol):
     """What the incident metrics read. One short transaction per method."""
 
     def declared_between(
-        self, start: datetime, end: datetime
+        self, start: datetime, end: datetime, roles_from: datetime | None = None
     ) -> tuple[list["Occurrence"], dict[int, dict[Role, str]]]:
-        """Incidents declared in [start, end), oldest first, with each one's role holders."""
+        """Incidents declared in [start, end), oldest first, with their role holders: of
+        every one, or (with `roles_from`) of those declared since then and private ones."""
         ...
 
 

@@ -176,7 +176,7 @@ def compute(
     hours = [i.declared_at.astimezone(zone) for i in inside]
     in_hours = rules.in_hours()
     weeks = charted_weeks(period, zone, trend_week)
-    weekly = _weekly(ordered, weeks, zone)
+    weekly = _weekly(ordered, weeks)
     return replace(
         headline,
         by_month={
@@ -313,19 +313,15 @@ def _repeats(
 
 
 def _weekly(
-    ordered: Sequence[Occurrence], weeks: Sequence[datetime], zone: ZoneInfo
+    ordered: Sequence[Occurrence], weeks: Sequence[datetime]
 ) -> list[tuple[int, Occurrence]]:
-    """The incidents of the charted weeks, each with its week's index."""
-    first = weeks[0]
-    index = {week.date(): n for n, week in enumerate(weeks)}
+    """The incidents of the charted weeks (`ordered` is by declaration), each with its week's
+    index: found by bisecting at the weeks' starts rather than converting every time."""
+    times = [i.declared_at for i in ordered]
+    ends = [*weeks[1:], weeks[-1] + timedelta(weeks=1)]  # local: a calendar week on
     found = []
-    for incident in ordered:
-        if incident.declared_at < first:
-            continue
-        local = incident.declared_at.astimezone(zone).date()
-        week = index.get(local - timedelta(days=local.weekday()))
-        if week is not None:
-            found.append((week, incident))
+    for index, (start, end) in enumerate(zip(weeks, ends, strict=True)):
+        found += [(index, i) for i in ordered[bisect_left(times, start) : bisect_left(times, end)]]
     return found
 
 

@@ -180,7 +180,9 @@ class InsightsService:
         starts = [previous.start, period.start - repeats, weeks[0]]
         if also is not None:
             starts.append(also.start - repeats)
-        incidents, roles = self._store.declared_between(min(starts), period.end)
+        incidents, roles = self._store.declared_between(
+            min(starts), period.end, roles_from=period.start
+        )
         kept = [i for i in incidents if wanted(i, roles.get(i.id, {}))]
         return kept, roles
 
