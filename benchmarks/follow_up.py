@@ -9,11 +9,8 @@ a fresh SQLite file and a throwaway PostgreSQL schema, times:
 - the follow-through report the App Home shows (every item, the recurrence check).
 Targets: planning under 1 s and the report under 0.5 s at 10,000 items."""
 
-import statistics
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,6 +20,7 @@ if str(ROOT) not in sys.path:
 
 import sqlalchemy as sa  # noqa: E402
 
+from benchmarks.timing import timed as timed_runs  # noqa: E402
 from bot.action_items import ActionItemService  # noqa: E402
 from bot.adapters.db.action_items import SqlActionItemStore  # noqa: E402
 from bot.adapters.db.engine import make_engine, migrate  # noqa: E402
@@ -77,15 +75,6 @@ def seed(engine: sa.Engine, size: int) -> None:
         connection.execute(sa.insert(ActionItem), items)
 
 
-def timed(work: Callable[[], object]) -> tuple[float, float]:
-    times = []
-    for _ in range(RUNS):
-        began = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - began)
-    return statistics.median(times), max(times)
-
-
 def bench(url: str, size: int) -> tuple[tuple[float, float], tuple[float, float], int]:
     engine = make_engine(url)
     migrate(engine)
@@ -102,8 +91,8 @@ def bench(url: str, size: int) -> tuple[tuple[float, float], tuple[float, float]
     def plan() -> None:
         outbox.enqueue(followup_notices(outbox.followups(), NOW, policy), NOW)
 
-    planning = timed(plan)
-    reporting = timed(lambda: items.report("U1"))
+    planning = timed_runs(plan, RUNS)
+    reporting = timed_runs(lambda: items.report("U1"), RUNS)
     engine.dispose()
     return planning, reporting, len(notices)
 

@@ -15,10 +15,8 @@ Target: stats for a quarter at 100,000 incidents under 1 s."""
 
 import argparse
 import random
-import statistics
 import sys
 import tempfile
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -29,6 +27,7 @@ if str(ROOT) not in sys.path:
 
 import sqlalchemy as sa  # noqa: E402
 
+from benchmarks.timing import timed as timed_runs  # noqa: E402
 from bot.adapters.charts import MatplotlibCharts  # noqa: E402
 from bot.adapters.db.engine import make_engine, migrate  # noqa: E402
 from bot.adapters.db.insights import SqlInsightsStore  # noqa: E402
@@ -116,15 +115,6 @@ def seed(url: str, count: int) -> None:
     engine.dispose()
 
 
-def timed(work: object) -> tuple[float, float]:
-    times = []
-    for _ in range(RUNS):
-        began = time.perf_counter()
-        work()  # type: ignore[operator]
-        times.append(time.perf_counter() - began)
-    return statistics.median(times), max(times)
-
-
 def bench(url: str, count: int) -> tuple[tuple[float, float], tuple[float, float], int]:
     seed(url, count)
     engine = make_engine(url)
@@ -145,8 +135,8 @@ def bench(url: str, count: int) -> tuple[tuple[float, float], tuple[float, float
     def stats_answer() -> None:  # what the person waits for: the numbers and one chart
         service.pictures(service.stats(PEOPLE[0], quarter).current, count=1)
 
-    stats = timed(stats_answer)
-    digest = timed(lambda: service.digest(NOW))
+    stats = timed_runs(stats_answer, RUNS)
+    digest = timed_runs(lambda: service.digest(NOW), RUNS)
     engine.dispose()
     return stats, digest, found.current.volume
 

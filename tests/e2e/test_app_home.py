@@ -110,9 +110,8 @@ def test_items_are_worked_from_the_home_tab_which_redraws_itself(
     posted(running, channel, "completed *Fix retries*: PR 7")
 
 
-def test_a_fix_followed_by_another_incident_on_its_service_is_flagged(
-    running: Running, clock: FastForward
-) -> None:
+def a_fix_on_checkout(running: Running) -> None:
+    """An incident on checkout-api whose action item Bob completed."""
     first = declare(running)
     running.driver.command("services checkout-api", channel=first)
     running.driver.command("action Raise the pool size <@U_BOB>", channel=first)
@@ -120,6 +119,12 @@ def test_a_fix_followed_by_another_incident_on_its_service_is_flagged(
     [item] = running.sitrep.deps.action_items.list("U_BOB", "mine")
     assert item.id is not None
     running.sitrep.deps.action_items.complete(item.id, "U_BOB", "PR 3")
+
+
+def test_a_fix_followed_by_another_incident_on_its_service_is_flagged(
+    running: Running, clock: FastForward
+) -> None:
+    a_fix_on_checkout(running)
     clock.advance(days=20)
     running.driver.command("declare sev3 Checkout slow again", user="U_CAROL")
     again = running.slack.wait_for(
@@ -137,13 +142,7 @@ def test_a_fix_followed_by_another_incident_on_its_service_is_flagged(
 def test_a_private_recurrence_counts_for_everyone_and_is_named_only_to_its_people(
     running: Running, clock: FastForward
 ) -> None:
-    first = declare(running)
-    running.driver.command("services checkout-api", channel=first)
-    running.driver.command("action Raise the pool size <@U_BOB>", channel=first)
-    posted(running, first, "Raise the pool size")
-    [item] = running.sitrep.deps.action_items.list("U_BOB", "mine")
-    assert item.id is not None
-    running.sitrep.deps.action_items.complete(item.id, "U_BOB", "PR 3")
+    a_fix_on_checkout(running)
     clock.advance(days=2)
     running.driver.command("declare", user="U_CAROL")
     [view] = running.slack.wait_for(lambda: running.slack.open_views("U_CAROL"))

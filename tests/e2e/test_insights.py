@@ -207,6 +207,14 @@ def test_the_command_line_writes_the_export_for_bi_tools(
     assert bad.returncode == 2 and "is not a range" in bad.stderr
 
 
+def digests_to_incidents(slack: FakeSlack, every: str) -> Policy:
+    """Digests every `every` (from Monday 09:00) in #incidents, the announcements channel."""
+    incidents = slack.channel_by_name("incidents")
+    assert incidents is not None
+    rules = Insights(digest_channel=incidents.id, digest_at="mon 09:00", digest_every=every)
+    return Policy(announcements_channel=incidents.id, insights=rules)
+
+
 class TestTheWeeklyDigest:
     @pytest.fixture
     def clock(self) -> FastForward:
@@ -220,12 +228,7 @@ class TestTheWeeklyDigest:
 
     @pytest.fixture
     def policy(self, slack: FakeSlack) -> Policy:
-        incidents = slack.channel_by_name("incidents")
-        assert incidents is not None
-        return Policy(
-            announcements_channel=incidents.id,
-            insights=Insights(digest_channel=incidents.id, digest_at="mon 09:00"),
-        )
+        return digests_to_incidents(slack, every="1w")
 
     def digests(self, running: Running) -> dict[str, Message]:
         """The digests in the channel, by the period they are for."""
@@ -314,10 +317,7 @@ class TestADigestOnASecondScale:
 
     @pytest.fixture
     def policy(self, slack: FakeSlack) -> Policy:
-        incidents = slack.channel_by_name("incidents")
-        assert incidents is not None
-        rules = Insights(digest_channel=incidents.id, digest_every="20s")
-        return Policy(announcements_channel=incidents.id, insights=rules)
+        return digests_to_incidents(slack, every="20s")
 
     def test_one_digest_each_period(self, running: Running, clock: FastForward) -> None:
         def digests() -> list[Message]:
@@ -342,10 +342,7 @@ class TestADigestOnASecondScale:
 class TestADigestWithAPrivateIncident:
     @pytest.fixture
     def policy(self, slack: FakeSlack) -> Policy:
-        incidents = slack.channel_by_name("incidents")
-        assert incidents is not None
-        rules = Insights(digest_channel=incidents.id, digest_every="1h")
-        return Policy(announcements_channel=incidents.id, insights=rules)
+        return digests_to_incidents(slack, every="1h")
 
     def test_a_private_incident_is_only_counted(self, running: Running, clock: FastForward) -> None:
         from tests.e2e.harness import declare_form
