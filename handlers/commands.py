@@ -10,7 +10,11 @@ from slack_sdk import WebClient
 
 from bot.action_items import NewItem
 from bot.adapters.slack import blocks
-from bot.commands import (
+from bot.commands import parse, usage_for
+from bot.errors import ChatUnavailable, IncidentError, NotAnIncidentChannel
+from bot.incidents import Change, Declaration, IncidentService
+from bot.postmortem.service import PostmortemService
+from bot.requests import (
     AddAction,
     AddNote,
     AssignRole,
@@ -33,12 +37,7 @@ from bot.commands import (
     SetStatus,
     Show,
     ShowStats,
-    parse,
-    usage_for,
 )
-from bot.errors import ChatUnavailable, IncidentError, NotAnIncidentChannel
-from bot.incidents import Change, Declaration, IncidentService
-from bot.postmortem.service import PostmortemService
 from handlers.deps import Deps, draft_if_due
 from handlers.errors import reported
 from handlers.modals import open_modal

@@ -4,9 +4,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.commands import (
-    MAX_TEXT,
-    USAGE,
+from bot.commands import MAX_TEXT, USAGE, parse, usage_for
+from bot.errors import UsageError
+from bot.requests import (
     AddNote,
     AssignRole,
     Close,
@@ -19,10 +19,7 @@ from bot.commands import (
     SetSeverity,
     SetStatus,
     Show,
-    parse,
-    usage_for,
 )
-from bot.errors import UsageError
 from models import Role, Status
 
 SEVERITIES = ["sev1", "sev2", "sev3", "sev4"]
@@ -166,7 +163,7 @@ def test_usage_is_found_for_subcommands_and_their_aliases() -> None:
 def test_an_action_item_takes_its_owner_due_date_and_priority_from_anywhere_in_the_text() -> None:
     from datetime import date, timedelta
 
-    from bot.commands import AddAction
+    from bot.requests import AddAction
 
     parsed = parse("action Add alerting on pool saturation <@U_BOB> due:2026-12-01 P1", ["sev1"])
     assert parsed == AddAction(None, "Add alerting on pool saturation", "U_BOB",
@@ -195,7 +192,7 @@ def test_bad_action_item_commands_say_what_is_wrong(text: str, error: str) -> No
 
 
 def test_listing_action_items_defaults_to_mine_or_to_the_named_incident() -> None:
-    from bot.commands import ListActions
+    from bot.requests import ListActions
 
     assert parse("actions", ["sev1"]) == ListActions("mine", None)
     assert parse("actions overdue", ["sev1"]) == ListActions("overdue", None)

@@ -1,0 +1,166 @@
+"""What `/incident` can ask for: one typed request per subcommand, made by `bot.commands`."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Literal
+
+from bot.config import Priority
+from models.enums import Role, Status
+
+
+@dataclass(frozen=True)
+class Declare:
+    severity: str | None
+    title: str | None
+
+    @property
+    def complete(self) -> bool:
+        return self.severity is not None and bool(self.title)
+
+
+@dataclass(frozen=True)
+class SetStatus:
+    ref: str | None
+    status: Status
+    note: str
+
+
+@dataclass(frozen=True)
+class SetSeverity:
+    ref: str | None
+    severity: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class AssignRole:
+    ref: str | None
+    role: Role
+    user_id: str
+
+
+@dataclass(frozen=True)
+class SetServices:
+    ref: str | None
+    services: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AddNote:
+    ref: str | None
+    text: str
+
+
+@dataclass(frozen=True)
+class Resolve:
+    ref: str | None
+    summary: str
+
+
+@dataclass(frozen=True)
+class Reopen:
+    ref: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class Close:
+    ref: str | None
+
+
+@dataclass(frozen=True)
+class DraftPostmortem:
+    ref: str | None
+
+
+@dataclass(frozen=True)
+class ExportPostmortem:
+    ref: str | None
+
+
+@dataclass(frozen=True)
+class ReviewPostmortem:
+    ref: str | None
+    reviewers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PublishPostmortem:
+    ref: str | None
+
+
+@dataclass(frozen=True)
+class AddAction:
+    ref: str | None
+    title: str
+    owner: str | None
+    # Either a date, or a span from today ("due:in 2w").
+    due_on: date | None
+    due_in: timedelta | None
+    priority: Priority | None
+
+
+@dataclass(frozen=True)
+class ExportActions:
+    """Sends the incident's open action items to the issue tracker (Jira)."""
+
+    ref: str | None
+
+
+@dataclass(frozen=True)
+class ListActions:
+    scope: Literal["mine", "open", "overdue", "all"]
+    ref: str | None
+
+
+@dataclass(frozen=True)
+class ShowStats:
+    range: str  # checked for its shape here; the period it names depends on the clock
+    service: str | None
+    severity: str | None
+    public: bool  # posted in the channel rather than shown only to the asker
+
+
+@dataclass(frozen=True)
+class ExportIncidents:
+    range: str
+
+
+@dataclass(frozen=True)
+class ListIncidents:
+    include_resolved: bool
+
+
+@dataclass(frozen=True)
+class Show:
+    ref: str | None
+
+
+@dataclass(frozen=True)
+class Help:
+    pass
+
+
+Request = (
+    Declare
+    | SetStatus
+    | SetSeverity
+    | AssignRole
+    | SetServices
+    | AddNote
+    | Resolve
+    | Reopen
+    | Close
+    | DraftPostmortem
+    | ExportPostmortem
+    | ReviewPostmortem
+    | PublishPostmortem
+    | AddAction
+    | ExportActions
+    | ListActions
+    | ShowStats
+    | ExportIncidents
+    | ListIncidents
+    | Show
+    | Help
+)
