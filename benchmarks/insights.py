@@ -33,7 +33,7 @@ from bot.adapters.db.engine import make_engine, migrate  # noqa: E402
 from bot.adapters.db.insights import SqlInsightsStore  # noqa: E402
 from bot.config import Policy  # noqa: E402
 from bot.follow_through import report  # noqa: E402
-from bot.insights.periods import quarter_period  # noqa: E402
+from bot.insights.periods import Period, quarter_period  # noqa: E402
 from bot.insights.service import InsightsService  # noqa: E402
 from bot.ports import Chart  # noqa: E402
 from models import Incident, IncidentRole, Role, Status  # noqa: E402
@@ -66,6 +66,11 @@ def generate(count: int, rng: random.Random) -> tuple[list[dict], list[dict]]:  
         resolve_minutes = rng.lognormvariate(4.2, 1.1)  # median about an hour
         still_open = declared > NOW - timedelta(days=3) and rng.random() < 0.3
         resolved = None if still_open else declared + timedelta(minutes=resolve_minutes)
+        # Resolved incidents are closed a couple of days later, most of them.
+        closed = resolved + timedelta(days=2) if resolved and rng.random() < 0.8 else None
+        if closed is not None and closed > NOW:
+            closed = None
+        status = Status.CLOSED if closed else Status.RESOLVED if resolved else Status.INVESTIGATING
         incidents.append(
             {
                 "id": number,
@@ -73,7 +78,7 @@ def generate(count: int, rng: random.Random) -> tuple[list[dict], list[dict]]:  
                 "title": f"Synthetic incident {number}",
                 "description": "",
                 "severity": severity,
-                "status": Status.INVESTIGATING if still_open else Status.RESOLVED,
+                "status": status,
                 "private": rng.random() < 0.03,
                 "services": rng.choices(SERVICES, weights=weights, k=rng.choice((1, 1, 1, 2))),
                 "reporter": rng.choice(PEOPLE),
@@ -89,9 +94,7 @@ def generate(count: int, rng: random.Random) -> tuple[list[dict], list[dict]]:  
                 "acknowledged_at": acknowledged if rng.random() < 0.97 else None,
                 "mitigated_at": None if resolved is None else declared + (resolved - declared) / 2,
                 "resolved_at": resolved,
-                "closed_at": resolved + timedelta(days=2)
-                if resolved and rng.random() < 0.8
-                else None,
+                "closed_at": closed,
                 "updated_at": resolved or declared,
             }
         )
@@ -115,7 +118,9 @@ def seed(url: str, count: int) -> None:
     engine.dispose()
 
 
-def bench(url: str, count: int) -> tuple[tuple[float, float], tuple[float, float], int]:
+def bench(url: str, count: int) -> tuple[float, tuple[float, float], tuple[float, float], int]:
+    """Stats the first time after a start (nothing remembered yet), stats again (median and
+    worst), the digest (median and worst), and how many incidents the quarter has."""
     seed(url, count)
     engine = make_engine(url)
     policy = Policy()
@@ -130,15 +135,18 @@ def bench(url: str, count: int) -> tuple[tuple[float, float], tuple[float, float
         clock,  # type: ignore[arg-type]
     )
     quarter = quarter_period(2026, 3, ZoneInfo(policy.timezone))
-    found = service.stats(PEOPLE[0], quarter)
+    MatplotlibCharts().trends(service.stats(PEOPLE[0], Period(NOW, NOW, "-")).current, 1)
 
-    def stats_answer() -> None:  # what the person waits for: the numbers and one chart
-        service.pictures(service.stats(PEOPLE[0], quarter).current, count=1)
+    def stats_answer() -> int:  # what the person waits for: the numbers and one chart
+        found = service.stats(PEOPLE[0], quarter)
+        service.pictures(found.current, count=1)
+        return found.current.volume
 
+    first, _ = timed_runs(stats_answer, 1)
     stats = timed_runs(stats_answer, RUNS)
     digest = timed_runs(lambda: service.digest(NOW), RUNS)
     engine.dispose()
-    return stats, digest, found.current.volume
+    return first, stats, digest, stats_answer()
 
 
 def main() -> int:
@@ -146,9 +154,9 @@ def main() -> int:
     parser.add_argument("--sizes", default="1000,10000,100000")
     sizes = [int(s) for s in parser.parse_args().sizes.split(",")]
     print(f"Insights over synthetic incidents (median and worst of {RUNS} runs)")
-    print("| database | incidents | in the quarter | stats median | stats worst | digest median "
-          "| digest worst |")  # fmt: skip
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print("| database | incidents | in the quarter | stats, first | stats median | stats worst "
+          "| digest median | digest worst |")  # fmt: skip
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     verdicts = []
     with tempfile.TemporaryDirectory() as directory:
         for dialect in ("sqlite", "postgres"):
@@ -157,16 +165,16 @@ def main() -> int:
                 place.mkdir()
                 try:
                     with fresh_database(dialect, place) as url:
-                        (stats, stats_worst), (digest, digest_worst), seen = bench(url, size)
+                        first, (stats, stats_worst), (digest, worst), seen = bench(url, size)
                 except BaseException as error:  # pytest.skip when PostgreSQL is away
-                    print(f"| {dialect} | {size:,} | not run: {error} | | | | |")
+                    print(f"| {dialect} | {size:,} | not run: {error} | | | | | |")
                     continue
                 figures = " | ".join(
-                    f"{s * 1000:.0f} ms" for s in (stats, stats_worst, digest, digest_worst)
+                    f"{s * 1000:.0f} ms" for s in (first, stats, stats_worst, digest, worst)
                 )
                 print(f"| {dialect} | {size:,} | {seen:,} | {figures} |")
                 if size == max(sizes):
-                    verdicts.append(stats_worst < TARGET_S)
+                    verdicts.append(stats_worst < TARGET_S and first < TARGET_S)
     verdict = "met" if verdicts and all(verdicts) else "MISSED"
     print(f"\nTarget: stats for a quarter at {max(sizes):,} incidents under 1 s: {verdict}.")
     return 0

@@ -1,0 +1,74 @@
+"""What the metrics read, on SQLite and PostgreSQL: incidents of a window with their roles,
+closed ones remembered (closed is final), the others read afresh every time."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from bot.adapters.db.insights import SqlInsightsStore
+from bot.adapters.db.store import SqlIncidentStore
+from bot.config import Policy
+from bot.incidents import Declaration, IncidentService
+from models import Role, Status
+from tests.storage.test_incident_store import START, Clock
+
+
+@pytest.fixture
+def incidents(engine: Engine) -> tuple[IncidentService, Clock]:
+    clock = Clock()
+    return IncidentService(SqlIncidentStore(engine), Policy(), clock), clock
+
+
+def test_a_window_reads_its_incidents_with_their_roles_oldest_first(
+    engine: Engine, incidents: tuple[IncidentService, Clock]
+) -> None:
+    service, clock = incidents
+    ids = []
+    for n, private in enumerate((False, True, False)):
+        clock.advance(hours=1)
+        declared = service.declare(
+            Declaration(f"Incident {n}", "sev2", "U_ALICE", services=("api",), private=private)
+        )
+        assert declared.id is not None
+        service.assign_role(declared.id, Role.COMMANDER, f"U_{n}", "U_ALICE")
+        ids.append(declared.id)
+    store = SqlInsightsStore(engine)
+    found, roles = store.declared_between(START, START + timedelta(days=1))
+    assert [o.id for o in found] == ids
+    assert found[0].services == ["api"] and found[1].private
+    assert {i: r[Role.COMMANDER] for i, r in roles.items()} == {
+        ids[0]: "U_0", ids[1]: "U_1", ids[2]: "U_2",
+    }  # fmt: skip
+    # Roles since the third incident only, and of private incidents (for who may see them).
+    _, some = store.declared_between(START, START + timedelta(days=1), roles_from=clock())
+    assert set(some) == {ids[1], ids[2]}
+    assert store.declared_between(START + timedelta(days=1), START + timedelta(days=2)) == ([], {})
+
+
+def test_closed_incidents_are_remembered_and_the_others_read_afresh(
+    engine: Engine, incidents: tuple[IncidentService, Clock]
+) -> None:
+    service, clock = incidents
+    closed = service.declare(Declaration("Old outage", "sev2", "U_ALICE"))
+    live = service.declare(Declaration("Still going", "sev2", "U_ALICE"))
+    assert closed.id is not None and live.id is not None
+    service.resolve(closed.id, "U_ALICE", "fixed")
+    service.close(closed.id, "U_ALICE")
+    store = SqlInsightsStore(engine, remembered=1)
+    window = (START, START + timedelta(days=1))
+    first, _ = store.declared_between(*window)
+    assert [o.status for o in first] == [Status.CLOSED, Status.DECLARED]
+
+    clock.advance(minutes=30)
+    service.resolve(live.id, "U_BOB", "restarted")
+    service.assign_role(live.id, Role.COMMANDER, "U_BOB", "U_BOB")
+    second, roles = store.declared_between(*window)
+    assert [o.status for o in second] == [Status.CLOSED, Status.RESOLVED]
+    assert second[0] is first[0]  # the closed one came from memory
+    assert second[1].resolved_at == clock() and roles[live.id] == {Role.COMMANDER: "U_BOB"}
+
+    service.close(live.id, "U_BOB")
+    third, _ = store.declared_between(*window)  # remembers one: the older one is read again
+    assert [o.status for o in third] == [Status.CLOSED, Status.CLOSED]
+    assert third[1] is store.declared_between(*window)[0][1]
