@@ -1,7 +1,7 @@
 """Action-item use cases: create (by command, from a message, from a post-mortem proposal),
 list, complete with evidence, reassign, reschedule, cancel, and the follow-through report."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Literal
@@ -201,6 +201,10 @@ class ActionItemService:
         shown = [i for i in found if seen[i.incident_id] or i.owner == viewer]
         return sorted(shown, key=lambda i: (i.status is not ActionStatus.OPEN, i.due_on, i.id))
 
+    def refs(self, items: Sequence[ActionItem]) -> dict[int, str]:
+        """The ID (INC-…) of each item's incident, read once per incident."""
+        return {i: self._incidents.get(i).ref for i in {item.incident_id for item in items}}
+
     def report(self, viewer: str | None) -> Report:
         """Follow-through overall and per team, and the recurrence check. The numbers count
         every item, private incidents' included; what is listed by name (the recurrences
@@ -226,10 +230,9 @@ class ActionItemService:
         everything = self._incidents.list_incidents(
             include_resolved=False, viewer=viewer, limit=_HOME_READS
         )
-        refs = {i.incident_id: self._incidents.get(i.incident_id).ref for i in items}
         return Home(
             items=items,
-            refs=refs,
+            refs=self.refs(items),
             incidents=mine,
             other_open=len({i.id for i in everything} - {i.id for i in mine}),
             report=self.report(viewer),

@@ -22,7 +22,7 @@ from bot.errors import ChatUnavailable, DueDateInPast, IncidentError
 from handlers.deps import Deps
 from handlers.errors import reported
 from handlers.home import publish_home
-from handlers.modals import open_modal
+from handlers.modals import input_values, open_modal
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ def _register_close_forms(app: App, deps: Deps) -> None:
         field = Field.REASON if cancelling else Field.EVIDENCE
 
         def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-            text = blocks.escape((_value(view, field) or "").strip())
+            text = blocks.escape((input_values(view).get(field, {}).get("value") or "").strip())
             user = body["user"]["id"]
             try:
                 item_id = int(_metadata(view).get("item") or 0)
@@ -162,16 +162,12 @@ def _register_shortcut(app: App, deps: Deps) -> None:
 
     def create(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         """Stored before the ack; a double submit creates one item (keyed by the view)."""
-        metadata, user = _metadata(view), body["user"]["id"]
-        title = blocks.from_form(" ".join((_value(view, Field.ITEM_TITLE) or "").split()))
-        state = view["state"]["values"]
-        priority = ((state.get(Field.ITEM_PRIORITY) or {}).get(Field.ITEM_PRIORITY) or {}).get(
-            "selected_option"
-        ) or {}
-        due = ((state.get(Field.ITEM_DUE) or {}).get(Field.ITEM_DUE) or {}).get("selected_date")
-        owner = ((state.get(Field.ITEM_OWNER) or {}).get(Field.ITEM_OWNER) or {}).get(
-            "selected_user"
-        )
+        metadata, user, values = _metadata(view), body["user"]["id"], input_values(view)
+        title = values.get(Field.ITEM_TITLE, {}).get("value") or ""
+        title = blocks.from_form(" ".join(title.split()))
+        priority = values.get(Field.ITEM_PRIORITY, {}).get("selected_option") or {}
+        due = values.get(Field.ITEM_DUE, {}).get("selected_date")
+        owner = values.get(Field.ITEM_OWNER, {}).get("selected_user")
         wanted = NewItem(
             title,
             owner=owner,
@@ -255,12 +251,6 @@ def _permalink(client: WebClient, body: dict[str, Any]) -> str:
         log.warning("no permalink for %s/%s: %s", channel, ts, error)
         domain = (body.get("team") or {}).get("domain") or "app"
         return f"https://{domain}.slack.com/archives/{channel}/p{ts.replace('.', '')}"
-
-
-def _value(view: dict[str, Any], field: str) -> str | None:
-    state = view["state"]["values"]
-    value = ((state.get(field) or {}).get(field) or {}).get("value")
-    return str(value) if value is not None else None
 
 
 def _metadata(view: dict[str, Any]) -> dict[str, Any]:

@@ -130,7 +130,7 @@ def _act(
             items = deps.action_items.list(
                 user, request.scope, scoped.id if scoped else None, channel
             )
-            refs = {i.incident_id: incidents.get(i.incident_id).ref for i in items}
+            refs = deps.action_items.refs(items)
             shown = blocks.action_item_list(items, request.scope, refs, deps.action_items.today())
             return _ephemeral(shown, "Action items")
         case ShowStats():

@@ -1,4 +1,7 @@
-"""Opening modals, which every surface does before its ack: a trigger expires in 3 seconds."""
+"""Modals: opening them (before the ack, as every surface does: a trigger expires in 3
+seconds) and reading what was submitted."""
+
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -14,3 +17,12 @@ def open_modal(client: WebClient, trigger_id: str, view: View) -> None:
         client.views_open(trigger_id=trigger_id, view=view)
     except SlackApiError as error:
         raise ChatUnavailable(f"I couldn't open the form: {in_plain_words(error)}") from error
+
+
+def input_values(view: dict[str, Any]) -> dict[str, Any]:
+    """Each input's state by its block ID (one input per block)."""
+    return {
+        block: next(iter(actions.values()))
+        for block, actions in view["state"]["values"].items()
+        if actions
+    }

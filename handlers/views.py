@@ -16,7 +16,7 @@ from bot.errors import ChatUnavailable, IncidentError
 from bot.incidents import Declaration
 from handlers.deps import Deps
 from handlers.errors import reported
-from handlers.modals import open_modal
+from handlers.modals import input_values, open_modal
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ def register(app: App, deps: Deps) -> None:
 
     def post_update(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         """The update form: stored before the ack; a missing answer is shown on the form."""
-        values = _values(view)
+        values = input_values(view)
         happening = ((values.get(Field.HAPPENING) or {}).get("value") or "").strip()
         if not happening:
             ack(response_action="errors", errors={Field.HAPPENING: "Say what is happening."})
@@ -108,17 +108,8 @@ def _view_key(view: dict[str, Any]) -> str:
     return f"view:{view['id']}"
 
 
-def _values(view: dict[str, Any]) -> dict[str, Any]:
-    """Each input's state by its block ID (one input per block)."""
-    return {
-        block: next(iter(actions.values()))
-        for block, actions in view["state"]["values"].items()
-        if actions
-    }
-
-
 def _declaration(view: dict[str, Any], user: str, now: datetime) -> Declaration:
-    values = _values(view)
+    values = input_values(view)
     title = ((values.get(Field.TITLE) or {}).get("value") or "").strip()
     severity = ((values.get(Field.SEVERITY) or {}).get("selected_option") or {}).get("value")
     errors: dict[str, str] = {}

@@ -339,6 +339,6 @@ def _weekly_resolve(
 ) -> tuple[timedelta | None, ...]:
     per_week: list[list[timedelta]] = [[] for _ in weeks]
     for index, incident in weekly:
-        if incident.resolved_at is not None:
-            per_week[index].append(max(incident.resolved_at - incident.declared_at, timedelta()))
+        if (took := Measures.of(incident).to_resolve) is not None:
+            per_week[index].append(took)
     return tuple(Spread.of(values).median for values in per_week)

@@ -23,7 +23,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.action_items import Proposals
+from bot.action_items import MAX_TITLE, Proposals
 from bot.adapters.slack.blocks.text import MAX_BLOCKS, MAX_SECTION, clip, defang
 from bot.adapters.slack.ids import Action, Callback, Field
 from bot.exports import Exported
@@ -36,7 +36,6 @@ STATUS_EMOJI: Final = {
     ActionStatus.CANCELLED: ":heavy_multiplication_x:",
 }
 PRIORITIES: Final = {"p0": "P0 (most urgent)", "p1": "P1", "p2": "P2", "p3": "P3 (least urgent)"}
-MAX_ITEM_TITLE: Final = 500
 _PROPOSAL: Final = "proposal."
 _SCOPES: Final = {
     "mine": "Your open action items",
@@ -155,8 +154,8 @@ def create_item_modal(incident: Incident, text: str, link: str) -> View:
                 element=PlainTextInputElement(
                     action_id=Field.ITEM_TITLE,
                     multiline=True,
-                    max_length=MAX_ITEM_TITLE,
-                    initial_value=clip(text, MAX_ITEM_TITLE) or None,
+                    max_length=MAX_TITLE,
+                    initial_value=clip(text, MAX_TITLE) or None,
                 ),
             ),
             InputBlock(

@@ -17,6 +17,7 @@ from bot.adapters.slack.blocks.text import MAX_HEADER, MAX_SECTION, clip, defang
 from bot.follow_through import Report
 from bot.insights.metrics import Metrics, Spread
 from bot.insights.service import Digest, Picture, Stats
+from bot.metrics import Measures
 
 _MEASURES: Final = {
     "to_acknowledge": "Time to acknowledge",
@@ -186,11 +187,8 @@ def _incident_lines(week: Metrics, private: int) -> str:
     lines = []
     for incident in week.incidents[:_LISTED]:
         where = f"<#{incident.channel_id}>" if incident.channel_id else incident.ref
-        state = (
-            f"resolved in {_span(incident.resolved_at - incident.declared_at)}"
-            if incident.resolved_at
-            else incident.status.label.lower()
-        )
+        took = Measures.of(incident).to_resolve
+        state = f"resolved in {_span(took)}" if took is not None else incident.status.label.lower()
         lines.append(f"• {where} {incident.severity.upper()} {defang(incident.title)} · {state}")
     if week.volume > _LISTED:
         lines.append(f"and {week.volume - _LISTED} more")
