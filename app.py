@@ -298,7 +298,8 @@ def _export(settings: Settings, policy: Policy, args: argparse.Namespace) -> int
     CSV or JSON, for BI tools. Needs only the database."""
     engine = make_engine(settings.database_url)
     try:
-        _prepare_database(engine, migrate_schema=False)
+        # As `run` does: a database no replica has migrated yet has no incidents, not an error.
+        _prepare_database(engine, migrate_schema=settings.sitrep_migrate_on_start)
         try:
             period = parse_range(args.range, utc_now(), ZoneInfo(policy.timezone))
         except IncidentError as error:

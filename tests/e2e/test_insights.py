@@ -205,6 +205,10 @@ def test_the_command_line_writes_the_export_for_bi_tools(
     assert as_csv.stdout.splitlines()[0].startswith("ref,title,severity,status")
     bad = run_app("export", "fortnight", env=environment(DATABASE_URL=database_url), cwd=tmp_path)
     assert bad.returncode == 2 and "is not a range" in bad.stderr
+    fresh = f"sqlite:///{tmp_path / 'never-used.db'}"
+    empty = run_app("export", "7d", env=environment(DATABASE_URL=fresh), cwd=tmp_path)
+    assert empty.returncode == 0, empty.stderr
+    assert empty.stdout.splitlines() == [as_csv.stdout.splitlines()[0]]  # the header only
 
 
 def digests_to_incidents(slack: FakeSlack, every: str) -> Policy:
