@@ -35,6 +35,7 @@ from bot.action_items import ActionItemService
 from bot.adapters import claude
 from bot.adapters.charts import MatplotlibCharts
 from bot.adapters.db.action_items import SqlActionItemStore
+from bot.adapters.db.alerts import SqlAlertStore
 from bot.adapters.db.engine import make_engine, migrate
 from bot.adapters.db.insights import SqlInsightsStore
 from bot.adapters.db.outbox import SqlOutboxStore
@@ -46,6 +47,7 @@ from bot.adapters.slack.documents import SlackDocuments
 from bot.adapters.slack.notifier import SlackNotifier
 from bot.adapters.slack.rooms import SlackRooms
 from bot.adapters.templates import MarkdownRenderer, Templates
+from bot.alerts.service import AlertService
 from bot.config import Policy, load_policy
 from bot.errors import ConfigError, IncidentError
 from bot.exports import ExportService
@@ -59,7 +61,8 @@ from bot.scheduling.service import SchedulerService
 from bot.settings import Settings, load_settings
 from bot.timeline import TimelineService
 from handlers.deps import Background, Deps
-from handlers.http import HttpServer, make_wsgi
+from handlers.http import HttpServer, Wsgi, make_wsgi
+from handlers.webhooks import Webhooks, secrets_of
 
 log = logging.getLogger("sitrep")
 
@@ -76,7 +79,12 @@ class Sitrep:
     engine: Engine
     deps: Deps
     executors: tuple[ThreadPoolExecutor, ...]
+    webhooks: Webhooks
     scheduler: BackgroundScheduler | None = None
+
+    def wsgi(self) -> Wsgi:
+        """The HTTP face: Slack's requests, alert webhooks, the health check."""
+        return make_wsgi(self.bolt, self.engine, self.webhooks)
 
     def recover(self, grace: timedelta = ROOM_LEASE) -> None:
         """Finishes what a process that died after acknowledging left undone."""
@@ -150,6 +158,7 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
             policy,
             clock,
         )
+        alerts = AlertService(SqlAlertStore(engine), incidents, policy, clock)
         schedule = SchedulerService(
             SqlOutboxStore(engine),
             incidents,
@@ -167,6 +176,10 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
             clock,
             lease=timedelta(seconds=settings.sitrep_outbox_lease_seconds),
             insights=insights,
+            triage=alerts.pending_triage,
+        )
+        executor = ThreadPoolExecutor(
+            max_workers=settings.sitrep_worker_threads, thread_name_prefix="sitrep-worker"
         )
         deps = Deps(
             incidents=incidents,
@@ -175,21 +188,22 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
             postmortems=postmortems,
             schedule=schedule,
             background=Background(drafting),
+            after_ack=Background(executor),
             action_items=action_items,
             exports=ExportService(action_items, incidents, _tracker(settings)),
             insights=insights,
             policy=policy,
             clock=clock,
         )
-        executor = ThreadPoolExecutor(
-            max_workers=settings.sitrep_worker_threads, thread_name_prefix="sitrep-worker"
-        )
+        webhooks = Webhooks(deps, alerts, secrets_of(policy))
         bolt = _bolt_app(settings, client, executor)
     except ConfigError:
         engine.dispose()
         raise
-    handlers.register(bolt, deps)
-    return Sitrep(bolt=bolt, engine=engine, deps=deps, executors=(executor, drafting))
+    handlers.register(bolt, deps, alerts)
+    return Sitrep(
+        bolt=bolt, engine=engine, deps=deps, executors=(executor, drafting), webhooks=webhooks
+    )
 
 
 def _drafter(settings: Settings, templates: Templates) -> Drafter | None:
@@ -343,7 +357,7 @@ def _serve(sitrep: Sitrep, settings: Settings) -> int:
     if settings.socket_mode:
         return _run_socket_mode(sitrep, settings)
     server = HttpServer(
-        make_wsgi(sitrep.bolt, sitrep.engine),
+        sitrep.wsgi(),
         settings.host,
         settings.port,
         threads=settings.sitrep_http_threads,

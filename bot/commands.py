@@ -3,14 +3,16 @@ request or a UsageError."""
 
 import re
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Final, Literal, cast
 
 from bot.config import Priority
 from bot.errors import UsageError
 from bot.insights.periods import check_range
+from bot.links import unescaped, web_address
 from bot.requests import (
     AddAction,
+    AddLink,
     AddNote,
     AssignRole,
     Close,
@@ -33,7 +35,7 @@ from bot.requests import (
     Show,
     ShowStats,
 )
-from models.enums import Role, Status
+from models.enums import LinkKind, Role, Status
 
 MAX_TEXT: Final = 3000
 MAX_TITLE: Final = 200
@@ -50,6 +52,8 @@ USAGE: Final = {
     "role": "/incident role [INC-…] <commander|lead|comms|scribe> @person",
     "services": "/incident services [INC-…] <service>[, <service>…] | none",
     "note": "/incident note [INC-…] <text>",
+    "link": "/incident link [INC-…] <url> [alert|deploy|trace|dashboard|ticket|runbook] [title]"
+    " [at 14:05 | at 2026-11-29T14:05Z (deploys)]",
     "resolve": "/incident resolve [INC-…] [summary]",
     "reopen": "/incident reopen [INC-…] [reason]",
     "close": "/incident close [INC-…]",
@@ -190,6 +194,69 @@ def _note(rest: str, _: list[str]) -> AddNote:
     if not rest:
         raise UsageError("What should the note say?")
     return AddNote(ref, rest)
+
+
+_LINK_KINDS: Final = {kind.value: kind for kind in LinkKind}
+_CLOCK: Final = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])(?::([0-5][0-9]))?$")
+
+
+def _link(rest: str, _: list[str]) -> AddLink:
+    ref, rest = _take_ref(rest)
+    if not rest:
+        raise UsageError("Which link? Paste its address, e.g. `https://grafana.example.com/d/api`.")
+    url, label, rest = _take_url(rest)
+    words = rest.split(maxsplit=1)
+    kind = LinkKind.OTHER
+    if words and words[0].lower() in _LINK_KINDS:
+        kind = _LINK_KINDS[words[0].lower()]
+        rest = words[1].strip() if len(words) > 1 else ""
+    at = None
+    if kind is LinkKind.DEPLOY:
+        at, rest = _take_moment(rest)
+    title = rest or label
+    if len(title) > MAX_TITLE:
+        title = title[: MAX_TITLE - 1] + "…"
+    return AddLink(ref, url, kind, title, at)
+
+
+def _take_url(rest: str) -> tuple[str, str, str]:
+    """The link that starts `rest` (Slack sends `<https://x|label>` or `<https://x>`), its
+    label and the text after it."""
+    end = rest.find(">") if rest.startswith("<") else -1
+    if end > 0:
+        token, rest = rest[1:end], rest[end + 1 :]
+        written, _, label = token.partition("|")
+    else:
+        words = rest.split(maxsplit=1)
+        written, label, rest = words[0], "", (words[1] if len(words) > 1 else "")
+    url, label = web_address(unescaped(written)), label.strip()
+    same = unescaped(label) in (url, unescaped(written))
+    return url, ("" if same else label), rest.strip()
+
+
+def _take_moment(rest: str) -> tuple[time | datetime | None, str]:
+    """`at 14:05` or `at 2026-11-29T14:05Z` anywhere in `rest`, and the text without it.
+    `at` followed by words that are not trying to be a time stays in the text."""
+    words = rest.split()
+    for i, word in enumerate(words[:-1]):
+        value = words[i + 1]
+        if word.lower() == "at" and value[:1].isdigit() and (":" in value or "-" in value):
+            return _moment(value), " ".join(words[:i] + words[i + 2 :])
+    return None, rest
+
+
+def _moment(text: str) -> time | datetime:
+    match = _CLOCK.match(text)
+    if match:
+        return time(int(match[1]), int(match[2]), int(match[3] or 0))
+    try:
+        if "t" not in text.lower():
+            raise ValueError(text)
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(
+            f"`{text[:30]}` is not a time like `14:05` or `2026-11-29T14:05Z`."
+        ) from None
 
 
 def _resolve(rest: str, _: list[str]) -> Resolve:
@@ -346,6 +413,7 @@ _PARSERS: Final[dict[str, Callable[[str, list[str]], Request]]] = {
     "role": _role,
     "services": _services,
     "note": _note,
+    "link": _link,
     "resolve": _resolve,
     "reopen": _reopen,
     "close": _close,

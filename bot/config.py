@@ -270,6 +270,8 @@ class Insights(BaseModel):
     load_period: Duration = "7d"
     # An incident is a repeat when a shared service had one this recently.
     repeat_within: Duration = "90d"
+    # An incident whose impact started this soon after a linked deploy counts as after it.
+    deploy_window: Duration = "2h"
     # The weekly digest: where (a channel ID; none: no digest) and when.
     digest_channel: Annotated[str, Field(pattern=r"^[CG][A-Za-z0-9_]+$")] | None = None
     digest_at: Annotated[str, AfterValidator(_weekly_moment)] = "mon 09:00"
@@ -287,6 +289,10 @@ class Insights(BaseModel):
     @property
     def repeat_window(self) -> timedelta:
         return parse_duration(self.repeat_within)
+
+    @property
+    def deploy_period(self) -> timedelta:
+        return parse_duration(self.deploy_window)
 
     @property
     def digest_period(self) -> timedelta:
@@ -307,6 +313,93 @@ class Insights(BaseModel):
         return lambda local: local.weekday() in days and start <= local.time() < end
 
 
+AlertAction = Literal["declare", "triage", "ignore"]
+ALERT_SOURCES = ("alertmanager", "grafana", "datadog", "pagerduty", "opsgenie", "generic")
+_ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+
+
+class AlertSource(BaseModel):
+    """A monitoring tool allowed to send alerts, and how it proves who it is."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # A shared token, sent as "Authorization: Bearer <token>" or "?token=<token>"; better
+    # kept out of the file: `token_env` names the environment variable that holds it.
+    token: str | None = None
+    token_env: Annotated[str, Field(pattern=_ENV_NAME)] | None = None
+    # The source signs each delivery with this secret (PagerDuty: X-PagerDuty-Signature).
+    signing_secret: str | None = None
+    signing_secret_env: Annotated[str, Field(pattern=_ENV_NAME)] | None = None
+    # Deliveries per minute accepted from this source (per replica); more get 429.
+    rate_per_minute: int = Field(default=120, ge=1)
+
+    @model_validator(mode="after")
+    def _some_secret(self) -> Self:
+        if not (self.token or self.token_env or self.signing_secret or self.signing_secret_env):
+            raise ValueError("needs a token, token_env, signing_secret or signing_secret_env")
+        return self
+
+
+class AlertMatch(BaseModel):
+    """What an alert must have for a rule to apply: every given field matches (shell-style
+    patterns like "db-*", case-insensitive); labels match one by one."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    source: str | None = None
+    alertname: str | None = None
+    severity: str | None = None
+    service: str | None = None
+    labels: dict[str, str] = Field(default_factory=dict)
+
+
+class AlertRule(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    match: AlertMatch = AlertMatch()
+    action: AlertAction = "declare"
+    # The severity to declare at (a severity key); otherwise mapped from the alert's own.
+    severity: str | None = None
+    # When all of an incident's alerts have resolved: ask in the channel, or move it on.
+    when_resolved: Literal["prompt", "mitigate", "resolve"] = "prompt"
+
+
+_SEVERITY_MAP = {
+    "critical": "sev2", "high": "sev2", "error": "sev3", "warning": "sev3", "warn": "sev3",
+    "medium": "sev3", "low": "sev4", "info": "sev4",
+    "p1": "sev1", "p2": "sev2", "p3": "sev3", "p4": "sev4", "p5": "sev4",
+}  # fmt: skip
+
+
+class Alerts(BaseModel):
+    """Alerts in: which sources may send them and what they do."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    sources: dict[
+        Literal["alertmanager", "grafana", "datadog", "pagerduty", "opsgenie", "generic"],
+        AlertSource,
+    ] = Field(default_factory=dict)
+    # The first rule that matches decides; no match: `default_action`.
+    rules: tuple[AlertRule, ...] = ()
+    default_action: AlertAction = "declare"
+    # Where alerts a rule sends to triage are posted (a channel ID).
+    triage_channel: Annotated[str, Field(pattern=r"^[CG][A-Za-z0-9_]+$")] | None = None
+    # Alerts for the same service this close together join one incident.
+    group_window: Duration = "10m"
+    # The alert's own severity (lower case) to a severity key; unmapped: `default_severity`.
+    severity_map: dict[str, str] = Field(default_factory=lambda: dict(_SEVERITY_MAP))
+    default_severity: str = "sev3"
+    # The labels that name the affected service, tried in order.
+    service_labels: tuple[str, ...] = ("service", "app", "application", "job")
+    # Larger deliveries are refused with 413.
+    max_body_kb: int = Field(default=1024, ge=1, le=16 * 1024)
+
+    @property
+    def grouping(self) -> timedelta:
+        return parse_duration(self.group_window)
+
+
 class Policy(BaseModel):
     """The organisation's incident policy (the TOML file). Every key is optional."""
 
@@ -324,6 +417,31 @@ class Policy(BaseModel):
     insights: Insights = Insights()
     # Follow-through: the share of action items done within this long of their creation.
     follow_through_within: Duration = "30d"
+    alerts: Alerts = Alerts()
+
+    @model_validator(mode="after")
+    def _alert_severities(self) -> Self:
+        """Every severity alerts may declare at is configured, and triage has a channel."""
+        keys = set(self.severity_keys)
+        alerts = self.alerts
+        named = {
+            "alerts.default_severity": [alerts.default_severity],
+            "alerts.severity_map": list(alerts.severity_map.values()),
+            "alerts.rules": [rule.severity for rule in alerts.rules if rule.severity],
+        }
+        for where, severities in named.items():
+            unknown = sorted({s for s in severities if s.lower() not in keys})
+            # The built-in defaults name SEV1 to SEV4: with fewer severities, the alerts
+            # they would map fall back to the least severe (bot.alerts.rules).
+            defaulted = where.removeprefix("alerts.") not in alerts.model_fields_set
+            if unknown and not defaulted:
+                raise ValueError(f"{where}: {', '.join(unknown)} is not a configured severity")
+        triaging = alerts.default_action == "triage" or any(
+            rule.action == "triage" for rule in alerts.rules
+        )
+        if triaging and alerts.triage_channel is None:
+            raise ValueError("alerts.triage_channel: needed by the triage action")
+        return self
 
     @model_validator(mode="after")
     def _unique_keys(self) -> Self:
@@ -370,6 +488,8 @@ def load_policy(path: Path | None) -> Policy:
         return Policy.model_validate(data)
     except ValidationError as error:
         first = error.errors()[0]
-        key = ".".join(str(part) for part in first["loc"]) or "(top level)"
+        key = ".".join(str(part) for part in first["loc"])
         reason = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
-        raise ConfigError(f"{path}: {key}: {reason}") from None
+        reason = reason.removeprefix("Value error, ")
+        # A check across keys names its keys itself.
+        raise ConfigError(f"{path}: {key}: {reason}" if key else f"{path}: {reason}") from None

@@ -4,6 +4,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from bot.commands import normalise_ref
 from bot.config import Policy
@@ -23,8 +24,18 @@ from bot.lifecycle import (
     legal_targets,
     next_status,
 )
+from bot.links import MAX_LINK_TITLE, Moment, described, markup, resolved, web_address
 from bot.ports import Clock, IncidentStore
-from models import EntryKind, Incident, IncidentRole, Role, Status, TimelineEntry
+from models import (
+    EntryKind,
+    Incident,
+    IncidentLink,
+    IncidentRole,
+    LinkKind,
+    Role,
+    Status,
+    TimelineEntry,
+)
 
 _MAX_ATTEMPTS = 25  # enough for a few dozen people clicking the same incident at once
 ROOM_LEASE = timedelta(minutes=2)
@@ -46,6 +57,8 @@ class Declaration:
     commander: str | None = None
     # Identifies the Slack request that asked, so a repeated submission declares once.
     request_key: str | None = None
+    # The monitoring source that detected it; None when a person declared it.
+    detected_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +78,8 @@ class Summary:
 
 Mutated = tuple[list[TimelineEntry], list[IncidentRole]]
 Mutation = Callable[[Incident, datetime], Mutated]
+# Stores a mutated incident compare-and-set: (incident, expected version, entries, roles).
+Saver = Callable[[Incident, int, list[TimelineEntry], list[IncidentRole]], bool]
 
 
 class IncidentService:
@@ -91,6 +106,7 @@ class IncidentService:
                 "reporter": request.reporter,
                 "request_key": request.request_key,
                 "impact_started_at": request.impact_started_at,
+                "detected_by": request.detected_by,
                 "declared_at": now,
                 "acknowledged_at": now if request.commander else None,
                 "updated_at": now,
@@ -99,7 +115,7 @@ class IncidentService:
         entry = _system_entry(
             EntryKind.DECLARED,
             now,
-            request.reporter,
+            request.reporter or None,
             f"Declared {request.severity.upper()}: {incident.title}",
             {"severity": request.severity},
         )
@@ -295,6 +311,49 @@ class IncidentService:
 
         return self._change(incident_id, mutate)
 
+    def add_link(
+        self,
+        incident_id: int,
+        actor: str | None,
+        url: str,
+        kind: LinkKind,
+        title: str = "",
+        happened_at: Moment | None = None,
+    ) -> Change:
+        """Attaches a link (shown on the announcement, bookmarked, recorded in the timeline);
+        NothingChanged when the incident already has that URL. `actor` None is Sitrep itself.
+        `happened_at` may be a time of day: the latest one, in the organisation's timezone."""
+        url = web_address(url)  # raises UsageError for what is no web address
+        title = title.strip()
+        title = title if len(title) <= MAX_LINK_TITLE else title[: MAX_LINK_TITLE - 1] + "…"
+        when = None
+        if happened_at is not None:
+            when = resolved(happened_at, self._clock(), ZoneInfo(self._policy.timezone))
+        made: list[IncidentLink] = []
+
+        def mutate(incident: Incident, now: datetime) -> Mutated:
+            if any(known.url == url for known in self._store.links(incident_id)):
+                raise NothingChanged(f"That link is already on {incident.ref}.")
+            made[:] = [_link(incident_id, kind, url, title, actor, now, when)]
+            what = "" if kind is LinkKind.OTHER else f"{described(kind)}: "
+            text = f"Linked {what}{markup(url, title)}"
+            data: dict[str, object] = {
+                "url": url,
+                "kind": kind.value,
+                "title": title,
+                "happened_at": when.isoformat() if when else None,
+            }
+            return [_system_entry(EntryKind.LINK, now, actor, text, data)], []
+
+        def save(incident: Incident, version: int, entries: list[TimelineEntry], _: object) -> bool:
+            return self._store.add_link(incident, version, made[0], entries[0])
+
+        return self._change(incident_id, mutate, save=save)
+
+    def links(self, incident_id: int) -> list[IncidentLink]:
+        """The incident's links, oldest first."""
+        return self._store.links(incident_id)
+
     def claim_room(self, incident_id: int, lease: timedelta = ROOM_LEASE) -> bool:
         """True for the one caller that should open the incident's room now. A claim older
         than `lease` is abandoned (its process died) and can be taken over."""
@@ -444,11 +503,20 @@ class IncidentService:
             {"from": before.value, "to": incident.status.value, "note": note},
         )
 
-    def _change(self, incident_id: int, mutate: Mutation, *, allow_closed: bool = False) -> Change:
-        """Applies `mutate` to a fresh copy and saves it compare-and-set, retrying on a race.
+    def _change(
+        self,
+        incident_id: int,
+        mutate: Mutation,
+        *,
+        allow_closed: bool = False,
+        save: Saver | None = None,
+    ) -> Change:
+        """Applies `mutate` to a fresh copy and saves it compare-and-set (with `save`, else
+        the store's `save`), retrying on a race.
 
         Re-running `mutate` on the winner's state is what makes two clicks give one change:
         the loser re-validates and gets a friendly 'already' error."""
+        saver: Saver = save or self._store.save
         for _ in range(_MAX_ATTEMPTS):
             incident = self.get(incident_id)
             if incident.status is Status.CLOSED and not allow_closed:
@@ -458,7 +526,7 @@ class IncidentService:
             incident.updated_at = now
             for entry in entries:
                 entry.incident_id = incident_id
-            if self._store.save(incident, version, entries, roles):
+            if saver(incident, version, entries, roles):
                 incident.version = version + 1
                 return Change(incident, entries)
         raise IncidentError("Too many people changed this incident at once; please try again.")
@@ -514,6 +582,28 @@ def _system_entry(
             "text": text,
             "data": data,
             "incident_id": 0,
+        }
+    )
+
+
+def _link(
+    incident_id: int,
+    kind: LinkKind,
+    url: str,
+    title: str,
+    actor: str | None,
+    now: datetime,
+    happened_at: datetime | None,
+) -> IncidentLink:
+    return IncidentLink.model_validate(
+        {
+            "incident_id": incident_id,
+            "kind": kind,
+            "url": url,
+            "title": title,
+            "added_by": actor,
+            "added_at": now,
+            "happened_at": happened_at,
         }
     )
 

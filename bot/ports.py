@@ -7,12 +7,17 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from models import (
     ActionItem,
+    AlertStatus,
+    AlertTriage,
     Incident,
+    IncidentAlert,
+    IncidentLink,
     IncidentRole,
     OutboxMessage,
     Postmortem,
     Role,
     TimelineEntry,
+    TriageState,
 )
 
 if TYPE_CHECKING:
@@ -40,14 +45,19 @@ class ChatRooms(Protocol):
 
     def show_topic(self, incident: Incident, roles: dict[Role, str]) -> None: ...
 
-    def post_announcement(self, incident: Incident, roles: dict[Role, str]) -> str:
+    def post_announcement(
+        self, incident: Incident, roles: dict[Role, str], links: Sequence[IncidentLink]
+    ) -> str:
         """Posts and pins the incident's announcement; returns its message ID."""
         ...
 
-    def update_announcement(self, incident: Incident, roles: dict[Role, str]) -> None: ...
+    def update_announcement(
+        self, incident: Incident, roles: dict[Role, str], links: Sequence[IncidentLink]
+    ) -> None: ...
 
     def post_entry(self, incident: Incident, entry: TimelineEntry) -> bool:
-        """Shows a recorded change or note in the channel; False when it was refused."""
+        """Shows a recorded change or note in the channel; False when it was refused. A link
+        is also bookmarked in the channel (a refused bookmark does not fail the post)."""
         ...
 
     def post_notice(self, incident: Incident) -> None:
@@ -133,6 +143,18 @@ class IncidentStore(Protocol):
     def claim_unposted(self, incident_id: int, now: datetime) -> list[TimelineEntry]:
         """System entries not yet posted to the channel, marked posted by this call, so
         that concurrent callers each get a disjoint set."""
+        ...
+
+    def add_link(
+        self, incident: Incident, expected_version: int, link: IncidentLink, entry: TimelineEntry
+    ) -> bool:
+        """Compare-and-set like `save`: writes `incident` (version bumped), the link and its
+        entry in one transaction; False when the version moved on or the incident already
+        has a link to that URL."""
+        ...
+
+    def links(self, incident_id: int) -> list[IncidentLink]:
+        """The incident's links, oldest first."""
         ...
 
 
@@ -284,6 +306,10 @@ class Notifier(Protocol):
         """Posts the incident digest; returns its ID (ts)."""
         ...
 
+    def send_triage(self, message: OutboxMessage, triage: AlertTriage) -> str:
+        """Posts an alert waiting for a decision to the triage channel; returns its ID (ts)."""
+        ...
+
     def find_sent(self, message: OutboxMessage) -> str | None:
         """The ID of a message already posted for this one's key, if any (a sender died
         between posting and recording it)."""
@@ -379,4 +405,57 @@ class ChartMaker(Protocol):
     def trends(self, metrics: "Metrics", limit: int = 3) -> list[Chart]:
         """The first `limit` of: volume by severity over the charted weeks, the time-to-
         resolve trend, and the top services (drawn only when there are services)."""
+        ...
+
+
+class AlertStore(Protocol):
+    """Alerts linked to incidents, and alerts waiting in triage."""
+
+    def linked_incident(
+        self, source: str, fingerprints: Sequence[str], group_key: str
+    ) -> Incident | None:
+        """The open incident holding an alert of `source` with one of `fingerprints`, or
+        of the group `group_key` (when not "")."""
+        ...
+
+    def service_incident(self, service: str, since: datetime) -> Incident | None:
+        """The open incident holding an alert for `service` seen since `since`."""
+        ...
+
+    def latest_declared(self, key_prefix: str) -> Incident | None:
+        """The last incident declared with a request key starting with `key_prefix`."""
+        ...
+
+    def record(
+        self,
+        incident_id: int,
+        alerts: Sequence[IncidentAlert],
+        entry_for: Callable[[list[tuple[IncidentAlert, AlertStatus | None]]], TimelineEntry | None],
+    ) -> TimelineEntry | None:
+        """Links the alerts to the incident (or refreshes the links) and adds the timeline
+        entry `entry_for(each alert with its status before, None if new)` makes."""
+        ...
+
+    def alerts(self, incident_id: int) -> list[IncidentAlert]: ...
+
+    def add_triage(self, triage: AlertTriage) -> tuple[AlertTriage, bool]:
+        """Stores a pending triage, or counts a repeat on the one pending for the same
+        alerts; True when stored."""
+        ...
+
+    def triage(self, triage_id: int) -> AlertTriage | None: ...
+
+    def decide_triage(
+        self,
+        triage_id: int,
+        state: TriageState,
+        user: str,
+        now: datetime,
+        incident_id: int | None = None,
+    ) -> bool:
+        """Moves a pending triage on; False when it was already decided."""
+        ...
+
+    def pending_triage(self) -> list[AlertTriage]:
+        """Pending triage whose post is still to be sent."""
         ...

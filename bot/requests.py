@@ -1,11 +1,11 @@
 """What `/incident` can ask for: one typed request per subcommand, made by `bot.commands`."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Literal
 
 from bot.config import Priority
-from models.enums import Role, Status
+from models.enums import LinkKind, Role, Status
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,17 @@ class SetServices:
 class AddNote:
     ref: str | None
     text: str
+
+
+@dataclass(frozen=True)
+class AddLink:
+    ref: str | None
+    url: str  # absolute http(s), as Slack markup unwrapped and unescaped
+    kind: LinkKind
+    title: str  # Slack markup; "" for none
+    # When the linked thing happened, as written: a time of day (the latest past one, in the
+    # organisation's timezone) or a datetime (naive: in that timezone). The clock resolves it.
+    at: time | datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -148,6 +159,7 @@ Request = (
     | AssignRole
     | SetServices
     | AddNote
+    | AddLink
     | Resolve
     | Reopen
     | Close

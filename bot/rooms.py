@@ -11,7 +11,7 @@ from bot.errors import ChatUnavailable, NameTaken
 from bot.incidents import ROOM_LEASE, IncidentService
 from bot.naming import channel_name
 from bot.ports import ChatRooms
-from models import Incident, Role
+from models import Incident, IncidentLink, Role
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,8 @@ class RoomService:
             if incident.channel_id is None:
                 incident = self._create_channel(incident)
             assert incident.channel_id is not None
-            for user in sorted({incident.reporter, *incidents.roles(incident_id).values()}):
+            people = {incident.reporter, *incidents.roles(incident_id).values()} - {""}
+            for user in sorted(people):
                 self._rooms.invite(incident.channel_id, user)
             incident = self.refresh(incident_id, may_post=True)
             if not incident.private and self._policy.announcements_channel:
@@ -112,18 +113,25 @@ class RoomService:
         read again and shown again if it moved on, so the last one shows the latest."""
         incident_id = incident.id
         assert incident_id is not None
+        links = self._incidents.links(incident_id)
         shown = None
         for _ in range(_MAX_REFRESHES):
-            state = (incident.model_dump(exclude=_BOOKKEEPING), roles)
+            state = (incident.model_dump(exclude=_BOOKKEEPING), roles, _shown_links(links))
             if state == shown:
                 break
             if incident.announcement_ts:
-                self._rooms.update_announcement(incident, roles)
+                self._rooms.update_announcement(incident, roles, links)
             elif may_post:
-                ts = self._rooms.post_announcement(incident, roles)
+                ts = self._rooms.post_announcement(incident, roles, links)
                 incident = self._incidents.attach_announcement(incident_id, ts)
             else:
                 break
             shown = state
             incident, roles = self._incidents.get(incident_id), self._incidents.roles(incident_id)
+            links = self._incidents.links(incident_id)
         return incident
+
+
+def _shown_links(links: list[IncidentLink]) -> list[tuple[str, str, str]]:
+    """What the announcement shows of the links."""
+    return [(link.kind.value, link.url, link.title) for link in links]

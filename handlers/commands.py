@@ -16,6 +16,7 @@ from bot.incidents import Change, Declaration, IncidentService
 from bot.postmortem.service import PostmortemService
 from bot.requests import (
     AddAction,
+    AddLink,
     AddNote,
     AssignRole,
     Close,
@@ -215,6 +216,10 @@ def _change(request: Request, user: str, channel: str | None, deps: Deps) -> Cha
             return incidents.change_services(incident.id, request.services, user)
         case AddNote():
             return incidents.add_note(incident.id, user, request.text)
+        case AddLink():
+            return incidents.add_link(
+                incident.id, user, request.url, request.kind, request.title, request.at
+            )
         case Resolve():
             return incidents.resolve(incident.id, user, request.summary)
         case Reopen():

@@ -44,6 +44,9 @@ class Deps:
     postmortems: PostmortemService
     schedule: SchedulerService
     background: Background
+    # The work after an acknowledgement that Bolt's lazy listeners do for Slack requests,
+    # for requests Bolt does not see (alert webhooks).
+    after_ack: Background
     action_items: ActionItemService
     exports: ExportService
     insights: InsightsService

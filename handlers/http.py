@@ -1,12 +1,13 @@
-"""The HTTP face of Sitrep: `POST /slack/events` into Bolt and `GET /healthz`, as a WSGI app
-served by waitress. Anything malformed gets a 4xx here, before Bolt sees it."""
+"""The HTTP face of Sitrep: `POST /slack/events` into Bolt, `POST /webhooks/<source>` for
+alerts, and `GET /healthz`, as a WSGI app served by waitress. Anything malformed gets a
+4xx here, before Bolt sees it."""
 
 import json
 import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 import waitress
@@ -36,11 +37,19 @@ _REASONS = {
 }
 
 
-def make_wsgi(bolt: App, engine: Engine) -> Wsgi:
+class WebhookApp(Protocol):
+    def __call__(
+        self, environ: dict[str, Any], start_response: StartResponse, source: str
+    ) -> Iterable[bytes]: ...
+
+
+def make_wsgi(bolt: App, engine: Engine, webhooks: WebhookApp | None = None) -> Wsgi:
     def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
         if path == "/healthz":
             return _health(engine, start_response)
+        if webhooks is not None and path.startswith("/webhooks/"):
+            return webhooks(environ, start_response, path.removeprefix("/webhooks/").strip("/"))
         if path != "/slack/events":
             return _reply(start_response, 404, {"error": "not_found"})
         if method != "POST":

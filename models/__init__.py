@@ -1,14 +1,18 @@
 """SQLModel tables, enums and value objects shared by every layer."""
 
 from models.action_item import ActionItem
+from models.alert import AlertTriage, IncidentAlert, IncidentLink
 from models.enums import (
     ActionStatus,
+    AlertStatus,
     DraftSource,
     EntryKind,
+    LinkKind,
     NoticeKind,
     PostmortemStatus,
     Role,
     Status,
+    TriageState,
 )
 from models.incident import (
     Incident,
@@ -22,11 +26,16 @@ from models.postmortem import Postmortem
 __all__ = [
     "ActionItem",
     "ActionStatus",
+    "AlertStatus",
+    "AlertTriage",
     "DraftSource",
     "EntryKind",
     "Incident",
+    "IncidentAlert",
+    "IncidentLink",
     "IncidentRole",
     "IncidentSequence",
+    "LinkKind",
     "NoticeKind",
     "OutboxMessage",
     "Postmortem",
@@ -34,4 +43,5 @@ __all__ = [
     "Role",
     "Status",
     "TimelineEntry",
+    "TriageState",
 ]

@@ -50,6 +50,8 @@ class EntryKind(StrEnum):
     UPDATE = "update"
     ACTION_ITEM = "action_item"
     ESCALATED = "escalated"
+    ALERT = "alert"  # a monitoring alert fired, joined, or resolved
+    LINK = "link"  # a link attached: alert, deploy, trace, dashboard, ticket, runbook
 
     @property
     def posted_in_channel(self) -> bool:
@@ -91,6 +93,7 @@ class NoticeKind(StrEnum):
     OVERDUE_SUMMARY = "overdue_summary"
     OVERDUE_ROLLUP = "overdue_rollup"
     DIGEST = "digest"  # the weekly incident digest
+    TRIAGE = "triage"  # an alert waiting for someone to declare or dismiss it
 
     @property
     def about_items(self) -> bool:
@@ -112,6 +115,31 @@ class ActionStatus(StrEnum):
     OPEN = "open"
     DONE = "done"
     CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class AlertStatus(StrEnum):
+    FIRING = "firing"
+    RESOLVED = "resolved"
+
+
+class TriageState(StrEnum):
+    PENDING = "pending"
+    DECLARED = "declared"
+    DISMISSED = "dismissed"
+
+
+class LinkKind(StrEnum):
+    ALERT = "alert"
+    DEPLOY = "deploy"
+    TRACE = "trace"
+    DASHBOARD = "dashboard"
+    TICKET = "ticket"
+    RUNBOOK = "runbook"
+    OTHER = "link"
 
     @property
     def label(self) -> str:

@@ -49,6 +49,8 @@ class Incident(SQLModel, table=True):
     # Bumped by every change: updates are compare-and-set on it, so racing clicks apply once.
     version: int = 1
 
+    # How the incident was detected: the monitoring source that declared it; NULL for a person.
+    detected_by: str | None = Field(default=None, max_length=32)
     impact_started_at: datetime | None = Field(default=None, sa_column=utc_column())
     declared_at: datetime = Field(sa_column=utc_column(nullable=False, index=True))
     acknowledged_at: datetime | None = Field(default=None, sa_column=utc_column())

@@ -105,6 +105,15 @@ def prompt_facts(facts: Facts) -> dict[str, Any]:
         "resolution_summary": incident.resolution_summary,
         "roles": {role.value: user for role, user in facts.roles.items()},
         "responders": list(facts.responders),
+        "links": [
+            {
+                "kind": link.kind.value,
+                "url": link.url,
+                "title": link.title,
+                "happened": at(link.happened_at),
+            }
+            for link in facts.links
+        ],
     }
 
 

@@ -18,7 +18,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from bot.postmortem.condense import Said
 from bot.postmortem.draft import Draft
 from bot.postmortem.service import STATUS_MARKER
-from models import Postmortem
+from models import IncidentLink, Postmortem
 
 PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
 
@@ -61,6 +61,16 @@ def _label(text: str) -> str:
     return text.replace("[", "(").replace("]", ")")
 
 
+def link(value: IncidentLink) -> str:
+    """An incident's link as a Markdown link for a table cell: its title, else its address."""
+    label = cell(value.title) if value.title.strip() else value.url.split("://", 1)[-1]
+    if len(label) > 80:
+        label = label[:79] + "…"
+    # Parentheses would end the destination early; the URL has no spaces or pipes.
+    target = value.url.replace("(", "%28").replace(")", "%29")
+    return f"[{_label(label)}]({target})"
+
+
 def mention(user_id: str | None) -> str:
     return f"![](@{user_id})" if user_id else "_nobody_"
 
@@ -93,6 +103,7 @@ class Templates:
         self._env.filters.update(
             canvas=canvas,
             cell=cell,
+            link=link,
             mention=mention,
             span=span,
             clock=self.clock,

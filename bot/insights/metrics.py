@@ -43,11 +43,20 @@ class Occurrence:
     mitigated_at: datetime | None
     resolved_at: datetime | None
     closed_at: datetime | None
+    # The monitoring source that declared it; None when a person did.
+    detected_by: str | None = None
+    # The last linked deploy at or before the impact started (or the declaration).
+    deployed_at: datetime | None = None
 
     @classmethod
-    def of(cls, incident: Incident) -> "Occurrence":
+    def of(cls, incident: Incident, deployed_at: datetime | None = None) -> "Occurrence":
         assert incident.id is not None
-        return cls(**{f.name: getattr(incident, f.name) for f in fields(cls)})
+        read = {f.name: getattr(incident, f.name) for f in fields(cls) if f.name != "deployed_at"}
+        return cls(**read, deployed_at=deployed_at)
+
+    @property
+    def impact_start(self) -> datetime:
+        return self.impact_started_at or self.declared_at
 
 
 @dataclass(frozen=True)
@@ -113,6 +122,9 @@ class Metrics:
     by_weekday: tuple[int, ...] = ()  # 7 counts, Monday first
     weekend: int = 0
     out_of_hours: int = 0
+    by_monitoring: int = 0  # declared from an alert
+    after_deploy: int = 0  # impact started within `deploy_window` after a linked deploy
+    deploy_window: timedelta = timedelta(0)
     load: tuple[Load, ...] = ()  # busiest first
     repeats: tuple[Repeat, ...] = ()
     # Per week of the WEEKS_CHARTED ending with the period: volume by severity and the
@@ -190,6 +202,13 @@ def compute(
         by_weekday=tuple(Counter(h.weekday() for h in hours).get(n, 0) for n in range(7)),
         weekend=sum(1 for h in hours if h.weekday() >= 5),
         out_of_hours=sum(1 for h in hours if not in_hours(h)),
+        by_monitoring=sum(1 for i in inside if i.detected_by),
+        after_deploy=sum(
+            1
+            for i in inside
+            if i.deployed_at and i.impact_start - i.deployed_at <= rules.deploy_period
+        ),
+        deploy_window=rules.deploy_period,
         load=_load(inside, roles, policy, zone, in_hours),
         repeats=tuple(_repeats(ordered, inside, rules.repeat_window)),
         weeks=tuple(weeks),

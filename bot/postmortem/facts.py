@@ -6,7 +6,15 @@ from datetime import datetime
 
 from bot.config import Policy
 from bot.metrics import Measures
-from models import EntryKind, Incident, Postmortem, PostmortemStatus, Role, TimelineEntry
+from models import (
+    EntryKind,
+    Incident,
+    IncidentLink,
+    Postmortem,
+    PostmortemStatus,
+    Role,
+    TimelineEntry,
+)
 
 
 @dataclass(frozen=True)
@@ -33,6 +41,8 @@ class Facts:
     due_at: datetime | None
     published_at: datetime | None
     written_at: datetime
+    # What was linked to the incident (deploys, dashboards, tickets…), oldest first.
+    links: tuple[IncidentLink, ...] = ()
 
     @property
     def commander(self) -> str | None:
@@ -46,8 +56,10 @@ def gather_facts(
     record: Postmortem,
     policy: Policy,
     now: datetime,
+    links: Sequence[IncidentLink] = (),
 ) -> Facts:
-    """Everything the draft states as fact, from the incident, its roles and its timeline."""
+    """Everything the draft states as fact, from the incident, its roles, its timeline and
+    its links."""
     severity = policy.severity(incident.severity)
     changes = tuple(
         SeverityChange(e.occurred_at, e.data.get("from", ""), e.data.get("to", ""))
@@ -70,4 +82,5 @@ def gather_facts(
         due_at=record.due_at,
         published_at=record.published_at,
         written_at=now,
+        links=tuple(links),
     )

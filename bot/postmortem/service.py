@@ -277,7 +277,13 @@ class PostmortemService:
         ]
         now = self._clock()
         facts = gather_facts(
-            incident, self._incidents.roles(incident.id), entries, record, self._policy, now
+            incident,
+            self._incidents.roles(incident.id),
+            entries,
+            record,
+            self._policy,
+            now,
+            links=self._incidents.links(incident.id),
         )
         budget = max(self._prompt_tokens - _PROMPT_RESERVE, 1_000)
         material = Material(facts, condense(entries, budget, estimate_tokens))

@@ -2,6 +2,7 @@
 
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -12,9 +13,9 @@ from bot.incidents import IncidentService
 from bot.insights.service import InsightsService
 from bot.ports import Clock, Notifier, OutboxStore
 from bot.scheduling.digest import digest_notices
-from bot.scheduling.due import Situation, due_notices
+from bot.scheduling.due import Notice, Situation, due_notices
 from bot.scheduling.followups import Followup, followup_notices
-from models import EntryKind, NoticeKind, OutboxMessage, TimelineEntry
+from models import AlertTriage, EntryKind, NoticeKind, OutboxMessage, TimelineEntry
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +48,13 @@ class SchedulerService:
         clock: Clock,
         lease: timedelta = timedelta(minutes=2),
         insights: InsightsService | None = None,
+        triage: Callable[[], list[AlertTriage]] | None = None,
     ) -> None:
         self._store, self._incidents, self._notifier = store, incidents, notifier
         self._policy, self._clock, self._lease = policy, clock, lease
         self._insights = insights
+        # The alerts waiting in triage whose post is still to be sent.
+        self._triage = triage or (lambda: [])
 
     def tick(self) -> Sent:
         """Queues what is due and sends what is queued: the periodic job of every replica."""
@@ -86,6 +90,10 @@ class SchedulerService:
             notices += digest_notices(now, self._policy)
         except Exception:  # the digest must not stop the incidents' notices
             log.exception("could not plan the digest")
+        try:
+            notices += [triage_notice(triage) for triage in self._triage()]
+        except Exception:  # nor the alerts in triage
+            log.exception("could not plan the triage posts")
         return self._store.enqueue(notices, now) if notices else 0
 
     def _deliver(self, message: OutboxMessage, token: str) -> Outcome:
@@ -103,6 +111,8 @@ class SchedulerService:
                 return self._sent(message, token, ts, situation)
             if message.kind is NoticeKind.DIGEST:
                 sent = self._send_digest(message, now)
+            elif message.kind is NoticeKind.TRIAGE:
+                sent = self._send_triage(message)
             elif message.kind.about_items:
                 sent = self._send_followup(message, now)
             else:
@@ -154,6 +164,11 @@ class SchedulerService:
         digest = self._insights.digest(datetime.fromisoformat(message.data["end"]))
         return self._notifier.send_digest(message, digest)
 
+    def _send_triage(self, message: OutboxMessage) -> str | None:
+        """Posts an alert to triage if it is still waiting for a decision."""
+        waiting = {t.id: t for t in self._triage()}.get(int(message.data["triage"]))
+        return None if waiting is None else self._notifier.send_triage(message, waiting)
+
     def _followups_of(self, message: OutboxMessage) -> list[Followup]:
         """The open items that decide whether a reminder is still owed."""
         match message.kind:
@@ -191,6 +206,18 @@ class SchedulerService:
         self._incidents.snooze_nudges(
             incident_id, actor, self._clock() + timedelta(minutes=minutes)
         )
+
+
+def triage_notice(triage: AlertTriage) -> Notice:
+    assert triage.id is not None
+    return Notice(
+        key=f"triage:{triage.id}",
+        kind=NoticeKind.TRIAGE,
+        incident_id=None,
+        target=triage.channel_id,
+        due_at=triage.created_at,
+        data={"triage": triage.id},
+    )
 
 
 def _escalation_entry(

@@ -1,5 +1,7 @@
 """Parsing `/incident` text: every input gives a request or a friendly UsageError."""
 
+from datetime import UTC, datetime, time
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -7,6 +9,7 @@ from hypothesis import strategies as st
 from bot.commands import MAX_TEXT, USAGE, parse, usage_for
 from bot.errors import UsageError
 from bot.requests import (
+    AddLink,
     AddNote,
     AssignRole,
     Close,
@@ -20,7 +23,7 @@ from bot.requests import (
     SetStatus,
     Show,
 )
-from models import Role, Status
+from models import LinkKind, Role, Status
 
 SEVERITIES = ["sev1", "sev2", "sev3", "sev4"]
 
@@ -197,3 +200,104 @@ def test_listing_action_items_defaults_to_mine_or_to_the_named_incident() -> Non
     assert parse("actions", ["sev1"]) == ListActions("mine", None)
     assert parse("actions overdue", ["sev1"]) == ListActions("overdue", None)
     assert parse("actions INC-2026-0001", ["sev1"]) == ListActions("all", "INC-2026-0001")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "link https://grafana.example.com/d/api",
+            AddLink(None, "https://grafana.example.com/d/api", LinkKind.OTHER, ""),
+        ),
+        # Slack sends links wrapped, `&` escaped, and a label when one was typed.
+        (
+            "link <https://ci.example.com/runs?id=42&amp;job=deploy> deploy v42 rollout",
+            AddLink(
+                None, "https://ci.example.com/runs?id=42&job=deploy", LinkKind.DEPLOY, "v42 rollout"
+            ),
+        ),
+        (
+            "link INC-2026-0042 <https://jira.example.com/OPS-1|OPS-1> TICKET",
+            AddLink("INC-2026-0042", "https://jira.example.com/OPS-1", LinkKind.TICKET, "OPS-1"),
+        ),
+        (
+            "link <https://x.example.com/a|https://x.example.com/a> runbook",
+            AddLink(None, "https://x.example.com/a", LinkKind.RUNBOOK, ""),
+        ),
+        (
+            "link https://ci.example.com/1 deploy v42 at 14:05",
+            AddLink(None, "https://ci.example.com/1", LinkKind.DEPLOY, "v42", time(14, 5)),
+        ),
+        (
+            "link https://ci.example.com/1 deploy at 2026-11-29T14:05Z",
+            AddLink(
+                None,
+                "https://ci.example.com/1",
+                LinkKind.DEPLOY,
+                "",
+                datetime(2026, 11, 29, 14, 5, tzinfo=UTC),
+            ),
+        ),
+        (
+            "link https://ci.example.com/1 deploy at 2026-11-29T14:05 canary",
+            AddLink(
+                None,
+                "https://ci.example.com/1",
+                LinkKind.DEPLOY,
+                "canary",
+                datetime(2026, 11, 29, 14, 5),
+            ),
+        ),
+        # Only deploys take a time; elsewhere, and where `at` is no time, it is the title.
+        (
+            "link https://x.example.com dashboard busiest at 14:05",
+            AddLink(None, "https://x.example.com", LinkKind.DASHBOARD, "busiest at 14:05"),
+        ),
+        (
+            "link https://x.example.com deploy at peak",
+            AddLink(None, "https://x.example.com", LinkKind.DEPLOY, "at peak"),
+        ),
+        # Characters a URL can't carry as they are are percent-encoded; hosts become ASCII.
+        (
+            'link https://bücher.example/a|b"c',
+            AddLink(None, "https://xn--bcher-kva.example/a%7Cb%22c", LinkKind.OTHER, ""),
+        ),
+    ],
+)
+def test_links_parse_with_their_kind_title_and_time(text: str, expected: object) -> None:
+    assert parse(text, SEVERITIES) == expected
+
+
+def test_a_link_title_is_clipped_to_200_characters() -> None:
+    parsed = parse("link https://x.example.com " + "t" * 300, SEVERITIES)
+    assert isinstance(parsed, AddLink) and len(parsed.title) == 200
+    assert parsed.title.endswith("…")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("link", "Which link?"),
+        ("link grafana.example.com/d/api", "is not a web address"),
+        ("link ftp://files.example.com/x", "is not a web address"),
+        ("link <mailto:oncall@example.com>", "is not a web address"),
+        ("link javascript:alert(1)", "is not a web address"),
+        ("link https:example.com", "is not a web address"),
+        ("link https://example.com:99999/", "is not a web address"),
+        ("link <@U123>", "is not a web address"),
+        ("link https://bob:hunter2@example.com", "without them"),
+        ("link https://example.com/" + "a" * 2000, "links take at most 2000"),
+        ("link https://ci.example.com/1 deploy at 25:00", "is not a time like `14:05`"),
+        ("link https://ci.example.com/1 deploy at 2026-11-29", "is not a time"),
+    ],
+)
+def test_bad_links_say_what_is_wrong_with_the_usage(text: str, message: str) -> None:
+    with pytest.raises(UsageError) as caught:
+        parse(text, SEVERITIES)
+    assert message in str(caught.value)
+    assert "/incident link" in caught.value.usage
+
+
+def test_link_usage_is_in_help() -> None:
+    assert usage_for("link https://x") == USAGE["link"]
+    assert "[alert|deploy|trace|dashboard|ticket|runbook]" in USAGE["link"]

@@ -21,6 +21,8 @@ def test_the_readme_policy_example_loads(tmp_path: Path) -> None:
     assert policy.timezone == "Europe/London"
     assert policy.severity("sev0") is not None
     assert policy.due_after("p1") == timedelta(days=14)
+    assert policy.alerts.rules[0].action == "ignore"
+    assert policy.alerts.sources["pagerduty"].signing_secret_env == "SITREP_PAGERDUTY_SECRET"
 
 
 def test_serious_severities_draft_their_post_mortem_on_resolve_by_default() -> None:

@@ -2,6 +2,7 @@
 still open, one without an impact start, one never acknowledged, one across the spring
 clock change, and earlier incidents that count only for repeats and the weekly trend."""
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -208,3 +209,14 @@ def test_the_digest_falls_due_at_its_local_hour_on_both_sides_of_a_clock_change(
     assert [n.due_at for n in after] == [datetime(2026, 3, 30, 9, tzinfo=berlin)]
     assert before[0].key != after[0].key and before[0].target == "C1"
     assert digest_notices(NOW, Policy()) == []  # no digest channel: no digest
+
+
+def test_incidents_declared_by_monitoring_and_soon_after_a_deploy_are_counted() -> None:
+    alerted = replace(C, detected_by="alertmanager", deployed_at=at(10, 11, 30))  # 90 min
+    late = replace(A, deployed_at=at(2, 7))  # 2 h 50 min before the impact started
+    soon = replace(B, deployed_at=at(7, 21, 30))  # no impact start: from the declaration
+
+    found = compute([late, soon, alerted, D], ROLES, PERIOD, POLICY, NOW)
+
+    assert (found.by_monitoring, found.after_deploy) == (1, 2)
+    assert found.deploy_window == timedelta(hours=2)

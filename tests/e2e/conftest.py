@@ -12,7 +12,7 @@ import pytest
 from app import Sitrep, build
 from bot.config import Policy
 from bot.settings import Settings
-from handlers.http import HttpServer, make_wsgi
+from handlers.http import HttpServer
 from tests.e2e.harness import SIGNING_SECRET, SlackDriver
 from tests.fakes.anthropic_api import FakeAnthropic
 from tests.fakes.slack_api import FakeSlack
@@ -104,7 +104,7 @@ def running(
         **extra_settings,
     )
     sitrep = build(settings, policy, clock=clock)
-    server = HttpServer(make_wsgi(sitrep.bolt, sitrep.engine), "127.0.0.1", 0, threads=8)
+    server = HttpServer(sitrep.wsgi(), "127.0.0.1", 0, threads=8)
     thread = threading.Thread(target=server.serve, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server.port}"

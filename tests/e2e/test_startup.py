@@ -58,7 +58,7 @@ def test_a_bad_policy_key_stops_start_up_naming_it(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert result.stderr.strip() == (
-        "sitrep: sitrep.toml: timezone: Value error, unknown timezone 'Mars/Olympus'"
+        "sitrep: sitrep.toml: timezone: unknown timezone 'Mars/Olympus'"
     )
 
 

@@ -28,6 +28,7 @@ from .slack.identities import (
     TEAM_NAME,
 )
 from .slack.records import (
+    Bookmark,
     Call,
     Canvas,
     Channel,
@@ -62,6 +63,7 @@ __all__ = [
     "TEAM_ID",
     "TEAM_NAME",
     "BlockKitValidator",
+    "Bookmark",
     "Call",
     "Canvas",
     "Channel",

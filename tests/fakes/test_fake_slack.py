@@ -661,6 +661,51 @@ def test_pins(slack: FakeSlack, client: WebClient, room: str) -> None:
     assert slack.pins(room) == []
 
 
+# -- bookmarks -----------------------------------------------------------------------------------
+
+
+def test_bookmarks_are_links_with_a_title_where_the_bot_is(
+    slack: FakeSlack, client: WebClient, room: str
+) -> None:
+    added = client.bookmarks_add(
+        channel_id=room, title="Deploy: github.com", type="link", link="https://github.com/a/b"
+    )["bookmark"]
+    assert (added["channel_id"], added["title"], added["type"]) == (
+        room,
+        "Deploy: github.com",
+        "link",
+    )
+    assert added["link"] == "https://github.com/a/b" and added["id"].startswith("Bk")
+    link = {"type": "link", "link": "https://grafana.example.com"}
+    for arguments, expected in [
+        ({"channel_id": "C_NOPE", "title": "x", **link}, "channel_not_found"),
+        ({"channel_id": GENERAL, "title": "x", **link}, "not_in_channel"),
+        (
+            {"channel_id": room, "title": "x", "type": "message", "link": link["link"]},
+            "invalid_bookmark_type",
+        ),
+        ({"channel_id": room, "title": "x", "type": "link", "link": "ftp://x"}, "invalid_link"),
+        ({"channel_id": room, "title": "x", "type": "link"}, "invalid_link"),
+        ({"channel_id": room, "title": "x", **link, "emoji": "rocket"}, "invalid_emoji"),
+        ({"channel_id": room, "title": "  ", **link}, "invalid_arguments"),
+    ]:
+        assert error(client.bookmarks_add, **arguments) == expected, arguments
+    assert [b.title for b in slack.bookmarks(room)] == ["Deploy: github.com"]
+    listed = client.bookmarks_list(channel_id=room)["bookmarks"]
+    assert [b["link"] for b in listed] == ["https://github.com/a/b"]
+
+
+def test_a_channel_holds_at_most_100_bookmarks(
+    slack: FakeSlack, client: WebClient, room: str
+) -> None:
+    for n in range(99):
+        client.bookmarks_add(channel_id=room, title=f"b{n}", type="link", link=f"https://x/{n}")
+    client.bookmarks_add(channel_id=room, title="last", type="link", link="https://x/last")
+    assert len(slack.bookmarks(room)) == 100
+    too_many = {"channel_id": room, "title": "one more", "type": "link", "link": "https://x/y"}
+    assert error(client.bookmarks_add, **too_many) == "too_many_bookmarks"
+
+
 # -- people acting, and the events Slack would send ----------------------------------------------
 
 # Key sets of the verbatim bolt-python events in /work/shared/reference/payloads.

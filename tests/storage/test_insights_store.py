@@ -10,7 +10,7 @@ from bot.adapters.db.insights import SqlInsightsStore
 from bot.adapters.db.store import SqlIncidentStore
 from bot.config import Policy
 from bot.incidents import Declaration, IncidentService
-from models import Role, Status
+from models import LinkKind, Role, Status
 from tests.storage.test_incident_store import START, Clock
 
 
@@ -72,3 +72,25 @@ def test_closed_incidents_are_remembered_and_the_others_read_afresh(
     third, _ = store.declared_between(*window)  # remembers one: the older one is read again
     assert [o.status for o in third] == [Status.CLOSED, Status.CLOSED]
     assert third[1] is store.declared_between(*window)[0][1]
+
+
+def test_an_incident_carries_its_last_deploy_before_the_impact_started(
+    engine: Engine, incidents: tuple[IncidentService, Clock]
+) -> None:
+    service, clock = incidents
+    clock.advance(hours=3)
+    declared = service.declare(
+        Declaration("Checkout errors", "sev2", "", impact_started_at=clock() - timedelta(hours=1),
+                    detected_by="grafana")
+    )  # fmt: skip
+    assert declared.id is not None
+    earlier, last, after = (clock() - timedelta(hours=h) for h in (3, 2, -1))
+    for n, when in enumerate((earlier, last, after)):
+        service.add_link(declared.id, "U_ALICE", f"https://ci.example.com/{n}", LinkKind.DEPLOY,
+                         happened_at=when)  # fmt: skip
+    service.add_link(declared.id, "U_ALICE", "https://grafana.example.com/d", LinkKind.DASHBOARD)
+
+    [found], _ = SqlInsightsStore(engine).declared_between(START, START + timedelta(days=1))
+
+    assert found.deployed_at == last  # the one after the impact started is not a cause
+    assert found.detected_by == "grafana"

@@ -1,6 +1,6 @@
 """The room workflow against a recording fake chat platform, on SQLite and PostgreSQL."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -12,7 +12,7 @@ from bot.config import Policy
 from bot.errors import ChatUnavailable, NameTaken
 from bot.incidents import Declaration, IncidentService
 from bot.rooms import RoomService
-from models import Incident, Role, Status, TimelineEntry
+from models import Incident, IncidentLink, Role, Status, TimelineEntry
 from tests.storage.test_incident_store import Clock
 
 
@@ -46,14 +46,20 @@ class RecordingRooms:
     def show_topic(self, incident: Incident, roles: dict[Role, str]) -> None:
         self.shown["topic"] = (incident.status, dict(roles))
 
-    def post_announcement(self, incident: Incident, roles: dict[Role, str]) -> str:
+    def post_announcement(
+        self, incident: Incident, roles: dict[Role, str], links: Sequence[IncidentLink]
+    ) -> str:
         self._do("announce", incident.ref)
         self.shown["announcement"] = (incident.status, dict(roles))
+        self.shown["links"] = [link.url for link in links]
         return "1795000000.000100"
 
-    def update_announcement(self, incident: Incident, roles: dict[Role, str]) -> None:
+    def update_announcement(
+        self, incident: Incident, roles: dict[Role, str], links: Sequence[IncidentLink]
+    ) -> None:
         self.transcript.append(("update", incident.status.value))
         self.shown["announcement"] = (incident.status, dict(roles))
+        self.shown["links"] = [link.url for link in links]
         if self.on_update is not None:
             racing, self.on_update = self.on_update, None
             racing()

@@ -16,11 +16,25 @@ from sqlmodel import col
 
 from bot.adapters.db.engine import Sessions
 from bot.insights.metrics import Occurrence
-from models import Incident, IncidentRole, Role, Status
+from models import Incident, IncidentLink, IncidentRole, LinkKind, Role, Status
 
 _INCIDENT: sa.Table = Incident.__table__  # type: ignore[attr-defined]
+# The last deploy linked to the incident at or before its impact started.
+_DEPLOYED = (
+    sa.select(sa.func.max(col(IncidentLink.happened_at)))
+    .where(
+        col(IncidentLink.incident_id) == _INCIDENT.c.id,
+        col(IncidentLink.kind) == LinkKind.DEPLOY,
+        col(IncidentLink.happened_at)
+        <= sa.func.coalesce(_INCIDENT.c.impact_started_at, _INCIDENT.c.declared_at),
+    )
+    .scalar_subquery()
+)
 # The columns an Occurrence is made of, in its fields' order.
-_COLUMNS = [_INCIDENT.c[f.name] for f in fields(Occurrence)]
+_COLUMNS = [
+    _DEPLOYED.label(f.name) if f.name == "deployed_at" else _INCIDENT.c[f.name]
+    for f in fields(Occurrence)
+]
 _CHUNK = 5_000  # IDs per IN list
 Roles = dict[Role, str]
 

@@ -8,10 +8,18 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from bot.adapters.db.engine import Sessions
-from models import EntryKind, Incident, IncidentRole, IncidentSequence, Status, TimelineEntry
+from models import (
+    EntryKind,
+    Incident,
+    IncidentLink,
+    IncidentRole,
+    IncidentSequence,
+    Status,
+    TimelineEntry,
+)
 
 _OPEN = [s for s in Status if s.is_open]
 _POSTED_KINDS = [k for k in EntryKind if k.posted_in_channel]
@@ -118,14 +126,8 @@ class SqlIncidentStore:
         entries: Sequence[TimelineEntry] = (),
         roles: Sequence[IncidentRole] = (),
     ) -> bool:
-        values = incident.model_dump(exclude={"id", "version"})
         with self._session() as session:
-            result = session.execute(
-                sa.update(Incident)
-                .where(col(Incident.id) == incident.id, col(Incident.version) == expected_version)
-                .values(**values, version=expected_version + 1)
-            )
-            if result.rowcount != 1:  # type: ignore[attr-defined]
+            if not self._bump(session, incident, expected_version):
                 return False
             for role in roles:
                 session.execute(
@@ -139,6 +141,39 @@ class SqlIncidentStore:
             for entry in entries:
                 session.add(entry)
         return True
+
+    def add_link(
+        self, incident: Incident, expected_version: int, link: IncidentLink, entry: TimelineEntry
+    ) -> bool:
+        try:
+            with self._session() as session:
+                if not self._bump(session, incident, expected_version):
+                    return False
+                link.incident_id = entry.incident_id = incident.id  # type: ignore[assignment]
+                session.add(link)
+                session.flush()  # a link to that URL already there fails here, undoing it all
+                session.add(entry)
+        except IntegrityError:
+            return False  # a racing caller added it: re-read, it is "already there"
+        return True
+
+    def links(self, incident_id: int) -> list[IncidentLink]:
+        query = (
+            select(IncidentLink)
+            .where(IncidentLink.incident_id == incident_id)
+            .order_by(col(IncidentLink.added_at), col(IncidentLink.id))
+        )
+        with self._reading() as session:
+            return list(session.exec(query))
+
+    def _bump(self, session: Session, incident: Incident, expected_version: int) -> bool:
+        values = incident.model_dump(exclude={"id", "version"})
+        result = session.execute(
+            sa.update(Incident)
+            .where(col(Incident.id) == incident.id, col(Incident.version) == expected_version)
+            .values(**values, version=expected_version + 1)
+        )
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
     def list_incidents(self, *, include_resolved: bool, limit: int) -> list[Incident]:
         query = select(Incident).order_by(col(Incident.declared_at).desc()).limit(limit)

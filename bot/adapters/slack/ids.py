@@ -20,6 +20,9 @@ class Action(StrEnum):
     REASSIGN_ITEM = "action_item.reassign"
     RESCHEDULE_ITEM = "action_item.reschedule"
     ACCEPT_PROPOSAL = "action_item.accept_proposal"  # value: "<draft>:<index>"
+    # On an alert in the triage channel; the value is the triage's ID.
+    DECLARE_FROM_ALERT = "alert.declare"
+    DISMISS_ALERT = "alert.dismiss"
 
 
 class Callback(StrEnum):

@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
 
 from bot.adapters.slack.blocks.action_items import reminder, reminder_text
+from bot.adapters.slack.blocks.alerts import triage_post, triage_text
 from bot.adapters.slack.blocks.insights import digest_blocks, digest_text, without_pictures
 from bot.adapters.slack.blocks.notices import notice, notice_text
 from bot.adapters.slack.blocks.text import MAX_FALLBACK, clip
@@ -22,7 +23,7 @@ from bot.insights.service import Digest
 from bot.ports import Clock
 from bot.scheduling.due import Situation
 from bot.scheduling.followups import Followup
-from models import OutboxMessage
+from models import AlertTriage, OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,9 @@ class SlackNotifier:
                 raise
             # The charts are still being processed: the numbers go out without them.
             return self._post(message, without_pictures(blocks), digest_text(digest))
+
+    def send_triage(self, message: OutboxMessage, triage: AlertTriage) -> str:
+        return self._post(message, triage_post(triage), triage_text(triage))
 
     def _post(self, message: OutboxMessage, blocks: list[Block], text: str) -> str:
         post: dict[str, Any] = {

@@ -1,6 +1,7 @@
 """ChatRooms on Slack: channels, topics, the pinned announcement and posts, in Block Kit."""
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,7 +13,7 @@ from bot.adapters.slack.client import BENIGN, error_code, in_plain_words
 from bot.config import Policy
 from bot.errors import ChatUnavailable, NameTaken
 from bot.ports import Clock
-from models import Incident, Role, TimelineEntry
+from models import EntryKind, Incident, IncidentLink, Role, TimelineEntry
 
 log = logging.getLogger(__name__)
 
@@ -43,11 +44,13 @@ class SlackRooms:
         if current != topic:  # setTopic posts a notice in the channel: only on real change
             self._call("conversations_setTopic", channel=incident.channel_id, topic=topic)
 
-    def post_announcement(self, incident: Incident, roles: dict[Role, str]) -> str:
+    def post_announcement(
+        self, incident: Incident, roles: dict[Role, str], links: Sequence[IncidentLink]
+    ) -> str:
         try:
             posted = self.client.chat_postMessage(
                 channel=incident.channel_id or "",
-                blocks=blocks.announcement(incident, roles, self.policy, self.clock()),
+                blocks=blocks.announcement(incident, roles, self.policy, self.clock(), links),
                 text=blocks.announcement_fallback(incident),
             )
         except SlackApiError as error:
@@ -59,12 +62,14 @@ class SlackRooms:
         self._call("pins_add", channel=incident.channel_id, timestamp=ts)
         return ts
 
-    def update_announcement(self, incident: Incident, roles: dict[Role, str]) -> None:
+    def update_announcement(
+        self, incident: Incident, roles: dict[Role, str], links: Sequence[IncidentLink]
+    ) -> None:
         self._call(
             "chat_update",
             channel=incident.channel_id,
             ts=incident.announcement_ts,
-            blocks=blocks.announcement(incident, roles, self.policy, self.clock()),
+            blocks=blocks.announcement(incident, roles, self.policy, self.clock(), links),
             text=blocks.announcement_fallback(incident),
         )
 
@@ -73,10 +78,21 @@ class SlackRooms:
         if post is None:
             return True  # nothing to show for this kind of entry
         text = blocks.clip(blocks.defang(entry.text), blocks.MAX_FALLBACK)
-        return (
+        posted = (
             self._call("chat_postMessage", channel=incident.channel_id, blocks=post, text=text)
             is not None
         )
+        if posted and entry.kind is EntryKind.LINK:
+            # After the post, so a refused post (retried later) never bookmarks twice; a
+            # refused bookmark is logged by _call and the link stays on the announcement.
+            self._call(
+                "bookmarks_add",
+                channel_id=incident.channel_id,
+                title=blocks.bookmark_title(entry),
+                type="link",
+                link=entry.data["url"],
+            )
+        return posted
 
     def post_notice(self, incident: Incident) -> None:
         message: dict[str, Any] = {
@@ -102,5 +118,6 @@ class SlackRooms:
             code = error_code(error)
             if code in BENIGN:
                 return {}
-            log.error("%s failed (%s): %s", method, kwargs.get("channel"), code)
+            where = kwargs.get("channel") or kwargs.get("channel_id")
+            log.error("%s failed (%s): %s", method, where, code)
             return None

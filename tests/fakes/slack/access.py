@@ -8,6 +8,7 @@ import threading
 from typing import Final
 
 from .records import (
+    Bookmark,
     Canvas,
     Channel,
     Ephemeral,
@@ -91,6 +92,11 @@ class WorkspaceAccess:
             return [
                 copy.deepcopy(self._ws.messages[channel_id][ts]) for ts in self._ws.pins[channel_id]
             ]
+
+    def bookmarks(self, channel_id: str) -> list[Bookmark]:
+        """The channel's bookmarks, in the order they were added."""
+        with self._changed:
+            return copy.deepcopy(self._ws.bookmarks[channel_id])
 
     def ephemerals(self, channel: str | None = None, user: str | None = None) -> list[Ephemeral]:
         with self._changed:

@@ -414,6 +414,40 @@ class Canvas:
         return self.kind == "standalone" and self.channel_id is not None
 
 
+@dataclass
+class Bookmark:
+    """A channel bookmark (bookmarks.add): a link in the channel's header."""
+
+    id: str
+    channel_id: str
+    title: str
+    link: str
+    created: int
+    emoji: str | None = None
+    type: str = "link"
+    rank: str = "a"
+    created_by: str = BOT_USER_ID
+
+    def to_slack(self) -> JSON:
+        return {
+            "id": self.id,
+            "channel_id": self.channel_id,
+            "title": self.title,
+            "link": self.link,
+            "emoji": self.emoji,
+            "icon_url": None,
+            "type": self.type,
+            "entity_id": None,
+            "date_created": self.created,
+            "date_updated": 0,
+            "rank": self.rank,
+            "last_updated_by_user_id": self.created_by,
+            "last_updated_by_team_id": TEAM_ID,
+            "shortcut_id": None,
+            "app_id": APP_ID,
+        }
+
+
 @dataclass(frozen=True)
 class Call:
     """One Web API call as the fake saw it."""

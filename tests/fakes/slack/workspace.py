@@ -13,6 +13,7 @@ from typing import Any, Final
 from .decoding import SlackError
 from .identities import BOT_ID, BOT_USER_ID, JSON
 from .records import (
+    Bookmark,
     Canvas,
     Channel,
     Ephemeral,
@@ -49,6 +50,7 @@ class Workspace:
         self.channels: dict[str, Channel] = {}
         self.messages: dict[str, dict[str, Message]] = {}  # channel -> ts -> message, ts order
         self.pins: dict[str, dict[str, _Pin]] = {}
+        self.bookmarks: dict[str, list[Bookmark]] = {}  # channel -> bookmarks, oldest first
         self.views: dict[str, View] = {}
         self.modal_stacks: dict[str, list[str]] = {}  # user -> open modal view ids, root first
         self.home_views: dict[str, str] = {}  # user -> view id
@@ -177,6 +179,7 @@ class Workspace:
         self.channels[channel_id] = channel
         self.messages[channel_id] = {}
         self.pins[channel_id] = {}
+        self.bookmarks[channel_id] = []
         return channel
 
     def post(self, message: Message) -> Message:

@@ -18,6 +18,7 @@ from bot.adapters.slack.blocks.incident import (
     notice,
 )
 from bot.adapters.slack.blocks.insights import stats_blocks, stats_text, without_pictures
+from bot.adapters.slack.blocks.links import bookmark_title
 from bot.adapters.slack.blocks.modals import declare_modal, update_modal
 from bot.adapters.slack.blocks.notices import snoozed
 from bot.adapters.slack.blocks.postmortem import drafted_reply
@@ -50,6 +51,7 @@ __all__ = [
     "action_item_list",
     "announcement",
     "announcement_fallback",
+    "bookmark_title",
     "channel_topic",
     "clip",
     "close_item_modal",

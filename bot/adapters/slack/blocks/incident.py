@@ -1,6 +1,7 @@
 """What Slack shows of one incident: the pinned announcement, the topic, the notice in the
 announcements channel and the posts for recorded changes. Pure."""
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Final
 
@@ -18,6 +19,8 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.adapters.slack.blocks.action_items import action_item_post
+from bot.adapters.slack.blocks.alerts import alert_post
+from bot.adapters.slack.blocks.links import link_list, link_post
 from bot.adapters.slack.blocks.postmortem import postmortem_post
 from bot.adapters.slack.blocks.text import (
     MAX_FALLBACK,
@@ -33,9 +36,10 @@ from bot.adapters.slack.blocks.text import (
     when,
 )
 from bot.adapters.slack.ids import Action, status_action_id
+from bot.alerts.service import source_name
 from bot.config import Policy
 from bot.lifecycle import legal_targets
-from models import EntryKind, Incident, Role, Status, TimelineEntry
+from models import EntryKind, Incident, IncidentLink, Role, Status, TimelineEntry
 
 STATUS_EMOJI: Final = {
     Status.DECLARED: ":rotating_light:",
@@ -63,7 +67,11 @@ def channel_topic(incident: Incident, roles: dict[Role, str]) -> str:
 
 
 def announcement(
-    incident: Incident, roles: dict[Role, str], policy: Policy, now: datetime
+    incident: Incident,
+    roles: dict[Role, str],
+    policy: Policy,
+    now: datetime,
+    links: Sequence[IncidentLink] = (),
 ) -> list[Block]:
     """The pinned message at the top of the incident channel, rebuilt after every change."""
     severity = policy.severity(incident.severity)
@@ -76,7 +84,7 @@ def announcement(
             "Commander",
             f"<@{roles[Role.COMMANDER]}>" if Role.COMMANDER in roles else "_unassigned_",
         ),
-        _field("Declared by", f"<@{incident.reporter}>"),
+        _field("Declared by", declared_by(incident)),
         _field(
             "Duration" if incident.resolved_at else "Duration so far",
             duration(incident.declared_at, end),
@@ -106,6 +114,7 @@ def announcement(
                 )
             )
         )
+    blocks += link_list(links)
     if incident.status is not Status.CLOSED:
         blocks.append(
             ActionsBlock(block_id="incident.controls", elements=_controls(incident, roles, policy))
@@ -169,6 +178,15 @@ def severity_options(policy: Policy) -> list[Option]:
     ]
 
 
+def declared_by(incident: Incident) -> str:
+    """Who declared it: a person, a monitoring alert, or a person from an alert."""
+    person = f"<@{incident.reporter}>" if incident.reporter else ""
+    if not incident.detected_by:
+        return person
+    alert = f"{source_name(incident.detected_by)} alert"
+    return f"{person} ({alert})" if person else alert
+
+
 def announcement_fallback(incident: Incident) -> str:
     return clip(
         f"{incident.ref} ({incident.severity.upper()}, {incident.status.label}): "
@@ -183,7 +201,7 @@ def notice(incident: Incident, policy: Policy) -> list[Block]:
     name = f" ({severity.name})" if severity else ""
     text = (
         f":rotating_light: *{incident.severity.upper()}{name}* {defang(incident.title)}\n"
-        f"{incident.ref} declared by <@{incident.reporter}> · join <#{incident.channel_id}>"
+        f"{incident.ref} declared by {declared_by(incident)} · join <#{incident.channel_id}>"
     )
     return [SectionBlock(text=MarkdownTextObject(text=clip(text, MAX_SECTION)))]
 
@@ -214,6 +232,8 @@ def entry_post(entry: TimelineEntry) -> list[Block] | None:
         text = f":bust_in_silhouette: {who} made <@{entry.data['to']}> {role.label.lower()}"
     elif entry.kind is EntryKind.POSTMORTEM:
         return postmortem_post(entry)
+    elif entry.kind is EntryKind.ALERT:
+        return alert_post(entry)
     elif entry.kind is EntryKind.ACTION_ITEM:
         text = action_item_post(entry)
     elif entry.kind is EntryKind.UPDATE:
@@ -223,6 +243,8 @@ def entry_post(entry: TimelineEntry) -> list[Block] | None:
         )
         text += f"\n*Impact:* {defang(data['impact'])}" if data.get("impact") else ""
         text += f"\n*Next:* {defang(data['next_steps'])}" if data.get("next_steps") else ""
+    elif entry.kind is EntryKind.LINK:
+        text = link_post(entry, who)
     else:
         return None
     return [SectionBlock(text=MarkdownTextObject(text=clip(text, MAX_SECTION)))]

@@ -160,6 +160,12 @@ def _where_and_when(metrics: Metrics) -> list[Block]:
             f"*When:* most often around {busiest_hour:02d}:00 and on {_DAYS[busiest_day]}s; "
             f"{metrics.weekend} at weekends, {metrics.out_of_hours} out of working hours"
         )
+    if metrics.by_monitoring or metrics.after_deploy:
+        lines.append(
+            f"*Detection:* {metrics.by_monitoring} of {metrics.volume} declared from monitoring"
+            f" · {metrics.after_deploy} began within {_span(metrics.deploy_window)} of a linked"
+            " deploy"
+        )
     heavy = [load for load in metrics.load if load.overloaded]
     if metrics.load:
         names = " · ".join(

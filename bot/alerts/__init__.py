@@ -1,0 +1,1 @@
+"""Alerts in: monitoring notifications that declare incidents or join open ones."""
