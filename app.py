@@ -82,13 +82,16 @@ class Sitrep:
     webhooks: Webhooks
     scheduler: BackgroundScheduler | None = None
 
-    def wsgi(self) -> Wsgi:
-        """The HTTP face: Slack's requests, alert webhooks, the health check."""
-        return make_wsgi(self.bolt, self.engine, self.webhooks)
+    def wsgi(self, *, slack: bool = True) -> Wsgi:
+        """The HTTP face: Slack's requests (unless they come by Socket Mode), alert
+        webhooks, the health check."""
+        return make_wsgi(self.bolt, self.engine, self.webhooks, slack=slack)
 
     def recover(self, grace: timedelta = ROOM_LEASE) -> None:
-        """Finishes what a process that died after acknowledging left undone."""
+        """Finishes what a process that died after acknowledging left undone: rooms not
+        opened, changes not posted."""
         self.deps.rooms.open_missing_rooms(grace)
+        self.deps.rooms.post_missing_entries(grace)
 
     def draft_missing(self) -> None:
         """Drafts the post-mortems a process that died after a resolution left undrafted."""
@@ -195,7 +198,7 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
             policy=policy,
             clock=clock,
         )
-        webhooks = Webhooks(deps, alerts, secrets_of(policy))
+        webhooks = Webhooks(deps, alerts, secrets_of(policy), client)
         bolt = _bolt_app(settings, client, executor)
     except ConfigError:
         engine.dispose()
@@ -383,7 +386,15 @@ def _run_socket_mode(sitrep: Sitrep, settings: Settings) -> int:
         signal.signal(signum, lambda *_: stopping.set())
     log.info("Sitrep is connecting to Slack in Socket Mode")
     handler.connect()  # type: ignore[no-untyped-call]
+    # Alert webhooks still come over HTTP; Slack's requests don't.
+    server = None
+    if sitrep.deps.policy.alerts.sources:
+        server = HttpServer(sitrep.wsgi(slack=False), settings.host, settings.port, threads=4)
+        threading.Thread(target=server.serve, name="sitrep-webhooks", daemon=True).start()
+        log.info("alert webhooks on http://%s:%s/webhooks/<source>", settings.host, server.port)
     stopping.wait()
+    if server is not None:
+        server.stop()
     handler.close()  # type: ignore[no-untyped-call]
     sitrep.close()
     log.info("Sitrep stopped")

@@ -15,6 +15,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
@@ -335,6 +336,7 @@ class AlertSource(BaseModel):
 
     @model_validator(mode="after")
     def _some_secret(self) -> Self:
+        # (Which sources may sign is checked by Alerts: only PagerDuty's signature is read.)
         if not (self.token or self.token_env or self.signing_secret or self.signing_secret_env):
             raise ValueError("needs a token, token_env, signing_secret or signing_secret_env")
         return self
@@ -395,9 +397,28 @@ class Alerts(BaseModel):
     # Larger deliveries are refused with 413.
     max_body_kb: int = Field(default=1024, ge=1, le=16 * 1024)
 
+    # Alerts with these severities of their own are ignored unless a rule says otherwise.
+    ignore_severities: tuple[str, ...] = ("info", "none")
+
     @property
     def grouping(self) -> timedelta:
         return parse_duration(self.group_window)
+
+    @field_validator("severity_map")
+    @classmethod
+    def _lower_keys(cls, mapping: dict[str, str]) -> dict[str, str]:
+        return {key.strip().lower(): value for key, value in mapping.items()}
+
+    @model_validator(mode="after")
+    def _signing_only_where_read(self) -> Self:
+        for name, source in self.sources.items():
+            signs = source.signing_secret or source.signing_secret_env
+            if signs and name != "pagerduty":
+                raise ValueError(
+                    f"alerts.sources.{name}: only PagerDuty's signature is checked; "
+                    "use token or token_env"
+                )
+        return self
 
 
 class Policy(BaseModel):

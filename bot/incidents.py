@@ -397,6 +397,11 @@ class IncidentService:
             if incident.room_claimed_at is None or now - incident.room_claimed_at >= ROOM_LEASE
         ]
 
+    def awaiting_posts(self, grace: timedelta = ROOM_LEASE) -> list[int]:
+        """Incidents with changes recorded over `grace` ago and never shown in their channel:
+        the process that recorded them died, or Slack refused, before it posted them."""
+        return self._store.with_unposted_entries(self._clock() - grace)
+
     def attach_channel(self, incident_id: int, channel_id: str, channel_name: str) -> Incident:
         def mutate(incident: Incident, now: datetime) -> Mutated:
             incident.channel_id, incident.channel_name = channel_id, channel_name

@@ -1,6 +1,7 @@
 """What the core needs from the outside world, as Protocols the adapters implement."""
 
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -105,6 +106,11 @@ class IncidentStore(Protocol):
 
     def unopened(self, declared_before: datetime) -> list[Incident]:
         """Incidents declared before then, not closed, whose room is not yet open."""
+        ...
+
+    def with_unposted_entries(self, recorded_before: datetime) -> list[int]:
+        """Incidents with an open room and a change recorded before then that the channel
+        was never shown."""
         ...
 
     def roles(self, incident_id: int) -> list[IncidentRole]: ...
@@ -411,6 +417,10 @@ class ChartMaker(Protocol):
 class AlertStore(Protocol):
     """Alerts linked to incidents, and alerts waiting in triage."""
 
+    def serialized(self, keys: Sequence[str]) -> AbstractContextManager[None]:
+        """Runs the block while no other process or thread holds any of `keys`."""
+        ...
+
     def linked_incident(
         self, source: str, fingerprints: Sequence[str], group_key: str
     ) -> Incident | None:
@@ -426,14 +436,22 @@ class AlertStore(Protocol):
         """The last incident declared with a request key starting with `key_prefix`."""
         ...
 
+    def episode_incident(
+        self, source: str, episodes: Sequence[tuple[str, datetime]]
+    ) -> Incident | None:
+        """The resolved, not closed, incident holding one of these alert episodes
+        (fingerprint, start time)."""
+        ...
+
     def record(
         self,
         incident_id: int,
         alerts: Sequence[IncidentAlert],
         entry_for: Callable[[list[tuple[IncidentAlert, AlertStatus | None]]], TimelineEntry | None],
-    ) -> TimelineEntry | None:
+    ) -> tuple[TimelineEntry | None, bool]:
         """Links the alerts to the incident (or refreshes the links) and adds the timeline
-        entry `entry_for(each alert with its status before, None if new)` makes."""
+        entry `entry_for(each alert with its status before, None if new)` makes, in one
+        transaction; also whether this made all of the incident's alerts resolved."""
         ...
 
     def alerts(self, incident_id: int) -> list[IncidentAlert]: ...
@@ -443,19 +461,28 @@ class AlertStore(Protocol):
         alerts; True when stored."""
         ...
 
+    def resolve_triage(self, pending_key: str, now: datetime) -> AlertTriage | None:
+        """Ends the wait of the triage pending under `pending_key`: its alerts resolved."""
+        ...
+
     def triage(self, triage_id: int) -> AlertTriage | None: ...
 
-    def decide_triage(
-        self,
-        triage_id: int,
-        state: TriageState,
-        user: str,
-        now: datetime,
-        incident_id: int | None = None,
-    ) -> bool:
+    def decide_triage(self, triage_id: int, state: TriageState, user: str, now: datetime) -> bool:
         """Moves a pending triage on; False when it was already decided."""
+        ...
+
+    def triage_declared(self, triage_id: int, incident_id: int) -> None:
+        """Records the incident a triage declared."""
+        ...
+
+    def undecide_triage(self, triage_id: int, pending_key: str | None) -> None:
+        """Puts a triage whose declaration failed back to waiting."""
         ...
 
     def pending_triage(self) -> list[AlertTriage]:
         """Pending triage whose post is still to be sent."""
+        ...
+
+    def triage_post(self, triage_id: int) -> tuple[str, str] | None:
+        """Where the triage was posted, (channel, ts), once sent."""
         ...

@@ -73,6 +73,17 @@ class RoomService:
                 opened.append(room)
         return opened
 
+    def post_missing_entries(self, grace: timedelta = ROOM_LEASE) -> int:
+        """Shows the changes a process that died after recording them never posted; one
+        incident's failure does not stop the others. Returns how many incidents it tried."""
+        waiting = self._incidents.awaiting_posts(grace)
+        for incident_id in waiting:
+            try:
+                self.refresh(incident_id)
+            except Exception:
+                log.exception("could not post the changes of incident %s", incident_id)
+        return len(waiting)
+
     def invite(self, incident_id: int, user: str) -> bool:
         incident = self._incidents.get(incident_id)
         return incident.channel_id is None or self._rooms.invite(incident.channel_id, user)

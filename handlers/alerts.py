@@ -14,6 +14,7 @@ from bot.alerts.service import AlertService
 from bot.errors import IncidentError
 from handlers.deps import Deps
 from handlers.errors import reported
+from models import AlertTriage, Incident
 
 log = logging.getLogger(__name__)
 
@@ -47,20 +48,10 @@ def register(app: App, deps: Deps, alerts: AlertService) -> None:
             respond(response_type="ephemeral", replace_original=False, text=refusal)
             return
         incident_id = context.get(_DECIDED)
-        if incident_id is not None:
-            deps.rooms.open_room(incident_id)
-        triage = alerts.triage(_triage_id(body))
+        if incident_id is not None and deps.rooms.open_room(incident_id) is None:
+            deps.rooms.refresh(incident_id)  # joined an open incident: show its new alerts
         incident = deps.incidents.get(incident_id) if incident_id is not None else None
-        message, channel = body.get("message") or {}, (body.get("channel") or {}).get("id", "")
-        try:
-            client.chat_update(
-                channel=channel,
-                ts=message.get("ts", ""),
-                blocks=triage_decided(triage, incident),
-                text=triage_text(triage),
-            )
-        except SlackApiError as error:
-            log.warning("triage post not updated: %s", error.response.get("error"))
+        show_decision(client, alerts, alerts.triage(_triage_id(body)), incident)
         if incident is not None:
             respond(
                 response_type="ephemeral",
@@ -70,6 +61,26 @@ def register(app: App, deps: Deps, alerts: AlertService) -> None:
 
     app.action(Action.DECLARE_FROM_ALERT)(ack=declare, lazy=[show])
     app.action(Action.DISMISS_ALERT)(ack=dismiss, lazy=[show])
+
+
+def show_decision(
+    client: WebClient, alerts: AlertService, triage: AlertTriage, incident: Incident | None
+) -> None:
+    """Redraws a triage post once decided (or resolved at its source), without buttons."""
+    assert triage.id is not None
+    posted = alerts.triage_post(triage.id)
+    if posted is None:
+        return  # never posted: the outbox sends nothing for a triage no longer pending
+    channel, ts = posted
+    try:
+        client.chat_update(
+            channel=channel,
+            ts=ts,
+            blocks=triage_decided(triage, incident),
+            text=triage_text(triage),
+        )
+    except SlackApiError as error:
+        log.warning("triage post not updated: %s", error.response.get("error"))
 
 
 def _triage_id(body: dict[str, Any]) -> int:

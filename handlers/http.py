@@ -43,14 +43,19 @@ class WebhookApp(Protocol):
     ) -> Iterable[bytes]: ...
 
 
-def make_wsgi(bolt: App, engine: Engine, webhooks: WebhookApp | None = None) -> Wsgi:
+def make_wsgi(
+    bolt: App, engine: Engine, webhooks: WebhookApp | None = None, *, slack: bool = True
+) -> Wsgi:
+    """The app's routes; without `slack` (Socket Mode, where Bolt checks no signatures),
+    `/slack/events` is not served at all."""
+
     def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
         if path == "/healthz":
             return _health(engine, start_response)
         if webhooks is not None and path.startswith("/webhooks/"):
             return webhooks(environ, start_response, path.removeprefix("/webhooks/").strip("/"))
-        if path != "/slack/events":
+        if path != "/slack/events" or not slack:
             return _reply(start_response, 404, {"error": "not_found"})
         if method != "POST":
             return _reply(start_response, 405, {"error": "method_not_allowed"})

@@ -15,9 +15,11 @@ import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qs
 
+from slack_sdk import WebClient
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.alerts.events import BadPayload
@@ -25,6 +27,7 @@ from bot.alerts.formats import SOURCES, parse
 from bot.alerts.service import AlertService, Intake, Outcome
 from bot.config import Policy
 from bot.errors import ConfigError
+from handlers.alerts import show_decision
 from handlers.deps import Deps, draft_if_due
 
 log = logging.getLogger(__name__)
@@ -94,8 +97,10 @@ class RateLimit:
 
 
 class Webhooks:
-    def __init__(self, deps: Deps, alerts: AlertService, secrets: dict[str, Secrets]) -> None:
-        self._deps, self._alerts, self._secrets = deps, alerts, secrets
+    def __init__(
+        self, deps: Deps, alerts: AlertService, secrets: dict[str, Secrets], client: WebClient
+    ) -> None:
+        self._deps, self._alerts, self._secrets, self._client = deps, alerts, secrets, client
         configured = deps.policy.alerts.sources.items()
         self._limits: dict[str, RateLimit] = {
             name: RateLimit(s.rate_per_minute) for name, s in configured
@@ -142,20 +147,28 @@ class Webhooks:
             error_id = uuid.uuid4().hex[:8]
             log.exception("alert from %s failed (error %s)", source, error_id)
             return _refused(503, "unavailable", f"Something went wrong (error {error_id}).")
-        self._after(intake)
+        try:
+            self._after(intake)
+        except Exception:  # stored and answered; recovery shows it if this failed
+            log.exception("the Slack work after an alert from %s was not started", source)
         return 202, intake.reply(), []
 
     def _after(self, intake: Intake) -> None:
-        """The Slack work an intake leaves: open the room, post the changes, send triage."""
-        deps = self._deps
+        """The Slack work an intake leaves: open the room or post the changes, send a new
+        triage post (through the outbox), redraw one whose alerts resolved."""
+        deps, triage = self._deps, intake.triage
+        if triage is not None and intake.triage_changed:
+            if intake.outcome is Outcome.TRIAGED:
+                deps.after_ack.run(deps.schedule.tick, "sending alert triage")
+            else:
+                show = partial(show_decision, self._client, self._alerts, triage, None)
+                deps.after_ack.run(show, "showing a resolved alert in triage")
         incident = intake.incident
-        if intake.outcome is Outcome.TRIAGED:
-            deps.background.run(deps.schedule.tick, "sending alert triage")
         if incident is None or incident.id is None:
             return
         incident_id = incident.id
 
-        def show() -> None:
+        def show_incident() -> None:
             if incident.channel_id is None:
                 deps.rooms.open_room(incident_id)
             else:
@@ -163,7 +176,7 @@ class Webhooks:
             if intake.all_resolved:
                 draft_if_due(deps, incident_id, "")
 
-        deps.after_ack.run(show, f"showing alerts in {incident.ref}")
+        deps.after_ack.run(show_incident, f"showing alerts in {incident.ref}")
 
 
 def _read(environ: dict[str, Any], limit: int) -> bytes | None:

@@ -18,6 +18,8 @@ class IncidentAlert(SQLModel, table=True):
         sa.UniqueConstraint("incident_id", "source", "fingerprint"),
         sa.Index("incident_alert_by_fingerprint", "source", "fingerprint"),
         sa.Index("incident_alert_by_group", "source", "group_key"),
+        # Alerts for the same service soon after one another join one incident.
+        sa.Index("incident_alert_by_service", "service", "last_seen_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -130,6 +130,7 @@ class TriageState(StrEnum):
     PENDING = "pending"
     DECLARED = "declared"
     DISMISSED = "dismissed"
+    RESOLVED = "resolved"  # the alerts resolved before anyone decided
 
 
 class LinkKind(StrEnum):

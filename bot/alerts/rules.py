@@ -37,6 +37,8 @@ def decide(source: str, event: AlertEvent, service: str, policy: Policy) -> Deci
         (r for r in alerts.rules if _matches(r.match, source, event, service)),
         None,
     )
+    if rule is None and event.severity.strip().lower() in alerts.ignore_severities:
+        return Decision("ignore", severity_of(event.severity, policy))
     action = rule.action if rule else alerts.default_action
     severity = (rule.severity if rule else None) or severity_of(event.severity, policy)
     return Decision(action, severity.lower(), rule.when_resolved if rule else "prompt")

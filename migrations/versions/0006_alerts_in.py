@@ -28,7 +28,13 @@ def upgrade() -> None:
         sa.Column(
             "state",
             sa.Enum(
-                "pending", "declared", "dismissed", name="triagestate", native_enum=False, length=32
+                "pending",
+                "declared",
+                "dismissed",
+                "resolved",
+                name="triagestate",
+                native_enum=False,
+                length=32,
             ),
             nullable=False,
         ),
@@ -87,6 +93,9 @@ def upgrade() -> None:
         )
         batch_op.create_index("incident_alert_by_group", ["source", "group_key"], unique=False)
         batch_op.create_index(
+            "incident_alert_by_service", ["service", "last_seen_at"], unique=False
+        )
+        batch_op.create_index(
             batch_op.f("ix_incident_alert_incident_id"), ["incident_id"], unique=False
         )
 
@@ -127,6 +136,16 @@ def upgrade() -> None:
             batch_op.f("ix_incident_link_incident_id"), ["incident_id"], unique=False
         )
 
+    unposted = sa.text("posted_at IS NULL AND kind NOT IN ('message', 'declared', 'escalated')")
+    with op.batch_alter_table("timeline_entry", schema=None) as batch_op:
+        batch_op.create_index(
+            "timeline_unposted",
+            ["occurred_at"],
+            unique=False,
+            sqlite_where=unposted,
+            postgresql_where=unposted,
+        )
+
     with op.batch_alter_table("incident", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("detected_by", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True)
@@ -134,6 +153,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("timeline_entry", schema=None) as batch_op:
+        batch_op.drop_index("timeline_unposted")
     with op.batch_alter_table("incident", schema=None) as batch_op:
         batch_op.drop_column("detected_by")
 
@@ -143,6 +164,7 @@ def downgrade() -> None:
     op.drop_table("incident_link")
     with op.batch_alter_table("incident_alert", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_incident_alert_incident_id"))
+        batch_op.drop_index("incident_alert_by_service")
         batch_op.drop_index("incident_alert_by_group")
         batch_op.drop_index("incident_alert_by_fingerprint")
 

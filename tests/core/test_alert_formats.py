@@ -1044,3 +1044,16 @@ def test_an_aware_time_in_another_zone_is_converted_not_relabelled() -> None:
     moment = iso_time("2024-05-01T12:00:00+05:30")
     assert moment == datetime(2024, 5, 1, 12, tzinfo=timezone(timedelta(hours=5, minutes=30)))
     assert moment is not None and moment.hour == 6 and moment.minute == 30
+
+
+def test_datadog_default_payload_tells_the_groups_of_a_multi_alert_apart() -> None:
+    def fingerprint(title: str) -> str:
+        body = json.dumps({"title": title, "body": "", "date": 1}).encode()
+        return parse("datadog", body).events[0].fingerprint
+
+    web1 = fingerprint("[Triggered on {host:web-1}] High CPU")
+    web2 = fingerprint("[Triggered on {host:web-2}] High CPU")
+    recovered1 = fingerprint("[Recovered on {host:web-1}] High CPU")
+
+    assert web1 != web2
+    assert web1 == recovered1

@@ -37,6 +37,21 @@ def test_without_rules_alerts_declare_at_their_mapped_severity() -> None:
     assert decide("generic", alert(severity="weird"), "", default).severity == "sev3"
 
 
+def test_info_alerts_are_ignored_unless_a_rule_says_otherwise() -> None:
+    keep = policy(rules=[{"match": {"alertname": "Backup*"}, "severity": "sev4"}])
+
+    assert decide("grafana", alert(severity="info"), "", keep).action == "ignore"
+    assert decide("grafana", alert(severity="INFO", alertname="BackupLate"), "", keep) == (
+        Decision("declare", "sev4")
+    )
+
+
+def test_severity_map_keys_are_read_in_any_case() -> None:
+    mapped = policy(severity_map={"P1": "sev1", "Critical": "sev1"})
+
+    assert severity_of("p1", mapped) == severity_of("CRITICAL", mapped) == "sev1"
+
+
 def test_the_first_matching_rule_decides() -> None:
     rules = policy(
         rules=[
@@ -103,6 +118,7 @@ def test_a_policy_with_fewer_severities_maps_to_the_least_severe_it_has() -> Non
         ({"sources": {"grafana": {}}}, "alerts.sources.grafana"),
         ({"sources": {"nagios": {"token": "x"}}}, "alerts.sources.nagios"),
         ({"rules": [{"action": "page"}]}, "alerts.rules.0.action"),
+        ({"sources": {"grafana": {"signing_secret": "x"}}}, "only PagerDuty's signature"),
     ],
 )
 def test_a_bad_alerts_section_is_refused_naming_the_key(

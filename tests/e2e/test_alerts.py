@@ -8,6 +8,7 @@ import json
 import threading
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -527,3 +528,200 @@ def test_stats_count_incidents_from_monitoring_and_soon_after_a_linked_deploy(
         "*Detection:* 1 of 1 declared from monitoring · 1 began within 2h 0m of a linked deploy"
         in shown(body["blocks"])
     )
+
+
+def _at_once(*sends: Callable[[], Reply]) -> list[Reply]:
+    """The deliveries sent together, as monitoring does when several groups fire."""
+    replies: list[Reply] = []
+    start = threading.Barrier(len(sends))
+
+    def run(send: Callable[[], Reply]) -> None:
+        start.wait()
+        replies.append(send())
+
+    threads = [threading.Thread(target=run, args=(send,)) for send in sends]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return replies
+
+
+def test_two_groups_firing_at_once_for_one_service_make_one_incident(running: Running) -> None:
+    search = {"service": "search"}
+    replies = _at_once(
+        lambda: deliver(running, "alertmanager", firing("A", "f-a", labels=search, group_key="ga")),
+        lambda: deliver(running, "alertmanager", firing("B", "f-b", labels=search, group_key="gb")),
+    )
+
+    assert sorted(r.json["outcome"] for r in replies) == ["declared", "joined"]
+    [incident] = incidents(running)
+    assert {r.json["incident"] for r in replies} == {incident.ref}
+
+
+def test_without_a_group_a_service_groups_within_the_window_only(
+    running: Running, clock: FastForward
+) -> None:
+    def alert(fingerprint: str) -> dict[str, Any]:
+        return {"title": f"Queue {fingerprint}", "service": "payments", "fingerprint": fingerprint}
+
+    first = deliver(running, "generic", alert("q1"))
+    joined = deliver(running, "generic", alert("q2"))
+    clock.advance(minutes=30)
+    later = deliver(running, "generic", alert("q3"))
+
+    assert [first.json["outcome"], joined.json["outcome"], later.json["outcome"]] == [
+        "declared",
+        "joined",
+        "declared",
+    ]
+    assert len(incidents(running)) == 2
+
+
+def test_alerts_resolving_at_once_ask_once(running: Running) -> None:
+    deliver(running, "alertmanager", firing("A", "f-a", group_key="ga"))
+    deliver(running, "alertmanager", firing("B", "f-b", group_key="gb"))
+    [incident] = incidents(running)
+    channel = opened(running, incident.ref)
+
+    _at_once(
+        lambda: deliver(
+            running, "alertmanager", firing("A", "f-a", status="resolved", group_key="ga")
+        ),
+        lambda: deliver(
+            running, "alertmanager", firing("B", "f-b", status="resolved", group_key="gb")
+        ),
+    )
+
+    posted(running, channel, "All alerts resolved")
+    running.sitrep.recover(grace=timedelta(0))
+    prompts = [m for m in running.slack.messages(channel) if "All alerts resolved" in m.all_text]
+    assert len(prompts) == 1
+
+
+def test_the_most_careful_rule_of_all_the_alerts_decides_when_they_resolve(
+    running: Running,
+) -> None:
+    # The incident's first alert asks a person; a later one's rule would mitigate.
+    deliver(running, "alertmanager", firing("A", "f-a", group_key="g"))
+    deliver(
+        running, "alertmanager", firing("B", "f-b", labels={"service": "search"}, group_key="g")
+    )
+    deliver(running, "alertmanager", firing("A", "f-a", status="resolved", group_key="g"))
+    deliver(
+        running,
+        "alertmanager",
+        firing("B", "f-b", labels={"service": "search"}, status="resolved", group_key="g"),
+    )
+
+    [incident] = incidents(running)
+    assert incident.status is Status.DECLARED
+    posted(running, opened(running, incident.ref), "All alerts resolved")
+
+
+def test_an_ignored_alert_joins_nothing_and_holds_nothing_up(running: Running) -> None:
+    deliver(running, "alertmanager", firing("A", "f-a", group_key="g"))
+    ignored = deliver(running, "alertmanager", firing("Watchdog", "f-w", group_key="g"))
+    info = firing("Chatty", "f-i", group_key="g", labels={"severity": "info"})
+    quiet = deliver(running, "alertmanager", info)
+    resolved = deliver(
+        running, "alertmanager", firing("A", "f-a", status="resolved", group_key="g")
+    )
+
+    assert (ignored.json["outcome"], quiet.json["outcome"]) == ("ignored", "ignored")
+    [incident] = incidents(running)
+    with Session(running.sitrep.engine) as session:
+        linked = session.exec(select(IncidentAlert.fingerprint)).all()
+    assert linked == ["f-a"]
+    assert resolved.json["outcome"] == "updated"
+    posted(running, opened(running, incident.ref), "All alerts resolved")
+
+
+def test_a_late_retry_of_a_firing_alert_does_not_undo_its_resolution(running: Running) -> None:
+    started = datetime.now(UTC) - timedelta(minutes=10)
+    deliver(running, "alertmanager", firing(started=started))
+    deliver(running, "alertmanager", firing(started=started, status="resolved"))
+    retried = deliver(running, "alertmanager", firing(started=started))
+
+    assert retried.json["outcome"] == "updated"
+    with Session(running.sitrep.engine) as session:
+        [alert] = session.exec(select(IncidentAlert)).all()
+    assert alert.status.value == "resolved"
+
+
+def test_declare_clicked_after_dismiss_is_refused_and_declares_nothing(running: Running) -> None:
+    deliver(running, "alertmanager", firing("ReplicaLag", "lag-3", labels={"team": "db"}))
+    [post] = posted(running, running.general, "needs a decision")
+    # Carol's Slack still shows the buttons when she clicks, just after Bob dismissed.
+    stale = running.slack.click(running.general, post.ts, "alert.declare", user="U_CAROL")
+    running.driver.click(running.general, post.ts, "Dismiss", user="U_BOB")
+
+    assert running.driver.interact(stale).status == 200
+
+    refusals = running.slack.wait_for(
+        lambda: [r for r in running.slack.responses() if "already declared or dismissed" in r.text]
+    )
+    assert len(refusals) == 1
+    assert incidents(running) == []
+
+
+def test_declaring_an_alert_that_has_since_joined_an_incident_declares_no_second(
+    running: Running,
+) -> None:
+    pay = {"service": "pay", "team": "db"}
+    deliver(running, "alertmanager", firing("Warn", "w-1", labels=pay, group_key="gw"))
+    [post] = posted(running, running.general, "needs a decision")
+    declared = deliver(running, "alertmanager", firing("Down", "d-1", labels={"service": "pay"}))
+    assert declared.json["outcome"] == "declared"
+
+    running.driver.click(running.general, post.ts, "Declare incident", user="U_CAROL")
+
+    running.slack.wait_for(
+        lambda: "declared" in running.slack.message(running.general, post.ts).all_text
+    )
+    assert len(incidents(running)) == 1
+    with Session(running.sitrep.engine) as session:
+        linked = sorted(session.exec(select(IncidentAlert.fingerprint)).all())
+    assert linked == ["d-1", "w-1"]
+
+
+def test_an_alert_that_resolves_while_waiting_in_triage_waits_no_more(running: Running) -> None:
+    db = {"team": "db"}
+    deliver(running, "alertmanager", firing("ReplicaLag", "lag-4", labels=db))
+    [post] = posted(running, running.general, "needs a decision")
+
+    reply = deliver(
+        running, "alertmanager", firing("ReplicaLag", "lag-4", labels=db, status="resolved")
+    )
+
+    assert reply.json["outcome"] == "updated"
+    running.slack.wait_for(
+        lambda: "resolved at its source" in running.slack.message(running.general, post.ts).all_text
+    )
+    again = deliver(running, "alertmanager", firing("ReplicaLag", "lag-4", labels=db))
+    assert again.json["detail"] == "sent to triage"
+    running.slack.wait_for(
+        lambda: [
+            m
+            for m in running.slack.messages(running.general)
+            if "needs a decision" in m.all_text and m.ts != post.ts
+        ]
+    )
+
+
+def test_a_repeat_of_an_alert_still_firing_after_a_person_resolved_declares_nothing_new(
+    running: Running,
+) -> None:
+    started = datetime.now(UTC) - timedelta(minutes=10)
+    deliver(running, "alertmanager", firing(started=started))
+    [incident] = incidents(running)
+    channel = opened(running, incident.ref)
+    running.driver.command("resolve Rolled back; the alert lags", channel=channel)
+    running.slack.wait_for(lambda: incidents(running)[0].status is Status.RESOLVED)
+
+    repeat = deliver(running, "alertmanager", firing(started=started))
+    recurrence = deliver(running, "alertmanager", firing(started=datetime.now(UTC)))
+
+    assert (repeat.json["outcome"], repeat.json["incident"]) == ("updated", incident.ref)
+    assert recurrence.json["outcome"] == "declared"  # it started again: a new incident
+    assert len(incidents(running)) == 2

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from bot.adapters.slack.ids import Callback, Field
 from bot.incidents import Declaration
 from models import EntryKind, Role, Status
-from tests.e2e.conftest import Running
+from tests.e2e.conftest import FastForward, Running
 from tests.e2e.harness import declare_form
 
 YEAR = datetime.now(UTC).year
@@ -238,3 +238,24 @@ def test_a_half_opened_room_is_finished_not_duplicated(running: Running) -> None
     assert [c.args["name"] for c in slack.calls_to("conversations.create")] == [CHANNEL]
     assert running.sitrep.recover(grace=timedelta(0)) is None
     assert len(slack.pins(channel.id)) == 1
+
+
+def test_a_change_recorded_by_a_process_that_died_before_posting_it_is_posted_once(
+    running: Running, clock: FastForward
+) -> None:
+    channel = declare(running)
+    incidents = running.sitrep.deps.incidents
+    incident = incidents.find(None, channel)
+    assert incident.id is not None
+    # What a process that died between storing a change and posting it leaves behind.
+    incidents.add_note(incident.id, "U_ALICE", "Failing over to the replica")
+    running.sitrep.recover()
+    assert not [m for m in running.slack.messages(channel) if "Failing over" in m.all_text]
+
+    clock.advance(minutes=3)  # past the grace in which its own process may still post it
+    running.sitrep.recover()
+    running.sitrep.recover()
+
+    posts = [m for m in running.slack.messages(channel) if "Failing over" in m.all_text]
+    assert len(posts) == 1
+    assert incidents.awaiting_posts() == []

@@ -1,8 +1,12 @@
 """`python app.py` with SLACK_APP_TOKEN: Socket Mode against the fake's WebSocket server."""
 
+import json
+import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -68,3 +72,60 @@ def test_socket_mode_declares_and_records_the_timeline(
     assert incident is not None and incident.id is not None
     messages = [e.text for e in store.entries(incident.id) if e.kind is EntryKind.MESSAGE]
     assert messages == ["rolling back 4f2a"]
+
+
+def test_in_socket_mode_alert_webhooks_are_served_and_slack_requests_are_not(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "sitrep.toml").write_text('[alerts.sources.generic]\ntoken = "t0ken"\n')
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with FakeSlack() as slack:
+        process = subprocess.Popen(
+            [sys.executable, str(ROOT / "app.py")],
+            cwd=tmp_path,
+            env=environment(
+                SLACK_BOT_TOKEN=BOT_TOKEN,
+                SLACK_APP_TOKEN=APP_TOKEN,
+                SLACK_API_URL=slack.api_url,
+                HOST="127.0.0.1",
+                PORT=str(port),
+            ),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            slack.socket.wait_until_connected(timeout=30)
+            alert = json.dumps({"title": "Disk full on db-1", "severity": "critical"}).encode()
+            answer = _post(f"http://127.0.0.1:{port}/webhooks/generic?token=t0ken", alert)
+            assert answer == 202
+            assert _post(f"http://127.0.0.1:{port}/slack/events", b"{}") == 404
+            slack.wait_for(
+                lambda: slack.channel_by_name(
+                    f"inc-{time.gmtime().tm_year}-0001-disk-full-on-db-1"
+                ),
+                timeout=10,
+            )
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+def _post(url: str, body: bytes) -> int:
+    """The HTTP status of a POST, waiting for the server to listen."""
+    deadline = time.monotonic() + 20
+    while True:
+        request = urllib.request.Request(
+            url, data=body, headers={"Content-Type": "application/json"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:
+                return int(response.status)
+        except urllib.error.HTTPError as error:
+            return int(error.code)
+        except urllib.error.URLError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)

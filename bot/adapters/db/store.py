@@ -20,6 +20,7 @@ from models import (
     Status,
     TimelineEntry,
 )
+from models.incident import UNPOSTED
 
 _OPEN = [s for s in Status if s.is_open]
 _POSTED_KINDS = [k for k in EntryKind if k.posted_in_channel]
@@ -210,6 +211,22 @@ class SqlIncidentStore:
         )
         with self._reading() as session:
             return list(session.exec(query.order_by(col(Incident.id))))
+
+    def with_unposted_entries(self, recorded_before: datetime) -> list[int]:
+        # The partial index's own predicate, so the index serves the query.
+        unposted = sa.and_(UNPOSTED, col(TimelineEntry.occurred_at) < recorded_before)
+        query = (
+            sa.select(col(TimelineEntry.incident_id))
+            .join(Incident, col(Incident.id) == col(TimelineEntry.incident_id))
+            .where(
+                unposted,
+                col(Incident.room_opened_at).is_not(None),
+                col(Incident.channel_archived_at).is_(None),
+            )
+            .distinct()
+        )
+        with self._reading() as session:
+            return sorted(session.execute(query).scalars())
 
     def roles(self, incident_id: int) -> list[IncidentRole]:
         with self._reading() as session:

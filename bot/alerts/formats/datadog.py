@@ -36,6 +36,8 @@ _STATE_PREFIX = re.compile(
     r"\b[^\]]*\]\s*)+",
     re.IGNORECASE,
 )
+# A multi-alert names the group in its prefix: "[Triggered on {host:web-1}]".
+_SCOPE = re.compile(r"\bon\s*(\{[^}\]]*\})", re.IGNORECASE)
 # Without $ALERT_TRANSITION, the title tells: "[Recovered] ..." or "[P1] Recovered ...".
 _RECOVERED_TITLE = re.compile(r"^\s*(?:\[\s*P\d\s*\]\s*)*\[?\s*Recovered\b", re.IGNORECASE)
 _PRIORITY_PREFIX = re.compile(r"^\s*\[\s*(P\d)\s*\]")
@@ -68,7 +70,7 @@ def parse_datadog(data: JsonObject) -> Notification:
     when = epoch_ms_time(hook.date) or iso_time(hook.date)
     resolved = status is AlertStatus.RESOLVED
     event = alert_event(
-        fingerprint=_fingerprint(hook, title),
+        fingerprint=_fingerprint(hook, title, _scope_of(hook.title)),
         status=status,
         title=title,
         description=first_text(_FENCE.sub("", hook.body), hook.alert_status),
@@ -92,12 +94,19 @@ def _status(hook: _Webhook) -> AlertStatus:
     return AlertStatus.RESOLVED if recovered else AlertStatus.FIRING
 
 
-def _fingerprint(hook: _Webhook, title: str) -> str:
+def _fingerprint(hook: _Webhook, title: str, scope: str) -> str:
     # $ALERT_ID names the monitor; $AGGREG_KEY tells apart the groups of a multi-alert.
     alert_id, key = hook.alert_id.strip(), hook.aggreg_key.strip()
     if alert_id:
         return f"{alert_id}:{key}" if key else alert_id
-    return digest(one_line(title, MAX_TITLE))
+    # The default payload has neither: the monitor's name and the group in the prefix.
+    return digest(one_line(title, MAX_TITLE) + scope)
+
+
+def _scope_of(raw_title: str) -> str:
+    prefix = _STATE_PREFIX.match(raw_title)
+    found = _SCOPE.search(prefix[0]) if prefix else None
+    return found[1] if found else ""
 
 
 def _title_priority(title: str) -> str:

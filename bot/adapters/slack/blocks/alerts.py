@@ -14,7 +14,7 @@ from slack_sdk.models.blocks import (
 
 from bot.adapters.slack.blocks.text import MAX_SECTION, clip, escape
 from bot.adapters.slack.ids import Action, status_action_id
-from bot.alerts.service import source_name
+from bot.alerts.records import source_name
 from models import AlertStatus, AlertTriage, Incident, Status, TimelineEntry, TriageState
 
 _SHOWN_ALERTS = 5
@@ -100,6 +100,8 @@ def triage_decided(triage: AlertTriage, incident: Incident | None) -> list[Block
     if triage.state is TriageState.DECLARED and incident is not None:
         where = f" <#{incident.channel_id}>" if incident.channel_id else ""
         outcome = f":rotating_light: {who} declared {incident.ref}{where}"
+    elif triage.state is TriageState.RESOLVED:
+        outcome = ":large_green_circle: resolved at its source before anyone decided"
     else:
         outcome = f":no_entry_sign: {who} dismissed it"
     text = f"*{source_name(triage.source)} alert:* {title}\n{outcome}"

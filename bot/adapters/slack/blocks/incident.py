@@ -36,7 +36,7 @@ from bot.adapters.slack.blocks.text import (
     when,
 )
 from bot.adapters.slack.ids import Action, status_action_id
-from bot.alerts.service import source_name
+from bot.alerts.records import source_name
 from bot.config import Policy
 from bot.lifecycle import legal_targets
 from models import EntryKind, Incident, IncidentLink, Role, Status, TimelineEntry
