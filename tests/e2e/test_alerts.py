@@ -725,3 +725,29 @@ def test_a_repeat_of_an_alert_still_firing_after_a_person_resolved_declares_noth
     assert (repeat.json["outcome"], repeat.json["incident"]) == ("updated", incident.ref)
     assert recurrence.json["outcome"] == "declared"  # it started again: a new incident
     assert len(incidents(running)) == 2
+
+
+@pytest.mark.parametrize(
+    ("source", "name", "title"),
+    [
+        ("alertmanager", "alertmanager_webhook.json", "High 5xx rate on api-1"),
+        ("alertmanager", "alertmanager_webhook_v0.34_fields.json", "High 5xx rate on api-1"),
+        ("grafana", "grafana_webhook.json", "This alert was triggered for zone us-1 (+1 more)"),
+        ("datadog", "datadog_webhook_default_template.json", "$EVENT_TITLE"),
+        ("pagerduty", "pagerduty_v3_incident_triggered.json", "A little bump in the road"),
+        ("opsgenie", "opsgenie_webhook_create.json", "test alert"),
+    ],
+)
+def test_every_reference_sample_as_sent_opens_an_incident_room(
+    running: Running, source: str, name: str, title: str
+) -> None:
+    body = (PAYLOADS / name).read_bytes()
+    signed = {"X-PagerDuty-Signature": pagerduty_signature(body)} if source == "pagerduty" else {}
+
+    reply = deliver(running, source, body, token=None if signed else TOKEN, headers=signed)
+
+    assert reply.status == 202 and reply.json["outcome"] == "declared", reply
+    [incident] = incidents(running)
+    assert incident.title == title and incident.detected_by == source
+    channel = opened(running, incident.ref)
+    posted(running, channel, "alert")
