@@ -169,9 +169,8 @@ class Webhooks:
         incident_id = incident.id
 
         def show_incident() -> None:
-            if incident.channel_id is None:
-                deps.rooms.open_room(incident_id)
-            else:
+            # A room someone else is opening, or has opened, only needs the new posts.
+            if incident.channel_id is not None or deps.rooms.open_room(incident_id) is None:
                 deps.rooms.refresh(incident_id)
             if intake.all_resolved:
                 draft_if_due(deps, incident_id, "")

@@ -83,6 +83,13 @@ class AlertService:
             return Intake(Outcome.IGNORED, notification.skipped or "no alerts in it")
         if not events:
             return Intake(Outcome.IGNORED, "a rule ignores these alerts")
+        # Alerts already in an open incident (most deliveries: repeats) are recorded at
+        # once; the incident's row lock orders them. Only deciding anew takes the keys.
+        fingerprints = [e.fingerprint for e in events]
+        group = records.hashed(notification.group_key)
+        linked = self._store.linked_incident(source, fingerprints, group)
+        if linked is not None:
+            return self._into(linked, source, notification.group_key, events, Outcome.JOINED)
         keys = records.lock_keys(source, notification.group_key, events)
         with self._store.serialized(keys):
             incident = self._open_incident(source, notification.group_key, events)
@@ -284,7 +291,7 @@ class AlertService:
         if all_resolved:
             self._all_resolved(incident.id)
         detail = f"{entry.data['changed'] if entry else 0} alert change(s) in {incident.ref}"
-        return Intake(outcome, detail, self._incidents.get(incident.id), all_resolved=all_resolved)
+        return Intake(outcome, detail, incident, all_resolved=all_resolved)
 
     def _all_resolved(self, incident_id: int) -> None:
         """Every alert of the incident has resolved: ask in the channel whether it is

@@ -47,8 +47,11 @@ class SqlAlertStore:
             return
         numbers = sorted({_lock_number(key) for key in keys})
         with self._engine.connect() as connection, connection.begin():
-            for number in numbers:
-                connection.execute(sa.text("SELECT pg_advisory_xact_lock(:n)"), {"n": number})
+            # One round trip; PostgreSQL calls the (volatile) lock function after sorting.
+            connection.execute(
+                sa.text("SELECT pg_advisory_xact_lock(k) FROM unnest(:keys) AS k ORDER BY k"),
+                {"keys": numbers},
+            )
             yield
 
     def linked_incident(
