@@ -387,6 +387,8 @@ class Alerts(BaseModel):
     default_action: AlertAction = "declare"
     # Where alerts a rule sends to triage are posted (a channel ID).
     triage_channel: Annotated[str, Field(pattern=r"^[CG][A-Za-z0-9_]+$")] | None = None
+    # An alert left undecided this long stops waiting: if it fires again, it is posted again.
+    triage_expires: Duration = "24h"
     # Alerts for the same service this close together join one incident.
     group_window: Duration = "10m"
     # The alert's own severity (lower case) to a severity key; unmapped: `default_severity`.
@@ -403,6 +405,10 @@ class Alerts(BaseModel):
     @property
     def grouping(self) -> timedelta:
         return parse_duration(self.group_window)
+
+    @property
+    def triage_lifetime(self) -> timedelta:
+        return parse_duration(self.triage_expires)
 
     @field_validator("severity_map")
     @classmethod

@@ -456,9 +456,10 @@ class AlertStore(Protocol):
 
     def alerts(self, incident_id: int) -> list[IncidentAlert]: ...
 
-    def add_triage(self, triage: AlertTriage) -> tuple[AlertTriage, bool]:
+    def add_triage(self, triage: AlertTriage, expired_before: datetime) -> tuple[AlertTriage, bool]:
         """Stores a pending triage, or counts a repeat on the one pending for the same
-        alerts; True when stored."""
+        alerts (unless that one is older than `expired_before`: it expires); True when
+        stored."""
         ...
 
     def resolve_triage(self, pending_key: str, now: datetime) -> AlertTriage | None:

@@ -131,6 +131,7 @@ class TriageState(StrEnum):
     DECLARED = "declared"
     DISMISSED = "dismissed"
     RESOLVED = "resolved"  # the alerts resolved before anyone decided
+    EXPIRED = "expired"  # nobody decided in time; the alerts, if they fire, come again
 
 
 class LinkKind(StrEnum):

@@ -119,7 +119,7 @@ class AlertService:
         if triage is None or not self._store.decide_triage(
             triage_id, TriageState.DECLARED, user, self._clock()
         ):
-            raise IncidentError("Someone already declared or dismissed this alert.")
+            raise _decided(triage)
         notification = records.notification_from(triage.notification)
         source, group_key = notification.source, notification.group_key
         events = [self._placed(e) for e in notification.events]
@@ -140,7 +140,7 @@ class AlertService:
 
     def dismiss(self, triage_id: int, user: str) -> AlertTriage:
         if not self._store.decide_triage(triage_id, TriageState.DISMISSED, user, self._clock()):
-            raise IncidentError("Someone already declared or dismissed this alert.")
+            raise _decided(self._store.triage(triage_id))
         return self.triage(triage_id)
 
     def triage(self, triage_id: int) -> AlertTriage:
@@ -208,7 +208,8 @@ class AlertService:
                 "last_seen_at": now,
             }
         )
-        triage, created = self._store.add_triage(triage)
+        expired = now - self._policy.alerts.triage_lifetime
+        triage, created = self._store.add_triage(triage, expired)
         detail = "sent to triage" if created else "already waiting in triage"
         return Intake(Outcome.TRIAGED, detail, triage=triage, triage_changed=created)
 
@@ -321,6 +322,20 @@ class AlertService:
                 "All alerts resolved: mark mitigated?",
                 {"all_resolved": True},
             )
+
+
+def _decided(triage: AlertTriage | None) -> IncidentError:
+    """Why an alert in triage can no longer be decided on."""
+    match triage.state if triage else None:
+        case TriageState.DECLARED | TriageState.DISMISSED:
+            assert triage is not None
+            who = f"<@{triage.decided_by}>" if triage.decided_by else "Someone"
+            return IncidentError(f"{who} already {triage.state.value} this alert.")
+        case TriageState.RESOLVED:
+            return IncidentError("This alert resolved at its source; nothing to decide.")
+        case TriageState.EXPIRED:
+            return IncidentError("This alert waited too long; if it fires again, it comes back.")
+    return IncidentError("That alert is no longer in triage.")
 
 
 def _prefix(source: str, group_key: str, lead: AlertEvent) -> str:

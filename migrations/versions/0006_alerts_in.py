@@ -32,6 +32,7 @@ def upgrade() -> None:
                 "declared",
                 "dismissed",
                 "resolved",
+                "expired",
                 name="triagestate",
                 native_enum=False,
                 length=32,

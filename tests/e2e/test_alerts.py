@@ -659,7 +659,7 @@ def test_declare_clicked_after_dismiss_is_refused_and_declares_nothing(running: 
     assert running.driver.interact(stale).status == 200
 
     refusals = running.slack.wait_for(
-        lambda: [r for r in running.slack.responses() if "already declared or dismissed" in r.text]
+        lambda: [r for r in running.slack.responses() if "<@U_BOB> already dismissed" in r.text]
     )
     assert len(refusals) == 1
     assert incidents(running) == []
@@ -751,3 +751,29 @@ def test_every_reference_sample_as_sent_opens_an_incident_room(
     assert incident.title == title and incident.detected_by == source
     channel = opened(running, incident.ref)
     posted(running, channel, "alert")
+
+
+def test_an_alert_nobody_decided_on_comes_back_to_triage_after_a_day(
+    running: Running, clock: FastForward
+) -> None:
+    db = {"team": "db"}
+    deliver(running, "alertmanager", firing("ReplicaLag", "lag-5", labels=db))
+    [post] = posted(running, running.general, "needs a decision")
+    stale = running.slack.click(running.general, post.ts, "alert.declare", user="U_CAROL")
+    clock.advance(hours=25)
+
+    again = deliver(running, "alertmanager", firing("ReplicaLag", "lag-5", labels=db))
+
+    assert again.json["detail"] == "sent to triage"
+    running.slack.wait_for(
+        lambda: [
+            m
+            for m in running.slack.messages(running.general)
+            if "needs a decision" in m.all_text and m.ts != post.ts
+        ]
+    )
+    running.driver.interact(stale)
+    running.slack.wait_for(
+        lambda: [r for r in running.slack.responses() if "waited too long" in r.text]
+    )
+    assert incidents(running) == []

@@ -109,7 +109,7 @@ def test_triage_repeats_are_all_counted_on_the_one_waiting(
             }
         )
 
-    results = race(10, lambda: alerts.add_triage(triage()))
+    results = race(10, lambda: alerts.add_triage(triage(), START - timedelta(days=1)))
 
     assert sum(1 for _, created in results if created) == 1  # type: ignore[misc]
     with Session(engine) as session:

@@ -171,29 +171,41 @@ class SqlAlertStore:
                 )
             )
 
-    def add_triage(self, triage: AlertTriage) -> tuple[AlertTriage, bool]:
+    def add_triage(self, triage: AlertTriage, expired_before: datetime) -> tuple[AlertTriage, bool]:
         """Stores a pending triage, or, when the same alerts are already pending, counts the
-        repeat on that one; True when this call stored it. (Intake is serialised per alert
-        group, so the pending one cannot be decided in between.)"""
-        try:
+        repeat on that one; True when this call stored it. One pending since before
+        `expired_before` stops waiting, and this one takes its place. (Intake is serialised
+        per alert group, so the pending one cannot be decided in between.)"""
+        for _ in range(2):
+            try:
+                with self._sessions.write() as session:
+                    session.add(triage)
+                return triage, True
+            except IntegrityError:
+                pass
             with self._sessions.write() as session:
-                session.add(triage)
-            return triage, True
-        except IntegrityError:
-            pass
-        with self._sessions.write() as session:
-            session.execute(
-                sa.update(AlertTriage)
-                .where(col(AlertTriage.pending_key) == triage.pending_key)
-                .values(
-                    times_seen=col(AlertTriage.times_seen) + 1,
-                    last_seen_at=triage.last_seen_at,
+                session.execute(
+                    sa.update(AlertTriage)
+                    .where(
+                        col(AlertTriage.pending_key) == triage.pending_key,
+                        col(AlertTriage.created_at) < expired_before,
+                    )
+                    .values(state=TriageState.EXPIRED, pending_key=None)
                 )
-            )
-            pending = session.exec(
-                select(AlertTriage).where(AlertTriage.pending_key == triage.pending_key)
-            ).one()
-            return pending, False
+                session.execute(
+                    sa.update(AlertTriage)
+                    .where(col(AlertTriage.pending_key) == triage.pending_key)
+                    .values(
+                        times_seen=col(AlertTriage.times_seen) + 1,
+                        last_seen_at=triage.last_seen_at,
+                    )
+                )
+                pending = session.exec(
+                    select(AlertTriage).where(AlertTriage.pending_key == triage.pending_key)
+                ).one_or_none()
+                if pending is not None:
+                    return pending, False
+        raise RuntimeError("a triage kept its key after expiring")  # not reached
 
     def resolve_triage(self, pending_key: str, now: datetime) -> AlertTriage | None:
         """The alerts waiting in triage under `pending_key` resolved on their own: no longer
