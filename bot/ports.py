@@ -17,6 +17,7 @@ from models import (
     OutboxMessage,
     Postmortem,
     Role,
+    Status,
     TimelineEntry,
     TriageState,
 )
@@ -486,4 +487,38 @@ class AlertStore(Protocol):
 
     def triage_post(self, triage_id: int) -> tuple[str, str] | None:
         """Where the triage was posted, (channel, ts), once sent."""
+        ...
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """A full-text search: incidents whose texts contain every one of `terms` (each a word
+    or phrase searched for as typed, never as query syntax), matching every filter given."""
+
+    terms: tuple[str, ...]
+    service: str | None = None  # one of the incident's services, any case
+    severity: str | None = None
+    status: Status | None = None
+    after: datetime | None = None  # declared at or after
+    before: datetime | None = None  # declared before
+    # Who asks, and where: private incidents are found only by their own people.
+    viewer: str | None = None
+    channel_id: str | None = None
+    limit: int = 50
+
+
+@dataclass(frozen=True)
+class Hit:
+    incident: Incident
+    # The best-matching passage, each match between MARK_START and MARK_END (bot.search).
+    snippet: str
+    score: float  # higher is better
+
+
+class SearchIndex(Protocol):
+    """Full-text search over titles, descriptions, resolution summaries, timelines (messages,
+    notes, updates; not hidden ones) and post-mortems, kept in sync by the database."""
+
+    def search(self, query: SearchQuery) -> list[Hit]:
+        """The matching incidents, best first, at most `query.limit`."""
         ...

@@ -138,6 +138,19 @@ class ExportIncidents:
 
 
 @dataclass(frozen=True)
+class SearchIncidents:
+    """Full-text search: `terms` (searched for as typed) and filters."""
+
+    terms: tuple[str, ...]
+    service: str | None = None
+    severity: str | None = None
+    status: Status | None = None
+    after: date | None = None  # declared on or after that day
+    before: date | None = None  # declared before that day
+    text: str = ""  # what was typed after `search`, to ask again for the next page
+
+
+@dataclass(frozen=True)
 class ListIncidents:
     include_resolved: bool
 
@@ -172,6 +185,7 @@ Request = (
     | ListActions
     | ShowStats
     | ExportIncidents
+    | SearchIncidents
     | ListIncidents
     | Show
     | Help
