@@ -40,6 +40,7 @@ from bot.adapters.db.engine import make_engine, migrate
 from bot.adapters.db.insights import SqlInsightsStore
 from bot.adapters.db.outbox import SqlOutboxStore
 from bot.adapters.db.postmortems import SqlPostmortemStore
+from bot.adapters.db.search import SqlSearchIndex
 from bot.adapters.db.store import SqlIncidentStore
 from bot.adapters.jira import JiraTracker
 from bot.adapters.slack.client import make_client
@@ -58,6 +59,7 @@ from bot.ports import Clock, Drafter, IssueTracker
 from bot.postmortem.service import DRAFT_LEASE, PostmortemService
 from bot.rooms import RoomService
 from bot.scheduling.service import SchedulerService
+from bot.search import SearchService
 from bot.settings import Settings, load_settings
 from bot.timeline import TimelineService
 from handlers.deps import Background, Deps
@@ -195,6 +197,7 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
             action_items=action_items,
             exports=ExportService(action_items, incidents, _tracker(settings)),
             insights=insights,
+            search=SearchService(SqlSearchIndex(engine), incidents, policy.timezone),
             policy=policy,
             clock=clock,
         )

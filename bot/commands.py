@@ -29,12 +29,14 @@ from bot.requests import (
     Request,
     Resolve,
     ReviewPostmortem,
+    SearchIncidents,
     SetServices,
     SetSeverity,
     SetStatus,
     Show,
     ShowStats,
 )
+from bot.search_query import SEARCH_USAGE, parse_search
 from models.enums import LinkKind, Role, Status
 
 MAX_TEXT: Final = 3000
@@ -63,6 +65,7 @@ USAGE: Final = {
     "actions": "/incident actions [mine|open|overdue|all] [INC-…]",
     "stats": "/incident stats [7d|30d|90d|quarter|2026-Q3] [service:<name>] [sev:<N>] [public]",
     "export": "/incident export [7d|30d|90d|quarter|2026-Q3]",
+    "search": SEARCH_USAGE,
     "list": "/incident list [open|all]",
     "show": "/incident show [INC-…]",
     "help": "/incident help",
@@ -387,6 +390,10 @@ def _export(rest: str, _: list[str]) -> ExportIncidents:
     return ExportIncidents(check_range(words[0]) if words else "30d")
 
 
+def _search(rest: str, severities: list[str]) -> SearchIncidents:
+    return parse_search(rest, lambda text: parse_severity(text, severities))
+
+
 def _list(rest: str, _: list[str]) -> ListIncidents:
     scope = rest.lower() or "open"
     if scope not in ("open", "all"):
@@ -422,6 +429,7 @@ _PARSERS: Final[dict[str, Callable[[str, list[str]], Request]]] = {
     "actions": _actions,
     "stats": _stats,
     "export": _export,
+    "search": _search,
     "list": _list,
     "show": _show,
     "help": _help,

@@ -33,6 +33,7 @@ from bot.requests import (
     Request,
     Resolve,
     ReviewPostmortem,
+    SearchIncidents,
     SetServices,
     SetSeverity,
     SetStatus,
@@ -116,6 +117,9 @@ def _act(
             return _ephemeral(
                 blocks.incident_list(found, request.include_resolved, deps.clock()), "Incidents"
             )
+        case SearchIncidents():
+            results = deps.search.search(request, user, channel)
+            return _ephemeral(blocks.search_results(results), blocks.search_fallback(results))
         case Show():
             incident = incidents.find(request.ref, channel, user)
             assert incident.id is not None
@@ -251,7 +255,7 @@ def _follow_up(request: Request, command: dict[str, Any], deps: Deps, respond: R
                     replace_original=False,
                     text=blocks.declared_reply(opened),
                 )
-        case Declare() | Help() | ListIncidents() | Show() | ListActions():
+        case Declare() | Help() | ListIncidents() | Show() | ListActions() | SearchIncidents():
             return
         case DraftPostmortem() | ExportPostmortem() | ReviewPostmortem() | PublishPostmortem():
             _follow_postmortem(request, command, deps, respond)

@@ -14,6 +14,7 @@ from bot.ports import Clock
 from bot.postmortem.service import PostmortemService
 from bot.rooms import RoomService
 from bot.scheduling.service import SchedulerService
+from bot.search import SearchService
 from bot.timeline import TimelineService
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ class Deps:
     action_items: ActionItemService
     exports: ExportService
     insights: InsightsService
+    search: SearchService
     policy: Policy
     clock: Clock
 

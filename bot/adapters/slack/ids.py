@@ -23,6 +23,8 @@ class Action(StrEnum):
     # On an alert in the triage channel; the value is the triage's ID.
     DECLARE_FROM_ALERT = "alert.declare"
     DISMISS_ALERT = "alert.dismiss"
+    # Under search results; the value is SearchPage.value(): the search and the next page.
+    MORE_RESULTS = "search.more"
 
 
 class Callback(StrEnum):

@@ -29,6 +29,11 @@ from bot.adapters.slack.blocks.replies import (
     summary_blocks,
     usage,
 )
+from bot.adapters.slack.blocks.search import (
+    read_page_value,
+    search_fallback,
+    search_results,
+)
 from bot.adapters.slack.blocks.text import (
     MAX_BLOCKS,
     MAX_FALLBACK,
@@ -72,6 +77,9 @@ __all__ = [
     "not_invited",
     "notice",
     "plain",
+    "read_page_value",
+    "search_fallback",
+    "search_results",
     "snoozed",
     "stats_blocks",
     "stats_text",
