@@ -4,8 +4,11 @@
 from datetime import UTC, date, datetime
 
 import pytest
+from alembic import command
+from alembic.config import Config
 from sqlalchemy.engine import Engine
 
+from bot.adapters.db.engine import MIGRATIONS, make_engine, migrate
 from bot.adapters.db.postmortems import SqlPostmortemStore
 from bot.adapters.db.search import SqlSearchIndex
 from bot.adapters.db.store import SqlIncidentStore
@@ -271,3 +274,22 @@ def test_dates_are_days_in_the_organisations_timezone(
     day = history["db"].declared_at.date()  # 2026-11-22, declared 18:00 in Tokyo
     ask = SearchIncidents(terms=("primary",), after=day, before=date(2026, 11, 23), text="")
     assert [h.incident.ref for h in tokyo.search(ask, "U_BOB", None).hits] == [history["db"].ref]
+
+
+def test_the_migration_indexes_what_was_stored_before_it(database_url: str) -> None:
+    engine = make_engine(database_url)
+    try:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0006")  # before search
+        incidents = IncidentService(SqlIncidentStore(engine), Policy(), Clock())
+        old = open_incident(incidents, "Replica lag", "C_OLD", description="binlog stalled")
+        say(TimelineService(SqlIncidentStore(engine), Clock()), "C_OLD", "failover to zone b")
+        migrate(engine)
+        index = SqlSearchIndex(engine)
+        for word in ("replica", "binlog", "failover"):
+            assert refs(index, word) == [old.ref]
+    finally:
+        engine.dispose()
