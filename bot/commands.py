@@ -21,6 +21,7 @@ from bot.requests import (
     ExportActions,
     ExportIncidents,
     ExportPostmortem,
+    FindRunbooks,
     Help,
     ListActions,
     ListIncidents,
@@ -68,6 +69,7 @@ USAGE: Final = {
     "search": SEARCH_USAGE,
     "list": "/incident list [open|all]",
     "show": "/incident show [INC-…]",
+    "runbook": "/incident runbook [words]",
     "help": "/incident help",
 }
 
@@ -408,11 +410,24 @@ def _show(rest: str, _: list[str]) -> Show:
     return Show(ref)
 
 
+def _runbook(rest: str, _: list[str]) -> FindRunbooks:
+    if rest and not any(c.isalnum() for c in rest):
+        raise UsageError("Search the runbooks with words, e.g. `/incident runbook disk full`.")
+    if len(rest) > MAX_TITLE:
+        raise UsageError(f"That search is {len(rest)} characters; keep it under {MAX_TITLE}.")
+    return FindRunbooks(rest)
+
+
 def _help(rest: str, _: list[str]) -> Help:
     return Help()
 
 
-_ALIASES: Final = {"severity": "sev", "pm": "postmortem", "post-mortem": "postmortem"}
+_ALIASES: Final = {
+    "runbooks": "runbook",
+    "severity": "sev",
+    "pm": "postmortem",
+    "post-mortem": "postmortem",
+}
 _PARSERS: Final[dict[str, Callable[[str, list[str]], Request]]] = {
     "declare": _declare,
     "status": _status,
@@ -432,5 +447,6 @@ _PARSERS: Final[dict[str, Callable[[str, list[str]], Request]]] = {
     "search": _search,
     "list": _list,
     "show": _show,
+    "runbook": _runbook,
     "help": _help,
 }

@@ -19,7 +19,8 @@ from pydantic import (
     model_validator,
 )
 
-from bot.errors import ConfigError
+from bot.errors import ConfigError, IncidentError
+from bot.links import web_address
 
 _DURATION = re.compile(r"^\s*(\d+)\s*(s|m|min|h|d|w)\s*$")
 NEXT_BUSINESS_DAY = "next business day"
@@ -427,6 +428,42 @@ class Alerts(BaseModel):
         return self
 
 
+def _web_url(value: str) -> str:
+    """The same check `/incident link` makes."""
+    try:
+        return web_address(value)
+    except IncidentError as error:
+        raise ValueError(str(error)) from None
+
+
+def _markdown_path(value: str) -> str:
+    path = Path(value)
+    if path.is_absolute() or ".." in path.parts or path.suffix.lower() not in (".md", ".markdown"):
+        raise ValueError(f"{value!r} must be a Markdown file (.md) inside runbooks_folder")
+    return value
+
+
+class Runbook(BaseModel):
+    """A runbook in the library: a web page, or a Markdown file in `runbooks_folder`, and
+    which incidents it is for (shell-style alert patterns, case-insensitive)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    title: Annotated[str, Field(min_length=1, max_length=200)]
+    url: Annotated[str, AfterValidator(_web_url)] | None = None
+    file: Annotated[str, AfterValidator(_markdown_path)] | None = None
+    services: tuple[str, ...] = ()
+    # Stored for when incidents have categories; they match nothing yet.
+    categories: tuple[str, ...] = ()
+    alerts: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _url_or_file(self) -> Self:
+        if (self.url is None) == (self.file is None):
+            raise ValueError("give either url or file (a Markdown file in runbooks_folder)")
+        return self
+
+
 class Policy(BaseModel):
     """The organisation's incident policy (the TOML file). Every key is optional."""
 
@@ -445,6 +482,10 @@ class Policy(BaseModel):
     # Follow-through: the share of action items done within this long of their creation.
     follow_through_within: Duration = "30d"
     alerts: Alerts = Alerts()
+    # The runbook library; file runbooks are read from `runbooks_folder`, relative to the
+    # policy file's folder.
+    runbooks_folder: str = "runbooks"
+    runbooks: tuple[Runbook, ...] = ()
 
     @model_validator(mode="after")
     def _alert_severities(self) -> Self:
@@ -480,6 +521,15 @@ class Policy(BaseModel):
         names = [s.name for s in self.services]
         if len(set(names)) != len(names):
             raise ValueError("services: each name must be unique")
+        titles = [r.title.casefold() for r in self.runbooks]
+        if len(set(titles)) != len(titles):
+            raise ValueError("runbooks: each title must be unique")
+        for i, runbook in enumerate(self.runbooks):
+            unknown = [s for s in runbook.services if names and s not in names]
+            if unknown:
+                raise ValueError(
+                    f"runbooks.{i}.services: {', '.join(unknown)} is not in the service catalogue"
+                )
         return self
 
     def due_after(self, priority: Priority) -> timedelta:

@@ -161,6 +161,13 @@ class Show:
 
 
 @dataclass(frozen=True)
+class FindRunbooks:
+    """Searches the runbook library; no words: the current incident's runbooks, or all."""
+
+    words: str
+
+
+@dataclass(frozen=True)
 class Help:
     pass
 
@@ -188,5 +195,6 @@ Request = (
     | SearchIncidents
     | ListIncidents
     | Show
+    | FindRunbooks
     | Help
 )

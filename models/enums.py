@@ -52,6 +52,7 @@ class EntryKind(StrEnum):
     ESCALATED = "escalated"
     ALERT = "alert"  # a monitoring alert fired, joined, or resolved
     LINK = "link"  # a link attached: alert, deploy, trace, dashboard, ticket, runbook
+    RUNBOOK = "runbook"  # a runbook from the library's Markdown files, posted whole
 
     @property
     def posted_in_channel(self) -> bool:
