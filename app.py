@@ -43,6 +43,7 @@ from bot.adapters.db.postmortems import SqlPostmortemStore
 from bot.adapters.db.search import SqlSearchIndex
 from bot.adapters.db.store import SqlIncidentStore
 from bot.adapters.jira import JiraTracker
+from bot.adapters.runbook_files import read_runbooks, runbooks_folder
 from bot.adapters.slack.client import make_client
 from bot.adapters.slack.documents import SlackDocuments
 from bot.adapters.slack.notifier import SlackNotifier
@@ -58,6 +59,7 @@ from bot.insights.service import InsightsService, as_csv, as_json, export_rows
 from bot.ports import Clock, Drafter, IssueTracker
 from bot.postmortem.service import DRAFT_LEASE, PostmortemService
 from bot.rooms import RoomService
+from bot.runbooks import RunbookService
 from bot.scheduling.service import SchedulerService
 from bot.search import SearchService
 from bot.settings import Settings, load_settings
@@ -163,7 +165,16 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
             policy,
             clock,
         )
-        alerts = AlertService(SqlAlertStore(engine), incidents, policy, clock)
+        alert_store = SqlAlertStore(engine)
+        runbooks = RunbookService(
+            incidents,
+            policy.runbooks,
+            read_runbooks(policy, runbooks_folder(policy, settings.sitrep_config)),
+            lambda incident_id: [
+                row.labels.get("alertname", "") for row in alert_store.alerts(incident_id)
+            ],
+        )
+        alerts = AlertService(alert_store, incidents, policy, clock, runbooks=runbooks)
         schedule = SchedulerService(
             SqlOutboxStore(engine),
             incidents,
@@ -198,6 +209,7 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
             exports=ExportService(action_items, incidents, _tracker(settings)),
             insights=insights,
             search=SearchService(SqlSearchIndex(engine), incidents, policy.timezone),
+            runbooks=runbooks,
             policy=policy,
             clock=clock,
         )

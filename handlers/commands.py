@@ -25,6 +25,7 @@ from bot.requests import (
     ExportActions,
     ExportIncidents,
     ExportPostmortem,
+    FindRunbooks,
     Help,
     ListActions,
     ListIncidents,
@@ -40,7 +41,7 @@ from bot.requests import (
     Show,
     ShowStats,
 )
-from handlers.deps import Deps, draft_if_due
+from handlers.deps import Deps, draft_if_due, link_runbooks
 from handlers.errors import reported
 from handlers.modals import open_modal
 
@@ -110,6 +111,8 @@ def _act(
             )
             open_modal(client, command["trigger_id"], modal)
             return {}
+        case FindRunbooks():
+            return _runbooks(request, channel, user, deps)
         case ListIncidents():
             found = incidents.list_incidents(
                 include_resolved=request.include_resolved, viewer=user, limit=blocks.LIST_LIMIT
@@ -169,6 +172,31 @@ def _act(
     in_channel = change.incident.channel_id == channel
     # In the incident channel everyone sees the change posted; elsewhere, confirm privately.
     return {} if in_channel else {"response_type": "ephemeral", "text": _confirmation(change)}
+
+
+def _runbooks(request: FindRunbooks, channel: str | None, user: str, deps: Deps) -> dict[str, Any]:
+    """Search results, the incident channel's own runbooks, or the whole library."""
+    runbooks = deps.runbooks
+    if not runbooks.all():
+        text = "The runbook library is empty: add `[[runbooks]]` to the policy file."
+        return {"response_type": "ephemeral", "text": text}
+    if request.words:
+        found = runbooks.search(request.words)
+        heading = f"Runbooks for `{blocks.escape(request.words)}`"
+        empty = f"No runbook mentions `{blocks.escape(request.words)}`. Try other words."
+    else:
+        incident = deps.incidents.by_channel(channel) if channel else None
+        if incident is not None and incident.id is not None:
+            found = runbooks.for_incident(incident.id)
+            heading = f"Runbooks for {incident.ref}"
+            empty = (
+                f"No runbook matches the services or alerts of {incident.ref}. "
+                "Search with words: `/incident runbook disk full`."
+            )
+        else:
+            found, heading, empty = runbooks.all(), "The runbook library", ""
+    shown = blocks.runbook_reply(runbooks.found(found), heading, empty)
+    return _ephemeral(shown, heading if found else empty)
 
 
 PostmortemRequest = DraftPostmortem | ExportPostmortem | ReviewPostmortem | PublishPostmortem
@@ -248,6 +276,7 @@ def _follow_up(request: Request, command: dict[str, Any], deps: Deps, respond: R
             incident = deps.incidents.by_request_key(command_key(command))
             if incident is None or incident.id is None:
                 return  # the ack failed before storing anything, and said so
+            link_runbooks(deps, incident.id)
             opened = deps.rooms.open_room(incident.id)
             if opened is not None:
                 respond(
@@ -255,7 +284,15 @@ def _follow_up(request: Request, command: dict[str, Any], deps: Deps, respond: R
                     replace_original=False,
                     text=blocks.declared_reply(opened),
                 )
-        case Declare() | Help() | ListIncidents() | Show() | ListActions() | SearchIncidents():
+        case (
+            Declare()
+            | Help()
+            | ListIncidents()
+            | Show()
+            | ListActions()
+            | SearchIncidents()
+            | FindRunbooks()
+        ):
             return
         case DraftPostmortem() | ExportPostmortem() | ReviewPostmortem() | PublishPostmortem():
             _follow_postmortem(request, command, deps, respond)

@@ -13,6 +13,7 @@ from bot.insights.service import InsightsService
 from bot.ports import Clock
 from bot.postmortem.service import PostmortemService
 from bot.rooms import RoomService
+from bot.runbooks import RunbookService
 from bot.scheduling.service import SchedulerService
 from bot.search import SearchService
 from bot.timeline import TimelineService
@@ -52,6 +53,7 @@ class Deps:
     exports: ExportService
     insights: InsightsService
     search: SearchService
+    runbooks: RunbookService
     policy: Policy
     clock: Clock
 
@@ -62,3 +64,12 @@ def draft_if_due(deps: Deps, incident_id: int, actor: str) -> None:
         lambda: deps.postmortems.draft_if_due(incident_id, actor),
         f"drafting the post-mortem of incident {incident_id}",
     )
+
+
+def link_runbooks(deps: Deps, incident_id: int) -> None:
+    """At declaration, before the room opens (which shows them): the matching runbooks. A
+    failure is logged; the room opens all the same."""
+    try:
+        deps.runbooks.link_matching(incident_id)
+    except Exception:
+        log.exception("could not link the runbooks of incident %s", incident_id)

@@ -14,7 +14,7 @@ from bot.adapters.slack.ids import Callback, Field
 from bot.commands import MAX_TITLE
 from bot.errors import ChatUnavailable, IncidentError
 from bot.incidents import Declaration
-from handlers.deps import Deps
+from handlers.deps import Deps, link_runbooks
 from handlers.errors import reported
 from handlers.modals import input_values, open_modal
 
@@ -52,6 +52,7 @@ def register(app: App, deps: Deps) -> None:
         if incident is None or incident.id is None:
             return
         reply_to = json.loads(view.get("private_metadata") or "{}").get("response_url")
+        link_runbooks(deps, incident.id)
         try:
             opened = deps.rooms.open_room(incident.id)
         except ChatUnavailable as error:

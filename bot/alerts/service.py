@@ -16,6 +16,7 @@ from bot.config import Policy
 from bot.errors import IncidentError
 from bot.incidents import Declaration, IncidentService
 from bot.ports import AlertStore, Clock
+from bot.runbooks import RunbookService
 from models import (
     AlertStatus,
     AlertTriage,
@@ -66,9 +67,16 @@ class Intake:
 
 class AlertService:
     def __init__(
-        self, store: AlertStore, incidents: IncidentService, policy: Policy, clock: Clock
+        self,
+        store: AlertStore,
+        incidents: IncidentService,
+        policy: Policy,
+        clock: Clock,
+        *,
+        runbooks: RunbookService | None = None,
     ) -> None:
         self._store, self._incidents, self._policy, self._clock = store, incidents, policy, clock
+        self._runbooks = runbooks
 
     def receive(self, notification: Notification) -> Intake:
         """Acts on one delivery; safe to repeat (a repeated delivery changes nothing more).
@@ -252,6 +260,9 @@ class AlertService:
             )
         )
         self._link_guides(incident, firing)
+        if self._runbooks is not None and incident.id is not None:
+            # Stored now, shown with the room (after the answer), once however often retried.
+            self._runbooks.link_matching(incident.id, [e.alertname for e in firing])
         return self._into(incident, source, group_key, firing, Outcome.DECLARED)
 
     def _link_guides(self, incident: Incident, firing: list[AlertEvent]) -> None:

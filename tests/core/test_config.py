@@ -86,3 +86,15 @@ def test_a_zero_duration_is_refused_naming_the_key(tmp_path: Path) -> None:
     path.write_text('[insights]\ndigest_every = "0s"\n')
     with pytest.raises(ConfigError, match=r"insights\.digest_every"):
         load_policy(path)
+
+
+def test_the_readme_policy_example_has_a_web_and_a_file_runbook(tmp_path: Path) -> None:
+    example = re.search(r"```toml\n(.*?)```", README.read_text(), re.S)
+    assert example is not None
+    path = tmp_path / "sitrep.toml"
+    path.write_text(example[1])
+    policy = load_policy(path)
+    assert [(r.url is not None, r.file) for r in policy.runbooks] == [
+        (True, None),
+        (False, "disk-full.md"),
+    ]

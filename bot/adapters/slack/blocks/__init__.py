@@ -29,6 +29,7 @@ from bot.adapters.slack.blocks.replies import (
     summary_blocks,
     usage,
 )
+from bot.adapters.slack.blocks.runbooks import runbook_reply
 from bot.adapters.slack.blocks.search import (
     read_page_value,
     search_fallback,
@@ -78,6 +79,7 @@ __all__ = [
     "notice",
     "plain",
     "read_page_value",
+    "runbook_reply",
     "search_fallback",
     "search_results",
     "snoozed",

@@ -22,6 +22,7 @@ from bot.adapters.slack.blocks.action_items import action_item_post
 from bot.adapters.slack.blocks.alerts import alert_post
 from bot.adapters.slack.blocks.links import link_list, link_post
 from bot.adapters.slack.blocks.postmortem import postmortem_post
+from bot.adapters.slack.blocks.runbooks import runbook_post
 from bot.adapters.slack.blocks.text import (
     MAX_FALLBACK,
     MAX_FIELD,
@@ -245,6 +246,8 @@ def entry_post(entry: TimelineEntry) -> list[Block] | None:
         text += f"\n*Next:* {defang(data['next_steps'])}" if data.get("next_steps") else ""
     elif entry.kind is EntryKind.LINK:
         text = link_post(entry, who)
+    elif entry.kind is EntryKind.RUNBOOK:
+        return runbook_post(entry)
     else:
         return None
     return [SectionBlock(text=MarkdownTextObject(text=clip(text, MAX_SECTION)))]
