@@ -36,26 +36,6 @@ class Clock:
         self.now += timedelta(**kwargs)
 
 
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def store(engine: Engine) -> SqlIncidentStore:
-    return SqlIncidentStore(engine)
-
-
-@pytest.fixture
-def incidents(store: SqlIncidentStore, clock: Clock) -> IncidentService:
-    return IncidentService(store, Policy(), clock)
-
-
-@pytest.fixture
-def timeline(store: SqlIncidentStore, clock: Clock) -> TimelineService:
-    return TimelineService(store, clock)
-
-
 def declare(
     incidents: IncidentService, title: str = "Checkout API returning 500s", **kwargs: object
 ) -> Incident:

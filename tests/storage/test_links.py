@@ -20,16 +20,6 @@ DEPLOY = "https://ci.example.com/acme/api/runs/4411"
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()  # 2026-11-22 09:00 UTC
-
-
-@pytest.fixture
-def store(engine: Engine) -> SqlIncidentStore:
-    return SqlIncidentStore(engine)
-
-
-@pytest.fixture
 def incidents(store: SqlIncidentStore, clock: Clock) -> IncidentService:
     return IncidentService(store, Policy(timezone="Europe/Berlin"), clock)
 

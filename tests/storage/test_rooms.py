@@ -5,9 +5,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
-from sqlalchemy.engine import Engine
 
-from bot.adapters.db.store import SqlIncidentStore
 from bot.config import Policy
 from bot.errors import ChatUnavailable, NameTaken
 from bot.incidents import Declaration, IncidentService
@@ -73,16 +71,6 @@ class RecordingRooms:
 
     def post_notice(self, incident: Incident) -> None:
         self._do("notice", incident.ref)
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def incidents(engine: Engine, clock: Clock) -> IncidentService:
-    return IncidentService(SqlIncidentStore(engine), Policy(), clock)
 
 
 @pytest.fixture

@@ -23,26 +23,6 @@ from tests.storage.test_incident_store import Clock
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()  # 2026-11-22 09:00 UTC
-
-
-@pytest.fixture
-def store(engine: Engine) -> SqlIncidentStore:
-    return SqlIncidentStore(engine)
-
-
-@pytest.fixture
-def incidents(store: SqlIncidentStore, clock: Clock) -> IncidentService:
-    return IncidentService(store, Policy(), clock)
-
-
-@pytest.fixture
-def timeline(store: SqlIncidentStore, clock: Clock) -> TimelineService:
-    return TimelineService(store, clock)
-
-
-@pytest.fixture
 def index(engine: Engine) -> SqlSearchIndex:
     return SqlSearchIndex(engine)
 
