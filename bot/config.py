@@ -19,6 +19,7 @@ from pydantic import (
     model_validator,
 )
 
+from bot.categories import DEFAULT_CATEGORIES, Category
 from bot.errors import ConfigError, IncidentError
 from bot.links import web_address
 
@@ -486,6 +487,9 @@ class Policy(BaseModel):
     # policy file's folder.
     runbooks_folder: str = "runbooks"
     runbooks: tuple[Runbook, ...] = ()
+    # The category taxonomy: `[[categories]]` with `name`, `keywords` and `[[categories.sub]]`;
+    # an incident's category is written `Database/replication` (or just `Database`).
+    categories: tuple[Category, ...] = DEFAULT_CATEGORIES
 
     @model_validator(mode="after")
     def _alert_severities(self) -> Self:
@@ -521,6 +525,9 @@ class Policy(BaseModel):
         names = [s.name for s in self.services]
         if len(set(names)) != len(names):
             raise ValueError("services: each name must be unique")
+        categories = [c.name.casefold() for c in self.categories]
+        if len(set(categories)) != len(categories):
+            raise ValueError("categories: each name must be unique")
         titles = [r.title.casefold() for r in self.runbooks]
         if len(set(titles)) != len(titles):
             raise ValueError("runbooks: each title must be unique")
