@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Final, Literal, cast
 
+from bot.categories import MAX_TAGS, normalise_tags
 from bot.config import Priority
 from bot.errors import UsageError
 from bot.insights.periods import check_range
@@ -14,6 +15,7 @@ from bot.requests import (
     AddAction,
     AddLink,
     AddNote,
+    AddTags,
     AssignRole,
     Close,
     Declare,
@@ -31,6 +33,9 @@ from bot.requests import (
     Resolve,
     ReviewPostmortem,
     SearchIncidents,
+    SetCategory,
+    SetDetection,
+    SetImpactScope,
     SetServices,
     SetSeverity,
     SetStatus,
@@ -38,7 +43,7 @@ from bot.requests import (
     ShowStats,
 )
 from bot.search_query import SEARCH_USAGE, parse_search
-from models.enums import LinkKind, Role, Status
+from models.enums import Detection, ImpactScope, LinkKind, Role, Status
 
 MAX_TEXT: Final = 3000
 MAX_TITLE: Final = 200
@@ -54,6 +59,10 @@ USAGE: Final = {
     "sev": "/incident sev [INC-…] <N> [reason]",
     "role": "/incident role [INC-…] <commander|lead|comms|scribe> @person",
     "services": "/incident services [INC-…] <service>[, <service>…] | none",
+    "category": "/incident category [INC-…] <Category/sub>  (e.g. Database/replication)",
+    "tag": "/incident tag [INC-…] <tag> [<tag>…]",
+    "detection": "/incident detection [INC-…] <monitoring|user_report|internal>",
+    "scope": "/incident scope [INC-…] <individual|department|company_wide>",
     "note": "/incident note [INC-…] <text>",
     "link": "/incident link [INC-…] <url> [alert|deploy|trace|dashboard|ticket|runbook] [title]"
     " [at 14:05 | at 2026-11-29T14:05Z (deploys)]",
@@ -192,6 +201,57 @@ def _services(rest: str, _: list[str]) -> SetServices:
     if any(len(n) > 80 for n in names):
         raise UsageError("Service names are at most 80 characters.")
     return SetServices(ref, names)
+
+
+def _category(rest: str, _: list[str]) -> SetCategory:
+    ref, rest = _take_ref(rest)
+    if not rest:
+        raise UsageError("Which category? Write it like `Database/replication`.")
+    return SetCategory(ref, rest)
+
+
+def _tag(rest: str, _: list[str]) -> AddTags:
+    ref, rest = _take_ref(rest)
+    tags = normalise_tags(rest.split())
+    if not tags:
+        raise UsageError("Which tags? Write them separated by spaces.")
+    if len(tags) > MAX_TAGS:
+        raise UsageError(f"That's {len(tags)} tags; an incident has at most {MAX_TAGS}.")
+    return AddTags(ref, tags)
+
+
+_DETECTIONS: Final = {
+    **{d.value: d for d in Detection},
+    "alert": Detection.MONITORING,
+    "user": Detection.USER_REPORT,
+    "user-report": Detection.USER_REPORT,
+    "customer": Detection.USER_REPORT,
+    "internal-discovery": Detection.INTERNAL,
+}
+_SCOPES: Final = {
+    **{s.value: s for s in ImpactScope},
+    "company-wide": ImpactScope.COMPANY_WIDE,
+    "company": ImpactScope.COMPANY_WIDE,
+    "team": ImpactScope.DEPARTMENT,
+}
+
+
+def _detection(rest: str, _: list[str]) -> SetDetection:
+    ref, rest = _take_ref(rest)
+    found = _DETECTIONS.get(rest.strip().lower())
+    if found is None:
+        choices = ", ".join(f"`{d.value}`" for d in Detection)
+        raise UsageError(f"How was it detected? Use one of {choices}.")
+    return SetDetection(ref, found)
+
+
+def _scope(rest: str, _: list[str]) -> SetImpactScope:
+    ref, rest = _take_ref(rest)
+    found = _SCOPES.get(rest.strip().lower())
+    if found is None:
+        choices = ", ".join(f"`{s.value}`" for s in ImpactScope)
+        raise UsageError(f"Who does it affect? Use one of {choices}.")
+    return SetImpactScope(ref, found)
 
 
 def _note(rest: str, _: list[str]) -> AddNote:
@@ -427,6 +487,9 @@ _ALIASES: Final = {
     "severity": "sev",
     "pm": "postmortem",
     "post-mortem": "postmortem",
+    "tags": "tag",
+    "detected": "detection",
+    "impact": "scope",
 }
 _PARSERS: Final[dict[str, Callable[[str, list[str]], Request]]] = {
     "declare": _declare,
@@ -434,6 +497,10 @@ _PARSERS: Final[dict[str, Callable[[str, list[str]], Request]]] = {
     "sev": _sev,
     "role": _role,
     "services": _services,
+    "category": _category,
+    "tag": _tag,
+    "detection": _detection,
+    "scope": _scope,
     "note": _note,
     "link": _link,
     "resolve": _resolve,

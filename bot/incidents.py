@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from bot.categories import MAX_TAGS, category_names, find_category, suggest
 from bot.commands import normalise_ref
 from bot.config import Policy
 from bot.errors import (
@@ -27,7 +28,9 @@ from bot.lifecycle import (
 from bot.links import MAX_LINK_TITLE, Moment, described, markup, resolved, web_address
 from bot.ports import Clock, IncidentStore
 from models import (
+    Detection,
     EntryKind,
+    ImpactScope,
     Incident,
     IncidentLink,
     IncidentRole,
@@ -59,6 +62,11 @@ class Declaration:
     request_key: str | None = None
     # The monitoring source that detected it; None when a person declared it.
     detected_by: str | None = None
+    # How it was noticed (alert-declared: monitoring) and who it affects, when known.
+    detection: Detection | None = None
+    impact_scope: ImpactScope | None = None
+    # More words the category is suggested from, e.g. the alerts' names.
+    hints: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -107,6 +115,9 @@ class IncidentService:
                 "request_key": request.request_key,
                 "impact_started_at": request.impact_started_at,
                 "detected_by": request.detected_by,
+                "detection": request.detection
+                or (Detection.MONITORING if request.detected_by else None),
+                "impact_scope": request.impact_scope,
                 "declared_at": now,
                 "acknowledged_at": now if request.commander else None,
                 "updated_at": now,
@@ -119,8 +130,15 @@ class IncidentService:
             f"Declared {request.severity.upper()}: {incident.title}",
             {"severity": request.severity},
         )
+        entries = [entry]
+        words = (incident.title, incident.description, *request.services, *request.hints)
+        if suggested := suggest(self._policy.categories, *words):
+            # Posted in the channel once the room opens, with a button to confirm it.
+            text = f"Suggested category {suggested}"
+            data: dict[str, object] = {"category": suggested}
+            entries.append(_system_entry(EntryKind.CATEGORY_SUGGESTED, now, None, text, data))
         roles = [_role(Role.COMMANDER, request.commander, now)] if request.commander else []
-        return self._store.add(incident, [entry], roles)
+        return self._store.add(incident, entries, roles)
 
     def find(self, ref: str | None, channel_id: str | None, viewer: str | None = None) -> Incident:
         """The incident named by `ref`, else the one whose channel is `channel_id`. A private
@@ -253,6 +271,73 @@ class IncidentService:
                 EntryKind.SERVICES_CHANGED, now, actor, text, {"from": before, "to": list(services)}
             )
             return [entry], []
+
+        return self._change(incident_id, mutate)
+
+    def set_category(
+        self, incident_id: int, category: str, actor: str, *, confirming: bool = False
+    ) -> Change:
+        """Sets the category (from the taxonomy, written `Top/sub`). `confirming` a suggestion
+        is refused once the incident has any category, so racing clicks set it once."""
+        found = find_category(self._policy.categories, category)
+        if found is None:
+            raise IncidentError(
+                f"`{category[:60]}` is not a category. Choose one of: "
+                f"{', '.join(category_names(self._policy.categories))}."
+            )
+
+        def mutate(incident: Incident, now: datetime) -> Mutated:
+            before = incident.category
+            if before == found or (confirming and before):
+                raise NothingChanged(f"{incident.ref} is already categorised as {before}.")
+            incident.category = found
+            text = f"Category: {found}"
+            data: dict[str, object] = {"from": before, "to": found, "confirmed": confirming}
+            return [_system_entry(EntryKind.CATEGORY_CHANGED, now, actor, text, data)], []
+
+        return self._change(incident_id, mutate)
+
+    def add_tags(self, incident_id: int, tags: tuple[str, ...], actor: str) -> Change:
+        """Adds free tags (already normalised: `bot.categories.normalise_tags`)."""
+
+        def mutate(incident: Incident, now: datetime) -> Mutated:
+            added = [tag for tag in tags if tag not in incident.tags]
+            if not added:
+                raise NothingChanged(f"{incident.ref} already has those tags.")
+            if len(incident.tags) + len(added) > MAX_TAGS:
+                raise IncidentError(f"An incident has at most {MAX_TAGS} tags.")
+            incident.tags = [*incident.tags, *added]  # reassigned: JSON is not mutable
+            text = f"Tags added: {', '.join(added)}"
+            data: dict[str, object] = {"added": added, "tags": incident.tags}
+            return [_system_entry(EntryKind.TAGS_ADDED, now, actor, text, data)], []
+
+        return self._change(incident_id, mutate)
+
+    def set_detection(self, incident_id: int, detection: Detection, actor: str) -> Change:
+        """Records how the incident was noticed."""
+
+        def mutate(incident: Incident, now: datetime) -> Mutated:
+            before = incident.detection
+            if before is detection:
+                raise NothingChanged(f"{incident.ref} already says {detection.label.lower()}.")
+            incident.detection = detection
+            text = f"Detected by: {detection.label}"
+            data: dict[str, object] = {"from": before, "to": detection.value}
+            return [_system_entry(EntryKind.DETECTION_CHANGED, now, actor, text, data)], []
+
+        return self._change(incident_id, mutate)
+
+    def set_impact_scope(self, incident_id: int, scope: ImpactScope, actor: str) -> Change:
+        """Records who the incident affects."""
+
+        def mutate(incident: Incident, now: datetime) -> Mutated:
+            before = incident.impact_scope
+            if before is scope:
+                raise NothingChanged(f"{incident.ref} already says {scope.label.lower()}.")
+            incident.impact_scope = scope
+            text = f"Scope of impact: {scope.label}"
+            data: dict[str, object] = {"from": before, "to": scope.value}
+            return [_system_entry(EntryKind.SCOPE_CHANGED, now, actor, text, data)], []
 
         return self._change(incident_id, mutate)
 

@@ -5,7 +5,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Literal
 
 from bot.config import Priority
-from models.enums import LinkKind, Role, Status
+from models.enums import Detection, ImpactScope, LinkKind, Role, Status
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,30 @@ class AssignRole:
 class SetServices:
     ref: str | None
     services: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SetCategory:
+    ref: str | None
+    category: str  # as typed; checked against the policy's taxonomy by the service
+
+
+@dataclass(frozen=True)
+class AddTags:
+    ref: str | None
+    tags: tuple[str, ...]  # normalised: lower case, each once
+
+
+@dataclass(frozen=True)
+class SetDetection:
+    ref: str | None
+    detection: Detection
+
+
+@dataclass(frozen=True)
+class SetImpactScope:
+    ref: str | None
+    scope: ImpactScope
 
 
 @dataclass(frozen=True)
@@ -178,6 +202,10 @@ Request = (
     | SetSeverity
     | AssignRole
     | SetServices
+    | SetCategory
+    | AddTags
+    | SetDetection
+    | SetImpactScope
     | AddNote
     | AddLink
     | Resolve

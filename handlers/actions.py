@@ -1,4 +1,5 @@
-"""Announcement controls: status buttons, severity menu, commander claim and assignment.
+"""Announcement controls: status buttons, severity menu, commander claim and assignment,
+and confirming a suggested category.
 
 The change is made before the ack (one fast compare-and-set write), so clicks apply in the
 order people make them; Slack is brought up to date after it. A click that lost a race or
@@ -82,6 +83,11 @@ def register(app: App, deps: Deps) -> None:
             iid, Role.COMMANDER, user, user, only_if_vacant=True
         )
     )
+    confirm_category = control(
+        lambda iid, user, action: incidents.set_category(
+            iid, action["value"], user, confirming=True
+        )
+    )
     assign_commander = control(
         lambda iid, user, action: incidents.assign_role(
             iid, Role.COMMANDER, action["selected_user"], user
@@ -126,4 +132,5 @@ def register(app: App, deps: Deps) -> None:
     app.action(status_buttons)(ack=set_status, lazy=[show])
     app.action(Action.CHANGE_SEVERITY)(ack=change_severity, lazy=[show])
     app.action(Action.CLAIM_COMMANDER)(ack=claim_commander, lazy=[show])
+    app.action(Action.CONFIRM_CATEGORY)(ack=confirm_category, lazy=[show])
     app.action(Action.ASSIGN_COMMANDER)(ack=assign_commander, lazy=[show])

@@ -18,6 +18,7 @@ from bot.requests import (
     AddAction,
     AddLink,
     AddNote,
+    AddTags,
     AssignRole,
     Close,
     Declare,
@@ -35,6 +36,9 @@ from bot.requests import (
     Resolve,
     ReviewPostmortem,
     SearchIncidents,
+    SetCategory,
+    SetDetection,
+    SetImpactScope,
     SetServices,
     SetSeverity,
     SetStatus,
@@ -246,6 +250,14 @@ def _change(request: Request, user: str, channel: str | None, deps: Deps) -> Cha
             return incidents.assign_role(incident.id, request.role, request.user_id, user)
         case SetServices():
             return incidents.change_services(incident.id, request.services, user)
+        case SetCategory():
+            return incidents.set_category(incident.id, request.category, user)
+        case AddTags():
+            return incidents.add_tags(incident.id, request.tags, user)
+        case SetDetection():
+            return incidents.set_detection(incident.id, request.detection, user)
+        case SetImpactScope():
+            return incidents.set_impact_scope(incident.id, request.scope, user)
         case AddNote():
             return incidents.add_note(incident.id, user, request.text)
         case AddLink():

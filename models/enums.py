@@ -53,6 +53,11 @@ class EntryKind(StrEnum):
     ALERT = "alert"  # a monitoring alert fired, joined, or resolved
     LINK = "link"  # a link attached: alert, deploy, trace, dashboard, ticket, runbook
     RUNBOOK = "runbook"  # a runbook from the library's Markdown files, posted whole
+    CATEGORY_SUGGESTED = "category_suggested"  # from keywords, with a Confirm button
+    CATEGORY_CHANGED = "category_changed"
+    TAGS_ADDED = "tags_added"
+    DETECTION_CHANGED = "detection_changed"
+    SCOPE_CHANGED = "scope_changed"
 
     @property
     def posted_in_channel(self) -> bool:
@@ -147,3 +152,27 @@ class LinkKind(StrEnum):
     @property
     def label(self) -> str:
         return self.value.capitalize()
+
+
+class Detection(StrEnum):
+    """How the incident was noticed."""
+
+    MONITORING = "monitoring"
+    USER_REPORT = "user_report"
+    INTERNAL = "internal"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class ImpactScope(StrEnum):
+    """Who the incident affects."""
+
+    INDIVIDUAL = "individual"
+    DEPARTMENT = "department"
+    COMPANY_WIDE = "company_wide"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", "-").capitalize()

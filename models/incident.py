@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from models.columns import enum_column, utc_column
-from models.enums import EntryKind, Role, Status
+from models.enums import Detection, EntryKind, ImpactScope, Role, Status
 
 
 class IncidentSequence(SQLModel, table=True):
@@ -51,6 +51,13 @@ class Incident(SQLModel, table=True):
 
     # How the incident was detected: the monitoring source that declared it; NULL for a person.
     detected_by: str | None = Field(default=None, max_length=32)
+    # How it was noticed (monitoring for alert-declared incidents) and who it affects.
+    detection: Detection | None = Field(default=None, sa_column=enum_column(Detection))
+    impact_scope: ImpactScope | None = Field(default=None, sa_column=enum_column(ImpactScope))
+    # From the policy's taxonomy, written `Database/replication`; NULL until someone sets it.
+    category: str | None = Field(default=None, max_length=100)
+    # Free tags, lower case, each once.
+    tags: list[str] = Field(default_factory=list, sa_type=sa.JSON)
     impact_started_at: datetime | None = Field(default=None, sa_column=utc_column())
     declared_at: datetime = Field(sa_column=utc_column(nullable=False, index=True))
     acknowledged_at: datetime | None = Field(default=None, sa_column=utc_column())

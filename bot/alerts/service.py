@@ -257,6 +257,7 @@ class AlertService:
                 impact_started_at=records.impact_start(firing, now),
                 request_key=f"{prefix}:{int(before.rsplit(':', 1)[1]) + 1}",
                 detected_by=source,
+                hints=tuple(e.alertname for e in firing),
             )
         )
         self._link_guides(incident, firing)

@@ -12,8 +12,13 @@ from bot.categories import (
     normalise_tags,
     suggest,
 )
+from bot.commands import parse
 from bot.config import Policy, load_policy
 from bot.errors import ConfigError, UsageError
+from bot.requests import AddTags, SetCategory, SetDetection, SetImpactScope
+from models import Detection, ImpactScope
+
+SEVERITIES = ["sev1", "sev2", "sev3", "sev4"]
 
 
 def test_the_default_taxonomy_is_the_issues_five_categories() -> None:
@@ -97,3 +102,36 @@ def test_tags_are_lower_case_without_hashes_or_repeats() -> None:
         normalise_tags(["x" * (MAX_TAG + 1)])
     with pytest.raises(UsageError, match="not a tag"):
         normalise_tags(["<script>"])
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("category Database/replication", SetCategory(None, "Database/replication")),
+        ("category INC-2026-0001 network", SetCategory("INC-2026-0001", "network")),
+        ("tag #DB replica-lag DB", AddTags(None, ("db", "replica-lag"))),
+        ("tags INC-2026-0001 eu", AddTags("INC-2026-0001", ("eu",))),
+        ("detection user-report", SetDetection(None, Detection.USER_REPORT)),
+        ("detection monitoring", SetDetection(None, Detection.MONITORING)),
+        ("scope company-wide", SetImpactScope(None, ImpactScope.COMPANY_WIDE)),
+        ("scope INC-2026-0001 department", SetImpactScope("INC-2026-0001", ImpactScope.DEPARTMENT)),
+    ],
+)
+def test_classification_commands_parse(text: str, expected: object) -> None:
+    assert parse(text, SEVERITIES) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "usage"),
+    [
+        ("category", "/incident category"),
+        ("tag", "/incident tag"),
+        ("tag " + " ".join(f"t{i}" for i in range(21)), "/incident tag"),
+        ("detection psychic", "/incident detection"),
+        ("scope galaxy", "/incident scope"),
+    ],
+)
+def test_bad_classification_commands_show_their_usage(text: str, usage: str) -> None:
+    with pytest.raises(UsageError) as caught:
+        parse(text, SEVERITIES)
+    assert caught.value.usage.startswith(usage)

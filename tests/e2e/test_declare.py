@@ -195,7 +195,8 @@ def test_declaring_records_the_first_timeline_entry(running: Running) -> None:
     channel = declare(running)
     incident = running.sitrep.deps.incidents.find(None, channel)
     summary = running.sitrep.deps.incidents.summary(incident.id or 0)
-    assert [e.kind for e in summary.recent] == [EntryKind.DECLARED]
+    # The title names an API: a category is suggested after the declaration.
+    assert [e.kind for e in summary.recent] == [EntryKind.DECLARED, EntryKind.CATEGORY_SUGGESTED]
 
 
 def test_an_incident_whose_process_died_before_its_channel_gets_one_on_restart(

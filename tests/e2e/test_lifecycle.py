@@ -164,6 +164,7 @@ def test_commands_in_the_incident_channel_drive_the_whole_lifecycle(running: Run
     assert kinds.count(EntryKind.POSTMORTEM) == 1
     assert [k for k in kinds if k is not EntryKind.POSTMORTEM] == [
         EntryKind.DECLARED,
+        EntryKind.CATEGORY_SUGGESTED,  # the title names an API
         EntryKind.STATUS_CHANGED,
         EntryKind.SEVERITY_CHANGED,
         EntryKind.ROLE_CHANGED,

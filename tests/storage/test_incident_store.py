@@ -37,7 +37,10 @@ class Clock:
 
 
 def declare(
-    incidents: IncidentService, title: str = "Checkout API returning 500s", **kwargs: object
+    # A title no category keyword matches: no suggestion joins the declaration's entry.
+    incidents: IncidentService,
+    title: str = "Checkout returning errors",
+    **kwargs: object,
 ) -> Incident:
     return incidents.declare(
         Declaration(title=title, severity="sev2", reporter="U_ALICE", **kwargs)

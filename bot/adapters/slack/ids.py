@@ -14,6 +14,8 @@ class Action(StrEnum):
     ASSIGN_COMMANDER = "incident.assign_commander"
     POST_UPDATE = "incident.post_update"  # opens the update form
     SNOOZE = "incident.snooze"  # value: minutes
+    # On a suggested category's post; the value is the category (`Database/replication`).
+    CONFIRM_CATEGORY = "incident.confirm_category"
     # On each listed action item; the value (or the block ID, for pickers) is the item's ID.
     COMPLETE_ITEM = "action_item.complete"
     CANCEL_ITEM = "action_item.cancel"

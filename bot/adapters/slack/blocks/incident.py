@@ -40,7 +40,16 @@ from bot.adapters.slack.ids import Action, status_action_id
 from bot.alerts.records import source_name
 from bot.config import Policy
 from bot.lifecycle import legal_targets
-from models import EntryKind, Incident, IncidentLink, Role, Status, TimelineEntry
+from models import (
+    Detection,
+    EntryKind,
+    ImpactScope,
+    Incident,
+    IncidentLink,
+    Role,
+    Status,
+    TimelineEntry,
+)
 
 STATUS_EMOJI: Final = {
     Status.DECLARED: ":rotating_light:",
@@ -115,6 +124,8 @@ def announcement(
                 )
             )
         )
+    if described := classification(incident):
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=clip(described, MAX_SECTION))))
     blocks += link_list(links)
     if incident.status is not Status.CLOSED:
         blocks.append(
@@ -130,6 +141,21 @@ def announcement(
         )
     )
     return blocks
+
+
+def classification(incident: Incident) -> str:
+    """Category, tags, detection method and scope of impact, those that are known, on one
+    line; "" when none is."""
+    parts = []
+    if incident.category:
+        parts.append(f"*Category:* {escape(incident.category)}")
+    if incident.tags:
+        parts.append("*Tags:* " + " ".join(f"`{escape(tag)}`" for tag in incident.tags))
+    if incident.detection:
+        parts.append(f"*Detected by:* {incident.detection.label.lower()}")
+    if incident.impact_scope:
+        parts.append(f"*Scope:* {incident.impact_scope.label.lower()}")
+    return " · ".join(parts)
 
 
 def _field(label: str, value: str) -> MarkdownTextObject:
@@ -248,9 +274,46 @@ def entry_post(entry: TimelineEntry) -> list[Block] | None:
         text = link_post(entry, who)
     elif entry.kind is EntryKind.RUNBOOK:
         return runbook_post(entry)
+    elif entry.kind is EntryKind.CATEGORY_SUGGESTED:
+        return category_suggestion(entry.data["category"])
+    elif entry.kind is EntryKind.CATEGORY_CHANGED:
+        verb = "confirmed the category" if entry.data.get("confirmed") else "set the category to"
+        text = f":label: {who} {verb} *{escape(entry.data['to'])}*"
+    elif entry.kind is EntryKind.TAGS_ADDED:
+        text = f":label: {who} tagged it " + " ".join(
+            f"`{escape(tag)}`" for tag in entry.data["added"]
+        )
+    elif entry.kind is EntryKind.DETECTION_CHANGED:
+        detection = Detection(entry.data["to"])
+        text = f":satellite: {who} recorded the detection method: *{detection.label.lower()}*"
+    elif entry.kind is EntryKind.SCOPE_CHANGED:
+        scope = ImpactScope(entry.data["to"])
+        text = f":busts_in_silhouette: {who} recorded the scope of impact: *{scope.label.lower()}*"
     else:
         return None
     return [SectionBlock(text=MarkdownTextObject(text=clip(text, MAX_SECTION)))]
+
+
+def category_suggestion(category: str) -> list[Block]:
+    """The suggested category, confirmed with one click."""
+    text = (
+        f":label: Looks like *{escape(category)}*. Confirm it, or choose another with "
+        "`/incident category <Category/sub>`."
+    )
+    return [
+        SectionBlock(text=MarkdownTextObject(text=clip(text, MAX_SECTION))),
+        ActionsBlock(
+            block_id="incident.category",
+            elements=[
+                ButtonElement(
+                    text="Confirm",
+                    action_id=Action.CONFIRM_CATEGORY,
+                    value=clip(category, 150),
+                    style="primary",
+                )
+            ],
+        ),
+    ]
 
 
 def declared_reply(incident: Incident) -> str:
