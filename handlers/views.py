@@ -17,6 +17,7 @@ from bot.incidents import Declaration
 from handlers.deps import Deps, link_runbooks
 from handlers.errors import reported
 from handlers.modals import input_values, open_modal
+from models import Detection, ImpactScope
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +131,8 @@ def _declaration(view: dict[str, Any], user: str, now: datetime) -> Declaration:
         o["value"] for o in (values.get(Field.SERVICES) or {}).get("selected_options") or []
     ]
     private = bool((values.get(Field.PRIVATE) or {}).get("selected_options"))
+    detection = ((values.get(Field.DETECTION) or {}).get("selected_option") or {}).get("value")
+    scope = ((values.get(Field.IMPACT_SCOPE) or {}).get("selected_option") or {}).get("value")
     return Declaration(
         title=blocks.escape(title),
         severity=str(severity),
@@ -142,5 +145,7 @@ def _declaration(view: dict[str, Any], user: str, now: datetime) -> Declaration:
         impact_started_at=started,
         private=private,
         commander=(values.get(Field.COMMANDER) or {}).get("selected_user"),
+        detection=Detection(detection) if detection else None,
+        impact_scope=ImpactScope(scope) if scope else None,
         request_key=_view_key(view),
     )

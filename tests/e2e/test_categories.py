@@ -4,9 +4,11 @@ and the suggested category's Confirm button."""
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+from bot.adapters.slack.ids import Field
+from models import Detection, ImpactScope
 from tests.e2e.conftest import Running
-from tests.e2e.harness import Reply
-from tests.e2e.test_declare import declare
+from tests.e2e.harness import Reply, declare_form
+from tests.e2e.test_declare import YEAR, declare
 from tests.e2e.test_lifecycle import posts, wait_shown
 
 
@@ -108,3 +110,22 @@ def test_commands_set_category_tags_detection_and_scope(running: Running) -> Non
     assert "already categorised" in again.json["text"]
     bad = command("scope galaxy", user="U_BOB", channel=channel)
     assert "/incident scope" in str(bad.json)
+
+
+def test_the_declare_form_records_detection_and_scope(running: Running) -> None:
+    slack = running.slack
+    running.driver.command("declare", user="U_BOB")
+    [view] = slack.wait_for(lambda: slack.open_views("U_BOB"))
+    values = declare_form("Payroll export stuck", "sev3")
+
+    for field, value in ((Field.DETECTION, "internal"), (Field.IMPACT_SCOPE, "department")):
+        values[field] = {field: {"type": "static_select", "selected_option": {"value": value}}}
+    assert running.driver.submit(view.id, values, user="U_BOB").status == 200
+
+    channel = slack.wait_for(lambda: slack.channel_by_name(f"inc-{YEAR}-0001-payroll-export-stuck"))
+    slack.wait_for(lambda: slack.pins(channel.id))
+    wait_shown(running, channel.id, "*Detected by:* internal", "*Scope:* department")
+    incident = running.sitrep.deps.incidents.find(None, channel.id)
+    assert (incident.detection, incident.impact_scope) == (
+        Detection.INTERNAL, ImpactScope.DEPARTMENT,
+    )  # fmt: skip

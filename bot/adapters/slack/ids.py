@@ -47,6 +47,8 @@ class Field(StrEnum):
     IMPACT_STARTED = "declare.impact_started"
     COMMANDER = "declare.commander"
     PRIVATE = "declare.private"
+    DETECTION = "declare.detection"
+    IMPACT_SCOPE = "declare.impact_scope"
     HAPPENING = "update.happening"
     IMPACT = "update.impact"
     NEXT_STEPS = "update.next_steps"

@@ -19,7 +19,7 @@ from bot.adapters.slack.blocks.incident import severity_options
 from bot.adapters.slack.blocks.text import MAX_OPTION, clip
 from bot.adapters.slack.ids import Callback, Field
 from bot.config import Policy
-from models import Incident
+from models import Detection, ImpactScope, Incident
 
 
 def declare_modal(
@@ -77,6 +77,26 @@ def declare_modal(
             label="When did impact start?",
             optional=True,
             element=DateTimePickerElement(action_id=Field.IMPACT_STARTED),
+        ),
+        InputBlock(
+            block_id=Field.DETECTION,
+            label="How was it detected?",
+            optional=True,
+            element=StaticSelectElement(
+                action_id=Field.DETECTION,
+                placeholder="Monitoring, a user's report, internal discovery",
+                options=[Option(value=d.value, text=d.label) for d in Detection],
+            ),
+        ),
+        InputBlock(
+            block_id=Field.IMPACT_SCOPE,
+            label="Who is affected?",
+            optional=True,
+            element=StaticSelectElement(
+                action_id=Field.IMPACT_SCOPE,
+                placeholder="One person, a department, the whole company",
+                options=[Option(value=s.value, text=s.label) for s in ImpactScope],
+            ),
         ),
         InputBlock(
             block_id=Field.COMMANDER,
