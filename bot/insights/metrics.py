@@ -45,6 +45,8 @@ class Occurrence:
     closed_at: datetime | None
     # The monitoring source that declared it; None when a person did.
     detected_by: str | None = None
+    # From the policy's taxonomy (`Database/replication`); None until someone sets it.
+    category: str | None = None
     # The last linked deploy at or before the impact started (or the declaration).
     deployed_at: datetime | None = None
 
@@ -123,6 +125,7 @@ class Metrics:
     weekend: int = 0
     out_of_hours: int = 0
     by_monitoring: int = 0  # declared from an alert
+    by_category: dict[str, int] = field(default_factory=dict)  # most first; uncategorised left out
     after_deploy: int = 0  # impact started within `deploy_window` after a linked deploy
     deploy_window: timedelta = timedelta(0)
     load: tuple[Load, ...] = ()  # busiest first
@@ -203,6 +206,7 @@ def compute(
         weekend=sum(1 for h in hours if h.weekday() >= 5),
         out_of_hours=sum(1 for h in hours if not in_hours(h)),
         by_monitoring=sum(1 for i in inside if i.detected_by),
+        by_category=dict(Counter(i.category for i in inside if i.category).most_common()),
         after_deploy=sum(
             1
             for i in inside

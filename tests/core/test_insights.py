@@ -220,3 +220,14 @@ def test_incidents_declared_by_monitoring_and_soon_after_a_deploy_are_counted() 
 
     assert (found.by_monitoring, found.after_deploy) == (1, 2)
     assert found.deploy_window == timedelta(hours=2)
+
+
+def test_categorised_incidents_are_counted_by_category_most_first() -> None:
+    replication, dns = "Database/replication", "Network/DNS"
+    found = compute(
+        [replace(A, category=dns), replace(B, category=replication),
+         replace(C, category=replication), D],
+        ROLES, PERIOD, POLICY, NOW,
+    )  # fmt: skip
+    assert found.by_category == {replication: 2, dns: 1}  # D has none: left out
+    assert list(found.by_category) == [replication, dns]

@@ -94,3 +94,19 @@ def test_an_incident_carries_its_last_deploy_before_the_impact_started(
 
     assert found.deployed_at == last  # the one after the impact started is not a cause
     assert found.detected_by == "grafana"
+
+
+def test_an_incident_is_read_with_its_category(
+    engine: Engine, incidents: tuple[IncidentService, Clock]
+) -> None:
+    service, clock = incidents
+    clock.advance(hours=1)
+    declared = service.declare(Declaration("Replica lag", "sev2", "U_ALICE"))
+    other = service.declare(Declaration("Something odd", "sev3", "U_ALICE"))
+    assert declared.id is not None
+    service.set_category(declared.id, "Database/replication", "U_ALICE")
+    found, _ = SqlInsightsStore(engine).declared_between(START, START + timedelta(days=1))
+    assert {o.id: o.category for o in found} == {
+        declared.id: "Database/replication",
+        other.id: None,
+    }

@@ -153,6 +153,11 @@ def _where_and_when(metrics: Metrics) -> list[Block]:
             for name, count in metrics.top_services(5)
         )
         lines.append(f"*Top services:* {top}")
+    if metrics.by_category:
+        categories = " · ".join(
+            f"{defang(name)} {count}" for name, count in list(metrics.by_category.items())[:6]
+        )
+        lines.append(f"*By category:* {categories}")
     if metrics.volume:
         busiest_hour = max(range(24), key=lambda h: metrics.by_hour[h])
         busiest_day = max(range(7), key=lambda d: metrics.by_weekday[d])
