@@ -76,8 +76,8 @@ def resolved(moment: Moment, now: datetime, zone: ZoneInfo) -> datetime:
 def markup(url: str, label: str = "") -> str:
     """The link as Slack markup, `<url|label>`, `label` (markup or plain text) shown as its
     text: `&`, `<` and `>` escaped in both, so nothing can end the link early or forge one."""
-    target = _escaped(url).replace("|", "%7C")
-    shown = _escaped(unescaped(label)).replace("\n", " ")
+    target = escaped(url).replace("|", "%7C")
+    shown = escaped(unescaped(label)).replace("\n", " ")
     return f"<{target}|{shown}>" if shown.strip() else f"<{target}>"
 
 
@@ -86,5 +86,7 @@ def unescaped(markup: str) -> str:
     return markup.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
-def _escaped(text: str) -> str:
+def escaped(text: str) -> str:
+    """Text as Slack-style markup, the form Sitrep stores text in: shown as written, never
+    a mention or a link (`unescaped` undoes it)."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

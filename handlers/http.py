@@ -27,11 +27,14 @@ Wsgi = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 _REASONS = {
     200: "OK",
+    202: "Accepted",
     400: "Bad Request",
     401: "Unauthorized",
     404: "Not Found",
     405: "Method Not Allowed",
     413: "Payload Too Large",
+    415: "Unsupported Media Type",
+    429: "Too Many Requests",
     500: "Internal Server Error",
     503: "Service Unavailable",
 }
@@ -56,14 +59,14 @@ def make_wsgi(
         if webhooks is not None and path.startswith("/webhooks/"):
             return webhooks(environ, start_response, path.removeprefix("/webhooks/").strip("/"))
         if path != "/slack/events" or not slack:
-            return _reply(start_response, 404, {"error": "not_found"})
+            return json_reply(start_response, 404, {"error": "not_found"})
         if method != "POST":
-            return _reply(start_response, 405, {"error": "method_not_allowed"})
+            return json_reply(start_response, 405, {"error": "method_not_allowed"})
         body = _read_body(environ)
         if body is None:
-            return _reply(start_response, 400, {"error": "malformed_body"})
+            return json_reply(start_response, 400, {"error": "malformed_body"})
         if len(body) > MAX_BODY:
-            return _reply(start_response, 413, {"error": "payload_too_large"})
+            return json_reply(start_response, 413, {"error": "payload_too_large"})
         headers = {
             key[5:].replace("_", "-").lower(): value
             for key, value in environ.items()
@@ -74,7 +77,7 @@ def make_wsgi(
             request = BoltRequest(body=body, query=environ.get("QUERY_STRING", ""), headers=headers)
         except (ValueError, KeyError, TypeError, AttributeError):
             # Bolt parses before it verifies; a body it can't parse is the sender's fault.
-            return _reply(start_response, 400, {"error": "malformed_body"})
+            return json_reply(start_response, 400, {"error": "malformed_body"})
         response = bolt.dispatch(request)
         return _bolt_reply(start_response, response)
 
@@ -98,16 +101,22 @@ def _health(engine: Engine, start_response: StartResponse) -> Iterable[bytes]:
             connection.execute(sa.text("SELECT 1"))
     except Exception as error:
         log.warning("health check: database unreachable: %s", error)
-        return _reply(start_response, 503, {"ok": False, "database": "unreachable"})
+        return json_reply(start_response, 503, {"ok": False, "database": "unreachable"})
     elapsed = round((time.perf_counter() - started) * 1000, 1)
-    return _reply(start_response, 200, {"ok": True, "database": "ok", "database_ms": elapsed})
+    return json_reply(start_response, 200, {"ok": True, "database": "ok", "database_ms": elapsed})
 
 
-def _reply(start_response: StartResponse, status: int, body: dict[str, Any]) -> Iterable[bytes]:
+def json_reply(
+    start_response: StartResponse,
+    status: int,
+    body: dict[str, Any],
+    headers: Iterable[tuple[str, str]] = (),
+) -> Iterable[bytes]:
+    """`body` as the JSON answer with `status`, and any further `headers`."""
     data = json.dumps(body).encode()
     start_response(
         f"{status} {_REASONS.get(status, '')}",
-        [("Content-Type", "application/json"), ("Content-Length", str(len(data)))],
+        [("Content-Type", "application/json"), ("Content-Length", str(len(data))), *headers],
     )
     return [data]
 

@@ -6,7 +6,6 @@ sender retries (Alertmanager, Grafana, Datadog and PagerDuty all retry on 5xx)."
 
 import hashlib
 import hmac
-import json
 import logging
 import os
 import threading
@@ -29,21 +28,9 @@ from bot.config import Policy
 from bot.errors import ConfigError
 from handlers.alerts import show_decision
 from handlers.deps import Deps, draft_if_due
+from handlers.http import StartResponse, json_reply
 
 log = logging.getLogger(__name__)
-
-StartResponse = Callable[[str, list[tuple[str, str]]], Any]
-_REASONS = {
-    202: "Accepted",
-    400: "Bad Request",
-    401: "Unauthorized",
-    404: "Not Found",
-    405: "Method Not Allowed",
-    413: "Payload Too Large",
-    415: "Unsupported Media Type",
-    429: "Too Many Requests",
-    503: "Service Unavailable",
-}
 
 
 @dataclass(frozen=True)
@@ -111,7 +98,7 @@ class Webhooks:
         self, environ: dict[str, Any], start_response: StartResponse, source: str
     ) -> Iterable[bytes]:
         status, body, headers = self._answer(environ, source)
-        return _reply(start_response, status, body, headers)
+        return json_reply(start_response, status, body, headers)
 
     def _answer(
         self, environ: dict[str, Any], source: str
@@ -210,15 +197,3 @@ def _authentic(environ: dict[str, Any], body: bytes, secrets: Secrets) -> bool:
 
 def _refused(status: int, code: str, reason: str) -> tuple[int, dict[str, Any], list[Any]]:
     return status, {"ok": False, "error": code, "reason": reason}, []
-
-
-def _reply(
-    start_response: StartResponse,
-    status: int,
-    body: dict[str, Any],
-    extra: list[tuple[str, str]],
-) -> Iterable[bytes]:
-    data = json.dumps(body).encode()
-    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
-    start_response(f"{status} {_REASONS.get(status, '')}", headers + extra)
-    return [data]

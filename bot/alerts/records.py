@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.alerts.events import AlertEvent, AlertLink, Notification
+from bot.links import escaped
 from models import AlertStatus, EntryKind, IncidentAlert, LinkKind, TimelineEntry
 
 _NAMES = {
@@ -63,14 +64,8 @@ def hashed(group_key: str) -> str:
     return digest(group_key) if group_key else ""
 
 
-def markup(text: str) -> str:
-    """Text from monitoring as Slack-style markup, the form Sitrep stores text in: shown
-    as sent, never a mention or a link."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def title(firing: list[AlertEvent]) -> str:
-    title = markup(firing[0].title.strip() or "Alert")
+    title = escaped(firing[0].title.strip() or "Alert")
     more = len({e.fingerprint for e in firing}) - 1
     suffix = f" (+{more} more)" if more > 0 else ""
     return title[: 250 - len(suffix)] + suffix
@@ -80,7 +75,7 @@ def description(source: str, firing: list[AlertEvent]) -> str:
     lines = [f"Declared from {source_name(source)}."]
     for event in firing[:10]:
         said = event.title + (f": {event.description}" if event.description else "")
-        lines.append(f"- {markup(said)}")
+        lines.append(f"- {escaped(said)}")
     return "\n".join(lines)[:3000]
 
 
@@ -141,7 +136,7 @@ def alert_entry(
         )
         text = f"{source_name(source)}: {what}"
     else:
-        text = f"{source_name(source)} alert {verb}: {markup(changed[0][0].title)}"
+        text = f"{source_name(source)} alert {verb}: {escaped(changed[0][0].title)}"
     data: dict[str, Any] = {
         "source": source,
         "changed": len(changed),
