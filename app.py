@@ -41,6 +41,7 @@ from bot.adapters.db.insights import SqlInsightsStore
 from bot.adapters.db.outbox import SqlOutboxStore
 from bot.adapters.db.postmortems import SqlPostmortemStore
 from bot.adapters.db.search import SqlSearchIndex
+from bot.adapters.db.similar import SqlSimilarIndex
 from bot.adapters.db.store import SqlIncidentStore
 from bot.adapters.jira import JiraTracker
 from bot.adapters.runbook_files import read_runbooks, runbooks_folder
@@ -63,6 +64,7 @@ from bot.runbooks import RunbookService
 from bot.scheduling.service import SchedulerService
 from bot.search import SearchService
 from bot.settings import Settings, load_settings
+from bot.similar import SimilarService
 from bot.timeline import TimelineService
 from handlers.deps import Background, Deps
 from handlers.http import HttpServer, Wsgi, make_wsgi
@@ -128,7 +130,10 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
         client = make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
         store = SqlIncidentStore(engine)
         incidents = IncidentService(store, policy, clock)
-        rooms = RoomService(incidents, SlackRooms(client, policy, clock), policy)
+        similar = SimilarService(SqlSimilarIndex(engine), incidents, policy)
+        rooms = RoomService(
+            incidents, SlackRooms(client, policy, clock), policy, greet=similar.suggest
+        )
         templates = Templates(policy.timezone)
         item_store = SqlActionItemStore(engine)
         documents = SlackDocuments(client)
@@ -149,6 +154,7 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
                 + timedelta(minutes=1),
             ),
             items=item_store,
+            similar=similar.find,
         )
         # Drafting with Claude and exporting to Jira can take minutes: their own threads, so
         # acknowledged work (channels, announcements) never waits behind them, and enough
@@ -173,6 +179,7 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
             lambda incident_id: [
                 row.labels.get("alertname", "") for row in alert_store.alerts(incident_id)
             ],
+            policy.categories,
         )
         alerts = AlertService(alert_store, incidents, policy, clock, runbooks=runbooks)
         schedule = SchedulerService(
@@ -210,6 +217,7 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
             insights=insights,
             search=SearchService(SqlSearchIndex(engine), incidents, policy.timezone),
             runbooks=runbooks,
+            similar=similar,
             policy=policy,
             clock=clock,
         )

@@ -8,6 +8,7 @@ from typing import Annotated, Final, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bot.errors import UsageError
+from models import Incident
 
 _NAME = r"^[A-Za-z0-9][A-Za-z0-9 &()._-]{0,39}$"  # no "/": it joins the levels
 MAX_TAGS: Final = 20  # per incident
@@ -147,6 +148,22 @@ def suggest(categories: Sequence[Category], *texts: str) -> str | None:
         if (parent_hits, 0) > best:
             best, found = (parent_hits, 0), category.name
     return found
+
+
+def category_of(categories: Sequence[Category], incident: Incident) -> str | None:
+    """The incident's category as set, else the one its words suggest."""
+    return incident.category or suggest(
+        categories, incident.title, incident.description, *incident.services
+    )
+
+
+def within(category: str | None, wanted: str) -> bool:
+    """Whether `category` is `wanted` or, for a top-level `wanted`, one of its subcategories
+    (any case)."""
+    if not category:
+        return False
+    mine, theirs = category.casefold(), wanted.strip().casefold()
+    return mine == theirs or ("/" not in theirs and mine.split("/")[0] == theirs)
 
 
 def normalise_tags(words: Iterable[str]) -> tuple[str, ...]:

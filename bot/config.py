@@ -454,7 +454,7 @@ class Runbook(BaseModel):
     url: Annotated[str, AfterValidator(_web_url)] | None = None
     file: Annotated[str, AfterValidator(_markdown_path)] | None = None
     services: tuple[str, ...] = ()
-    # Stored for when incidents have categories; they match nothing yet.
+    # `Database` serves every Database/… incident; `Database/replication` only those.
     categories: tuple[str, ...] = ()
     alerts: tuple[str, ...] = ()
 

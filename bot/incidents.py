@@ -360,11 +360,25 @@ class IncidentService:
         return self._change(incident_id, mutate)
 
     def record_event(
-        self, incident_id: int, kind: EntryKind, actor: str, text: str, data: dict[str, object]
+        self,
+        incident_id: int,
+        kind: EntryKind,
+        actor: str,
+        text: str,
+        data: dict[str, object],
+        *,
+        unless_same: str | None = None,
     ) -> Change:
-        """Adds a system entry (e.g. a post-mortem drafted) to the incident's timeline."""
+        """Adds a system entry (e.g. a post-mortem drafted) to the incident's timeline. With
+        `unless_same`, raises NothingChanged instead when the latest entry of this kind has
+        the same `data[unless_same]`; racing callers record one."""
 
         def mutate(incident: Incident, now: datetime) -> Mutated:
+            if unless_same is not None:
+                earlier = self._store.entries(incident_id, include_hidden=True)
+                latest = next((e for e in reversed(earlier) if e.kind is kind), None)
+                if latest is not None and latest.data.get(unless_same) == data[unless_same]:
+                    raise NothingChanged(f"{incident.ref} already shows that.")
             return [_system_entry(kind, now, actor or None, text, data)], []
 
         return self._change(incident_id, mutate, allow_closed=True)

@@ -522,3 +522,41 @@ class SearchIndex(Protocol):
     def search(self, query: SearchQuery) -> list[Hit]:
         """The matching incidents, best first, at most `query.limit`."""
         ...
+
+
+@dataclass(frozen=True)
+class Term:
+    """A word of an incident, with the other spellings it matches (`k8s`, `kubernetes`), and
+    how much it counts (a title's words more than a description's)."""
+
+    words: tuple[str, ...]
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class SimilarQuery:
+    terms: tuple[Term, ...]
+    services: tuple[str, ...]
+    exclude_id: int | None
+    # Who will see the result, and where; `public_only` for a post others will read.
+    viewer: str | None = None
+    channel_id: str | None = None
+    public_only: bool = True
+    limit: int = 40
+
+
+@dataclass(frozen=True)
+class Related:
+    incident: Incident
+    # How much of the query's weight of words the incident's title, description and
+    # resolution carry, each word weighted by its rarity (BM25's IDF) and more in a
+    # title: 0 (none) to 1 (every word, in the title).
+    text: float
+    postmortem_url: str | None = None
+
+
+class SimilarIndex(Protocol):
+    def related(self, query: SimilarQuery) -> list[Related]:
+        """Incidents sharing words with the query (the best `query.limit`) and the latest
+        ones sharing a service with it, the query's own excluded."""
+        ...

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Final
 
+from bot.categories import DEFAULT_CATEGORIES, Category, category_of, within
 from bot.config import Runbook
 from bot.errors import NothingChanged
 from bot.incidents import IncidentService
@@ -22,11 +23,15 @@ _WORD: Final = re.compile(r"[\w-]+")
 
 
 def matching(
-    runbooks: Iterable[Runbook], services: Iterable[str], alert_names: Iterable[str]
+    runbooks: Iterable[Runbook],
+    services: Iterable[str],
+    alert_names: Iterable[str],
+    category: str | None = None,
 ) -> list[Runbook]:
-    """The runbooks for an incident of `services` declared by alerts named `alert_names`:
-    those sharing a service (case-insensitive), or with an alert pattern (shell-style,
-    case-insensitive) that matches one of the names. Categories match nothing yet."""
+    """The runbooks for an incident of `services` and `category` declared by alerts named
+    `alert_names`: those sharing a service (case-insensitive), with an alert pattern
+    (shell-style, case-insensitive) that matches one of the names, or for its category (a
+    runbook for `Database` serves `Database/replication` too)."""
     wanted = {s.casefold() for s in services if s}
     names = [n.casefold() for n in alert_names if n]
     return [
@@ -34,6 +39,7 @@ def matching(
         for runbook in runbooks
         if wanted & {s.casefold() for s in runbook.services}
         or any(fnmatchcase(name, p.casefold()) for p in runbook.alerts for name in names)
+        or any(within(category, c) for c in runbook.categories)
     ]
 
 
@@ -80,9 +86,10 @@ class RunbookService:
         runbooks: Sequence[Runbook],
         texts: Mapping[str, str],
         alert_names: Callable[[int], Sequence[str]],
+        categories: Sequence[Category] = DEFAULT_CATEGORIES,
     ) -> None:
         self._incidents, self._runbooks, self._texts = incidents, tuple(runbooks), dict(texts)
-        self._alert_names = alert_names
+        self._alert_names, self._categories = alert_names, tuple(categories)
 
     def link_matching(self, incident_id: int, alert_names: Sequence[str] = ()) -> list[Runbook]:
         """Links the runbooks the incident needs (by its services, and `alert_names` or else
@@ -120,7 +127,8 @@ class RunbookService:
         """The runbooks matching the incident's services and alerts."""
         incident = self._incidents.get(incident_id)
         names = alert_names or self._alert_names(incident_id)
-        return matching(self._runbooks, incident.services, names)
+        category = category_of(self._categories, incident)
+        return matching(self._runbooks, incident.services, names, category)
 
     def all(self) -> list[Runbook]:
         return sorted(self._runbooks, key=lambda r: r.title.casefold())

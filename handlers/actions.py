@@ -17,7 +17,8 @@ from bot.adapters.slack import blocks
 from bot.adapters.slack.ids import Action, status_from_action_id
 from bot.errors import ChatUnavailable, IncidentError
 from bot.incidents import Change
-from handlers.deps import Deps, draft_if_due
+from bot.similar import snapshot
+from handlers.deps import Deps, draft_if_due, reclassified
 from handlers.errors import reported
 from handlers.modals import open_modal
 from models import Role
@@ -65,6 +66,8 @@ def register(app: App, deps: Deps) -> None:
             respond(
                 response_type="ephemeral", replace_original=False, text=blocks.not_invited(chosen)
             )
+        if action["action_id"] in (Action.CONFIRM_CATEGORY, Action.CHOOSE_CATEGORY):
+            reclassified(deps, incident.id)
         deps.rooms.refresh(incident.id)
         draft_if_due(deps, incident.id, body["user"]["id"])
 
@@ -86,6 +89,11 @@ def register(app: App, deps: Deps) -> None:
     confirm_category = control(
         lambda iid, user, action: incidents.set_category(
             iid, action["value"], user, confirming=True
+        )
+    )
+    choose_category = control(
+        lambda iid, user, action: incidents.set_category(
+            iid, action["selected_option"]["value"], user
         )
     )
     assign_commander = control(
@@ -125,6 +133,26 @@ def register(app: App, deps: Deps) -> None:
                 log.warning("update form not opened: %s", error)
         ack()
 
+    def acknowledge(ack: Ack) -> None:
+        ack()
+
+    @reported
+    def show_similar(body: dict[str, Any], respond: Respond) -> None:
+        """After the ack: the past incidents like this one that the clicker may see, for
+        their eyes only (the channel's thread shows public ones to everyone)."""
+        channel = (body.get("channel") or {}).get("id")
+        incident = incidents.by_channel(channel or "")
+        if incident is None or incident.id is None:
+            return
+        found = deps.similar.find(incident.id, body["user"]["id"], channel)
+        respond(
+            response_type="ephemeral",
+            replace_original=False,
+            blocks=blocks.similar_reply(incident.ref, snapshot(found)),
+            text=f"{len(found)} similar past incidents",
+        )
+
+    app.action(Action.SHOW_SIMILAR)(ack=acknowledge, lazy=[show_similar])
     app.action(re.compile(rf"^{re.escape(Action.SNOOZE)}\.\d+$"))(ack=snooze, lazy=[show_snooze])
     app.action(Action.POST_UPDATE)(open_update_form)
 
@@ -133,4 +161,5 @@ def register(app: App, deps: Deps) -> None:
     app.action(Action.CHANGE_SEVERITY)(ack=change_severity, lazy=[show])
     app.action(Action.CLAIM_COMMANDER)(ack=claim_commander, lazy=[show])
     app.action(Action.CONFIRM_CATEGORY)(ack=confirm_category, lazy=[show])
+    app.action(Action.CHOOSE_CATEGORY)(ack=choose_category, lazy=[show])
     app.action(Action.ASSIGN_COMMANDER)(ack=assign_commander, lazy=[show])

@@ -45,7 +45,7 @@ from bot.requests import (
     Show,
     ShowStats,
 )
-from handlers.deps import Deps, draft_if_due, link_runbooks
+from handlers.deps import Deps, draft_if_due, link_runbooks, reclassified
 from handlers.errors import reported
 from handlers.modals import open_modal
 
@@ -345,6 +345,10 @@ def _follow_up(request: Request, command: dict[str, Any], deps: Deps, respond: R
                     replace_original=False,
                     text=blocks.not_invited(request.user_id),
                 )
+            if isinstance(request, SetServices | SetCategory):
+                # Other services or another category may call for other runbooks and other
+                # similar incidents; posted with the refresh when they do.
+                reclassified(deps, incident.id)
             deps.rooms.refresh(incident.id)
             draft_if_due(deps, incident.id, command["user_id"])
 

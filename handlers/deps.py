@@ -16,6 +16,7 @@ from bot.rooms import RoomService
 from bot.runbooks import RunbookService
 from bot.scheduling.service import SchedulerService
 from bot.search import SearchService
+from bot.similar import SimilarService
 from bot.timeline import TimelineService
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,7 @@ class Deps:
     insights: InsightsService
     search: SearchService
     runbooks: RunbookService
+    similar: SimilarService
     policy: Policy
     clock: Clock
 
@@ -67,9 +69,20 @@ def draft_if_due(deps: Deps, incident_id: int, actor: str) -> None:
 
 
 def link_runbooks(deps: Deps, incident_id: int) -> None:
-    """At declaration, before the room opens (which shows them): the matching runbooks. A
-    failure is logged; the room opens all the same."""
+    """At declaration, before the room opens (which shows them), and when services or the
+    category change: the matching runbooks. A failure is logged."""
     try:
         deps.runbooks.link_matching(incident_id)
     except Exception:
         log.exception("could not link the runbooks of incident %s", incident_id)
+
+
+def reclassified(deps: Deps, incident_id: int) -> None:
+    """After a change of services or category: the runbooks now matching are linked, and
+    the similar past incidents recorded when they differ from those shown. A failure is
+    logged; the change stands."""
+    link_runbooks(deps, incident_id)
+    try:
+        deps.similar.suggest(incident_id)
+    except Exception:
+        log.exception("could not suggest similar incidents for incident %s", incident_id)

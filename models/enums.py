@@ -58,6 +58,7 @@ class EntryKind(StrEnum):
     TAGS_ADDED = "tags_added"
     DETECTION_CHANGED = "detection_changed"
     SCOPE_CHANGED = "scope_changed"
+    SIMILAR_INCIDENTS = "similar_incidents"  # past incidents like this one, in a thread
 
     @property
     def posted_in_channel(self) -> bool:

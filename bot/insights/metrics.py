@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from bot.config import Policy
 from bot.insights.periods import Period, weeks_before
 from bot.metrics import Measures
-from models import Incident, Role, Status
+from models import Detection, ImpactScope, Incident, Role, Status
 
 MEASURES = ("to_detect", "to_acknowledge", "to_mitigate", "to_resolve")
 WEEKS_CHARTED = 12
@@ -47,6 +47,9 @@ class Occurrence:
     detected_by: str | None = None
     # From the policy's taxonomy (`Database/replication`); None until someone sets it.
     category: str | None = None
+    detection: Detection | None = None
+    impact_scope: ImpactScope | None = None
+    tags: Sequence[str] = ()
     # The last linked deploy at or before the impact started (or the declaration).
     deployed_at: datetime | None = None
 

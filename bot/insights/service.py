@@ -22,7 +22,8 @@ _COLUMNS = (
     "ref", "title", "severity", "status", "private", "services", "reporter", "commander",
     "impact_started_at", "declared_at", "acknowledged_at", "identified_at", "mitigated_at",
     "resolved_at", "closed_at", "minutes_to_detect", "minutes_to_acknowledge",
-    "minutes_to_mitigate", "minutes_to_resolve", "minutes_of_impact",
+    "minutes_to_mitigate", "minutes_to_resolve", "minutes_of_impact", "category", "tags",
+    "detection", "impact_scope",
 )  # fmt: skip
 
 
@@ -234,6 +235,10 @@ def _row(incident: Occurrence, roles: dict[Role, str]) -> dict[str, str]:
         "minutes_to_mitigate": minutes(measures.to_mitigate),
         "minutes_to_resolve": minutes(measures.to_resolve),
         "minutes_of_impact": minutes(measures.impact),
+        "category": incident.category or "",
+        "tags": "; ".join(incident.tags),
+        "detection": incident.detection.value if incident.detection else "",
+        "impact_scope": incident.impact_scope.value if incident.impact_scope else "",
     }
 
 

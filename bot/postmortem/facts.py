@@ -6,6 +6,7 @@ from datetime import datetime
 
 from bot.config import Policy
 from bot.metrics import Measures
+from bot.similar import Similar
 from models import (
     EntryKind,
     Incident,
@@ -43,6 +44,8 @@ class Facts:
     written_at: datetime
     # What was linked to the incident (deploys, dashboards, tickets…), oldest first.
     links: tuple[IncidentLink, ...] = ()
+    # Past incidents like this one, most alike first.
+    similar: tuple[Similar, ...] = ()
 
     @property
     def commander(self) -> str | None:
@@ -57,6 +60,7 @@ def gather_facts(
     policy: Policy,
     now: datetime,
     links: Sequence[IncidentLink] = (),
+    similar: Sequence[Similar] = (),
 ) -> Facts:
     """Everything the draft states as fact, from the incident, its roles, its timeline and
     its links."""
@@ -83,4 +87,5 @@ def gather_facts(
         published_at=record.published_at,
         written_at=now,
         links=tuple(links),
+        similar=tuple(similar),
     )

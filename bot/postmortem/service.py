@@ -1,7 +1,7 @@
 """Post-mortem use cases: draft (by Claude or the template), export, review, publish."""
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -23,6 +23,7 @@ from bot.postmortem.draft import Draft, Material, draft_stamp, proposals, texts_
 from bot.postmortem.facts import gather_facts
 from bot.postmortem.narrative import Narrative, links_in, sanitised
 from bot.rooms import RoomService
+from bot.similar import Similar
 from models import (
     ActionItem,
     ActionStatus,
@@ -76,11 +77,13 @@ class PostmortemService:
         prompt_tokens: int = 30_000,
         lease: timedelta = DRAFT_LEASE,
         items: ActionItemStore | None = None,
+        similar: Callable[[int], Sequence[Similar]] | None = None,
     ) -> None:
         self._incidents, self._rooms, self._store, self._items = incidents, rooms, store, items
         self._drafter, self._renderer, self._documents = drafter, renderer, documents
         self._policy, self._clock, self._prompt_tokens = policy, clock, prompt_tokens
         self._lease = lease
+        self._similar = similar
 
     def record(self, incident_id: int) -> Postmortem | None:
         return self._store.get(incident_id)
@@ -284,6 +287,7 @@ class PostmortemService:
             self._policy,
             now,
             links=self._incidents.links(incident.id),
+            similar=self._similar(incident.id) if self._similar else (),
         )
         budget = max(self._prompt_tokens - _PROMPT_RESERVE, 1_000)
         material = Material(facts, condense(entries, budget, estimate_tokens))

@@ -33,9 +33,17 @@ def test_services_and_alerts_together_give_each_runbook_once_in_library_order() 
     assert matching(LIBRARY, ["db", "api"], ["DiskFull"]) == [DISK, API, DB]
 
 
-def test_categories_are_stored_but_match_nothing_yet() -> None:
-    assert LATER.categories == ("security",)
-    assert matching(LIBRARY, ["security"], ["security"]) == []
+def test_categories_match_the_incidents_category_and_its_subcategories() -> None:
+    assert matching(LIBRARY, ["security"], ["security"]) == []  # a category is no service
+    assert matching(LIBRARY, [], [], "Security") == [LATER]
+    assert matching(LIBRARY, [], [], "Security/authentication") == [LATER]
+    replication = Runbook(
+        title="Lag", url="https://wiki.example.com/lag", categories=("Database/replication",)
+    )
+    assert matching([replication], [], [], "database/Replication") == [replication]
+    assert matching([replication], [], [], "Database") == []  # too broad for it
+    assert matching([replication], [], [], "Database/caching") == []
+    assert matching([replication], [], [], None) == []
 
 
 def test_search_ranks_titles_above_tags_above_text() -> None:

@@ -4,7 +4,7 @@ and the suggested category's Confirm button."""
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from bot.adapters.slack.ids import Field
+from bot.adapters.slack.ids import Action, Field
 from models import Detection, ImpactScope
 from tests.e2e.conftest import Running
 from tests.e2e.harness import Reply, declare_form
@@ -129,3 +129,23 @@ def test_the_declare_form_records_detection_and_scope(running: Running) -> None:
     assert (incident.detection, incident.impact_scope) == (
         Detection.INTERNAL, ImpactScope.DEPARTMENT,
     )  # fmt: skip
+
+
+def test_another_category_is_chosen_from_the_suggestion(running: Running) -> None:
+    channel = declare(running)  # suggested Application/API
+    ts = suggestion(running, channel)
+    reply = running.driver.choose(
+        channel, ts, Action.CHOOSE_CATEGORY, "Database/connection pool", user="U_BOB"
+    )
+    assert reply.status == 200
+    assert running.sitrep.deps.incidents.find(None, channel).category == "Database/connection pool"
+    wait_shown(running, channel, "*Category:* Database/connection pool")
+
+    # A value the taxonomy does not have (a forged payload) changes nothing, and says so.
+    forged = running.slack.click(channel, ts, Action.CHOOSE_CATEGORY, "U_BOB", "Security")
+    forged["actions"][0]["selected_option"]["value"] = "Nonsense/thing"
+    assert running.driver.interact(forged).status == 200
+    running.slack.wait_for(
+        lambda: [r for r in running.slack.responses() if "is not a category" in r.text]
+    )
+    assert running.sitrep.deps.incidents.find(None, channel).category == "Database/connection pool"

@@ -54,7 +54,14 @@ def test_declaring_by_command_opens_a_channel_with_a_pinned_announcement(running
         for e in b.get("elements", [])
         if e.get("type") == "button"
     ]
-    assert buttons == ["Investigating", "Identified", "Mitigated", "Resolve", "Claim commander"]
+    assert buttons == [
+        "Investigating",
+        "Identified",
+        "Mitigated",
+        "Resolve",
+        "Claim commander",
+        "Similar incidents",
+    ]
     assert slack.wait_for(lambda: slack.topic(channel.id)) == (
         f"{FIRST} | SEV2 | Declared | No commander yet"
     )

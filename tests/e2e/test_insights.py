@@ -169,7 +169,10 @@ def test_private_incidents_count_only_for_those_who_may_see_them(
 def test_the_export_sends_a_csv_of_every_timestamp_and_duration(
     running: Running, clock: FastForward
 ) -> None:
-    worked_incidents(running, clock)
+    first = worked_incidents(running, clock)[0]
+    command(running, "category Application/API", first)
+    command(running, "tag checkout deploy", first)
+    command(running, "scope company_wide", first)
     reply = running.driver.command("export 7d", user="U_ALICE")
     assert "arrives in your direct messages" in reply.json["text"]
     [shared] = running.slack.wait_for(
@@ -182,6 +185,8 @@ def test_the_export_sends_a_csv_of_every_timestamp_and_duration(
     assert (first["commander"], first["minutes_to_acknowledge"]) == ("U_BOB", "2.0")
     assert (first["minutes_to_resolve"], first["services"]) == ("45.0", "checkout-api")
     assert rows[2]["resolved_at"] == "" and rows[2]["minutes_to_resolve"] == ""
+    assert (first["category"], first["tags"]) == ("Application/API", "checkout; deploy")
+    assert (first["impact_scope"], first["detection"]) == ("company_wide", "")
     assert "3 incidents declared the last 7 days" in shared.text
 
 

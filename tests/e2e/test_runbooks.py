@@ -15,9 +15,11 @@ from tests.e2e.test_alerts import TOKEN, deliver, firing, opened
 from tests.e2e.test_declare import YEAR, declare
 from tests.e2e.test_lifecycle import posts, wait_shown
 from tests.e2e.test_postmortem import canvas_of, resolve_and_wait_for_the_draft
+from tests.e2e.test_search import declare as declare_titled
 from tests.fakes.slack_api import FakeSlack
 
 API_RUNBOOK = "https://wiki.example.com/runbooks/api"
+REPLICATION_RUNBOOK = "https://wiki.example.com/runbooks/replication"
 DISK_TEXT = "# Disk full\n\nFree space with **care**:\n\n- rotate logs in `/var/log`\n"
 
 
@@ -38,6 +40,11 @@ def policy(slack: FakeSlack, tmp_path: Path) -> Policy:
             Runbook(title="Disk full", file="disk-full.md", alerts=("Disk*",)),
             Runbook(
                 title="Checkout", url="https://wiki.example.com/checkout", services=("checkout",)
+            ),
+            Runbook(
+                title="Replication lag",
+                url=REPLICATION_RUNBOOK,
+                categories=("Database/replication",),
             ),
         ),
     )
@@ -122,3 +129,16 @@ def test_the_runbook_command_searches_the_library(running: Running) -> None:
     refused = driver.command("runbook ???")
     assert "Search the runbooks with words" in refused.text
     assert "/incident runbook [words]" in refused.text
+
+
+def test_a_runbook_for_a_category_is_linked_once_the_category_is_set(running: Running) -> None:
+    slack = running.slack
+    channel = declare_titled(running, "declare sev2 Orders slow", "U_ALICE")  # no category
+    assert slack.bookmarks(channel) == []
+    running.driver.command("category Database/replication", channel=channel)
+    [bookmark] = slack.wait_for(lambda: slack.bookmarks(channel))
+    assert (bookmark.title, bookmark.link) == ("Replication lag", REPLICATION_RUNBOOK)
+    running.driver.command("category Database/caching", channel=channel)
+    running.driver.command("category Database/replication", channel=channel)
+    slack.wait_for(lambda: [p for p in posts(running, channel) if "Database/replication" in p])
+    assert len(slack.bookmarks(channel)) == 1  # attached once

@@ -93,7 +93,7 @@ LIMIT :limit
 
 # A private incident only for its declarer and role holders, or asked in its channel: the
 # rule of bot.incidents.visible_to, which the service applies again.
-_VISIBLE: Final = """(NOT i.private OR i.channel_id = :channel OR i.reporter = :viewer
+VISIBLE: Final = """(NOT i.private OR i.channel_id = :channel OR i.reporter = :viewer
     OR EXISTS (SELECT 1 FROM incident_role r WHERE r.incident_id = i.id AND r.user_id = :viewer))"""
 
 _SERVICE: Final = {
@@ -139,7 +139,7 @@ class SqlSearchIndex:
 
 def _filters(query: SearchQuery, dialect: str) -> str:
     """The WHERE clause of the filters `query` sets: constant SQL, values bound."""
-    clauses = [_VISIBLE]
+    clauses = [VISIBLE]
     if query.service:
         clauses.append(_SERVICE[dialect])
     if query.severity:

@@ -16,6 +16,8 @@ class Action(StrEnum):
     SNOOZE = "incident.snooze"  # value: minutes
     # On a suggested category's post; the value is the category (`Database/replication`).
     CONFIRM_CATEGORY = "incident.confirm_category"
+    CHOOSE_CATEGORY = "incident.choose_category"  # the other categories, on the same post
+    SHOW_SIMILAR = "incident.show_similar"  # value: the incident's ID
     # On each listed action item; the value (or the block ID, for pickers) is the item's ID.
     COMPLETE_ITEM = "action_item.complete"
     CANCEL_ITEM = "action_item.cancel"

@@ -74,12 +74,20 @@ class SlackRooms:
         )
 
     def post_entry(self, incident: Incident, entry: TimelineEntry) -> bool:
-        post = blocks.entry_post(entry)
+        post = blocks.entry_post(entry, self.policy)
         if post is None:
             return True  # nothing to show for this kind of entry
         text = blocks.clip(blocks.defang(entry.text), blocks.MAX_FALLBACK)
+        # Suggestions go in the announcement's thread: there to read, not in the way.
+        thread = incident.announcement_ts if entry.kind is EntryKind.SIMILAR_INCIDENTS else None
         posted = (
-            self._call("chat_postMessage", channel=incident.channel_id, blocks=post, text=text)
+            self._call(
+                "chat_postMessage",
+                channel=incident.channel_id,
+                blocks=post,
+                text=text,
+                thread_ts=thread,
+            )
             is not None
         )
         if posted and entry.kind is EntryKind.LINK:

@@ -35,6 +35,7 @@ from bot.adapters.slack.blocks.search import (
     search_fallback,
     search_results,
 )
+from bot.adapters.slack.blocks.similar import similar_reply
 from bot.adapters.slack.blocks.text import (
     MAX_BLOCKS,
     MAX_FALLBACK,
@@ -82,6 +83,7 @@ __all__ = [
     "runbook_reply",
     "search_fallback",
     "search_results",
+    "similar_reply",
     "snoozed",
     "stats_blocks",
     "stats_text",

@@ -23,12 +23,14 @@ from bot.adapters.slack.blocks.alerts import alert_post
 from bot.adapters.slack.blocks.links import link_list, link_post
 from bot.adapters.slack.blocks.postmortem import postmortem_post
 from bot.adapters.slack.blocks.runbooks import runbook_post
+from bot.adapters.slack.blocks.similar import similar_post
 from bot.adapters.slack.blocks.text import (
     MAX_FALLBACK,
     MAX_FIELD,
     MAX_HEADER,
     MAX_OPTION,
     MAX_SECTION,
+    STATUS_EMOJI,
     clip,
     defang,
     duration,
@@ -38,6 +40,7 @@ from bot.adapters.slack.blocks.text import (
 )
 from bot.adapters.slack.ids import Action, status_action_id
 from bot.alerts.records import source_name
+from bot.categories import category_names
 from bot.config import Policy
 from bot.lifecycle import legal_targets
 from models import (
@@ -51,14 +54,6 @@ from models import (
     TimelineEntry,
 )
 
-STATUS_EMOJI: Final = {
-    Status.DECLARED: ":rotating_light:",
-    Status.INVESTIGATING: ":mag:",
-    Status.IDENTIFIED: ":dart:",
-    Status.MITIGATED: ":adhesive_bandage:",
-    Status.RESOLVED: ":white_check_mark:",
-    Status.CLOSED: ":lock:",
-}
 _STATUS_VERB: Final = {
     Status.INVESTIGATING: "Investigating",
     Status.IDENTIFIED: "Identified",
@@ -66,6 +61,10 @@ _STATUS_VERB: Final = {
     Status.RESOLVED: "Resolve",
     Status.CLOSED: "Close",
 }
+
+
+# Slack takes at most 100 options in a static select.
+_MAX_OPTIONS: Final = 100
 
 
 def channel_topic(incident: Incident, roles: dict[Role, str]) -> str:
@@ -195,6 +194,9 @@ def _controls(
         elements.append(
             UserSelectElement(action_id=Action.ASSIGN_COMMANDER, placeholder="Assign commander")
         )
+    elements.append(
+        ButtonElement(text="Similar incidents", value=value, action_id=Action.SHOW_SIMILAR)
+    )
     return elements
 
 
@@ -233,7 +235,7 @@ def notice(incident: Incident, policy: Policy) -> list[Block]:
     return [SectionBlock(text=MarkdownTextObject(text=clip(text, MAX_SECTION)))]
 
 
-def entry_post(entry: TimelineEntry) -> list[Block] | None:
+def entry_post(entry: TimelineEntry, policy: Policy) -> list[Block] | None:
     """How a change or a note is shown in the incident channel; None for what isn't shown."""
     who = f"<@{entry.author}>" if entry.author else "Sitrep"
     if entry.kind is EntryKind.NOTE:
@@ -274,8 +276,10 @@ def entry_post(entry: TimelineEntry) -> list[Block] | None:
         text = link_post(entry, who)
     elif entry.kind is EntryKind.RUNBOOK:
         return runbook_post(entry)
+    elif entry.kind is EntryKind.SIMILAR_INCIDENTS:
+        return similar_post(entry.data["similar"])
     elif entry.kind is EntryKind.CATEGORY_SUGGESTED:
-        return category_suggestion(entry.data["category"])
+        return category_suggestion(entry.data["category"], policy)
     elif entry.kind is EntryKind.CATEGORY_CHANGED:
         verb = "confirmed the category" if entry.data.get("confirmed") else "set the category to"
         text = f":label: {who} {verb} *{escape(entry.data['to'])}*"
@@ -294,12 +298,14 @@ def entry_post(entry: TimelineEntry) -> list[Block] | None:
     return [SectionBlock(text=MarkdownTextObject(text=clip(text, MAX_SECTION)))]
 
 
-def category_suggestion(category: str) -> list[Block]:
-    """The suggested category, confirmed with one click."""
-    text = (
-        f":label: Looks like *{escape(category)}*. Confirm it, or choose another with "
-        "`/incident category <Category/sub>`."
-    )
+def category_suggestion(category: str, policy: Policy) -> list[Block]:
+    """The suggested category, confirmed with one click, or another chosen from the list."""
+    text = f":label: Looks like *{escape(category)}*. Confirm it, or choose another."
+    others = [
+        Option(value=name, text=clip(name, MAX_OPTION))
+        for name in category_names(policy.categories)
+        if name != category
+    ][:_MAX_OPTIONS]
     return [
         SectionBlock(text=MarkdownTextObject(text=clip(text, MAX_SECTION))),
         ActionsBlock(
@@ -310,7 +316,12 @@ def category_suggestion(category: str) -> list[Block]:
                     action_id=Action.CONFIRM_CATEGORY,
                     value=clip(category, 150),
                     style="primary",
-                )
+                ),
+                StaticSelectElement(
+                    action_id=Action.CHOOSE_CATEGORY,
+                    placeholder="Choose another",
+                    options=others,
+                ),
             ],
         ),
     ]

@@ -13,10 +13,11 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.adapters.slack.blocks.incident import STATUS_EMOJI, announcement
+from bot.adapters.slack.blocks.incident import announcement
 from bot.adapters.slack.blocks.text import (
     MAX_BLOCKS,
     MAX_SECTION,
+    STATUS_EMOJI,
     clip,
     defang,
     duration,

@@ -15,8 +15,15 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.adapters.slack.blocks.incident import STATUS_EMOJI
-from bot.adapters.slack.blocks.text import MAX_SECTION, clip, defang, editable, from_form, when
+from bot.adapters.slack.blocks.text import (
+    MAX_SECTION,
+    STATUS_EMOJI,
+    clip,
+    defang,
+    editable,
+    from_form,
+    when,
+)
 from bot.adapters.slack.ids import Action
 from bot.ports import Hit
 from bot.search import MARK_END, MARK_START, Results

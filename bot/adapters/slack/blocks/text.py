@@ -5,6 +5,8 @@ import re
 from datetime import datetime
 from typing import Final
 
+from models import Status
+
 # Slack's limits (https://docs.slack.dev/reference/block-kit): exceeding any is invalid_blocks.
 MAX_BLOCKS: Final = 50
 MAX_SECTION: Final = 3000
@@ -12,6 +14,15 @@ MAX_FIELD: Final = 2000
 MAX_HEADER: Final = 150
 MAX_OPTION: Final = 75
 MAX_FALLBACK: Final = 3000
+
+STATUS_EMOJI: Final = {
+    Status.DECLARED: ":rotating_light:",
+    Status.INVESTIGATING: ":mag:",
+    Status.IDENTIFIED: ":dart:",
+    Status.MITIGATED: ":adhesive_bandage:",
+    Status.RESOLVED: ":white_check_mark:",
+    Status.CLOSED: ":lock:",
+}
 
 
 def clip(text: str, limit: int) -> str:
