@@ -7,6 +7,7 @@ import json
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -183,3 +184,11 @@ def declare_form(
     if commander is not None:
         values[Field.COMMANDER] = {"type": "users_select", "selected_user": commander}
     return {block: {block: state} for block, state in values.items()}
+
+
+def eventually(condition: Callable[[], bool], timeout: float = 60) -> None:
+    """Polls the database until `condition` holds: nothing notifies the test of its changes."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition still false"
+        time.sleep(0.05)

@@ -3,13 +3,14 @@
 import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 from bot.adapters.slack.ids import Action
 from bot.commands import USAGE
 from bot.incidents import Declaration
 from models import EntryKind, Role, Status
 from tests.e2e.conftest import Running
-from tests.e2e.harness import Reply
+from tests.e2e.harness import Reply, eventually
 from tests.e2e.test_declare import FIRST, declare
 
 
@@ -263,6 +264,10 @@ def test_a_change_post_slack_refused_is_posted_by_the_next_refresh(running: Runn
             c for c in running.slack.calls_to("chat.postMessage") if c.error == "internal_error"
         ]
     )
+    # The refused post is given back just after Slack's answer: a refresh in between would
+    # find it still claimed, and leave it to the recovery job.
+    incidents = running.sitrep.deps.incidents
+    eventually(lambda: bool(incidents.awaiting_posts(timedelta(0))))
     running.driver.command("status investigating", channel=channel)
     notes = running.slack.wait_for(
         lambda: [p for p in posts(running, channel) if "first lead: the cert" in p]

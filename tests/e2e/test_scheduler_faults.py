@@ -11,7 +11,6 @@ import sys
 import time
 import urllib.request
 from collections import Counter
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -21,7 +20,7 @@ import sqlalchemy as sa
 from bot.adapters.db.engine import make_engine
 from models import ActionItem, ActionStatus
 from tests.databases import fresh_database
-from tests.e2e.harness import SIGNING_SECRET, SlackDriver
+from tests.e2e.harness import SIGNING_SECRET, SlackDriver, eventually
 from tests.e2e.test_startup import ROOT, environment, free_port
 from tests.fakes.slack_api import FakeSlack
 
@@ -115,14 +114,6 @@ def outbox(url: str) -> list[sa.Row[tuple[str, object, object]]]:
             return list(connection.execute(query))  # type: ignore[arg-type]
     finally:
         engine.dispose()
-
-
-def eventually(condition: Callable[[], bool], timeout: float = 60) -> None:
-    """Polls the database until `condition` holds: nothing notifies the test of its changes."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition still false"
-        time.sleep(0.05)
 
 
 def settled(url: str) -> bool:
