@@ -22,6 +22,7 @@ from pydantic import (
 from bot.categories import DEFAULT_CATEGORIES, Category
 from bot.errors import ConfigError, IncidentError
 from bot.links import web_address
+from bot.priority import PriorityMatrix
 
 _DURATION = re.compile(r"^\s*(\d+)\s*(s|m|min|h|d|w)\s*$")
 NEXT_BUSINESS_DAY = "next business day"
@@ -490,6 +491,8 @@ class Policy(BaseModel):
     # The category taxonomy: `[[categories]]` with `name`, `keywords` and `[[categories.sub]]`;
     # an incident's category is written `Database/replication` (or just `Database`).
     categories: tuple[Category, ...] = DEFAULT_CATEGORIES
+    # ITIL's impact-by-urgency priority (P1 to P5), off unless `enabled`.
+    priority_matrix: PriorityMatrix = PriorityMatrix()
 
     @model_validator(mode="after")
     def _alert_severities(self) -> Self:
@@ -528,6 +531,13 @@ class Policy(BaseModel):
         categories = [c.name.casefold() for c in self.categories]
         if len(set(categories)) != len(categories):
             raise ValueError("categories: each name must be unique")
+        if "urgency" in self.priority_matrix.model_fields_set:
+            unknown_severities = sorted(set(self.priority_matrix.urgency) - set(keys))
+            if unknown_severities:
+                raise ValueError(
+                    f"priority_matrix.urgency: {', '.join(unknown_severities)} is not a "
+                    "configured severity"
+                )
         titles = [r.title.casefold() for r in self.runbooks]
         if len(set(titles)) != len(titles):
             raise ValueError("runbooks: each title must be unique")

@@ -16,6 +16,7 @@ from bot.insights.metrics import Metrics, Occurrence, charted_weeks, compute
 from bot.insights.periods import Period, parse_range
 from bot.metrics import Measures
 from bot.ports import ChartMaker, Clock, Documents, InsightsStore
+from bot.priority import PriorityMatrix
 from models import Role
 
 _COLUMNS = (
@@ -23,7 +24,7 @@ _COLUMNS = (
     "impact_started_at", "declared_at", "acknowledged_at", "identified_at", "mitigated_at",
     "resolved_at", "closed_at", "minutes_to_detect", "minutes_to_acknowledge",
     "minutes_to_mitigate", "minutes_to_resolve", "minutes_of_impact", "category", "tags",
-    "detection", "impact_scope",
+    "detection", "impact_scope", "priority",
 )  # fmt: skip
 
 
@@ -148,7 +149,7 @@ class InsightsService:
         """A row per incident declared in `period` (those `viewer` may see; all when None),
         with every timestamp (UTC, ISO 8601) and the computed durations in minutes."""
         incidents, roles = self._store.declared_between(period.start, period.end)
-        return export_rows(incidents, roles, viewer)
+        return export_rows(incidents, roles, viewer, self._policy.priority_matrix)
 
     def send_export(self, viewer: str, period: Period) -> int:
         """Sends the person the incidents they may see in `period` as a CSV file, directly;
@@ -193,7 +194,10 @@ def _lower(names: Sequence[str]) -> set[str]:
 
 
 def export_rows(
-    incidents: Sequence[Occurrence], roles: dict[int, dict[Role, str]], viewer: str | None
+    incidents: Sequence[Occurrence],
+    roles: dict[int, dict[Role, str]],
+    viewer: str | None,
+    matrix: PriorityMatrix | None = None,
 ) -> list[dict[str, str]]:
     """A row per incident `viewer` may see (all when None): its timestamps (UTC, ISO 8601)
     and durations in minutes."""
@@ -201,11 +205,11 @@ def export_rows(
     for incident in incidents:
         held = roles.get(incident.id or 0, {})
         if viewer is None or visible_to(incident, held, viewer, None):
-            rows.append(_row(incident, held))
+            rows.append(_row(incident, held, matrix or PriorityMatrix()))
     return rows
 
 
-def _row(incident: Occurrence, roles: dict[Role, str]) -> dict[str, str]:
+def _row(incident: Occurrence, roles: dict[Role, str], matrix: PriorityMatrix) -> dict[str, str]:
     measures = Measures.of(incident)
 
     def moment(value: datetime | None) -> str:
@@ -239,6 +243,7 @@ def _row(incident: Occurrence, roles: dict[Role, str]) -> dict[str, str]:
         "tags": "; ".join(incident.tags),
         "detection": incident.detection.value if incident.detection else "",
         "impact_scope": incident.impact_scope.value if incident.impact_scope else "",
+        "priority": matrix.of(incident.severity, incident.impact_scope) or "",
     }
 
 

@@ -46,6 +46,8 @@ class Facts:
     links: tuple[IncidentLink, ...] = ()
     # Past incidents like this one, most alike first.
     similar: tuple[Similar, ...] = ()
+    # From the policy's priority matrix (P1 to P5); None when it is off or the scope unknown.
+    priority: str | None = None
 
     @property
     def commander(self) -> str | None:
@@ -88,4 +90,5 @@ def gather_facts(
         written_at=now,
         links=tuple(links),
         similar=tuple(similar),
+        priority=policy.priority_matrix.of(incident.severity, incident.impact_scope),
     )

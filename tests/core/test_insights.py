@@ -12,7 +12,9 @@ from bot.config import Policy
 from bot.errors import UsageError
 from bot.insights.metrics import Metrics, Occurrence, Spread, compute
 from bot.insights.periods import Period, parse_range, quarter_period
-from models import Incident, Role, Status
+from bot.insights.service import as_csv, export_rows
+from bot.priority import PriorityMatrix
+from models import Detection, ImpactScope, Incident, Role, Status
 
 LONDON = ZoneInfo("Europe/London")
 POLICY = Policy(timezone="Europe/London")
@@ -231,3 +233,17 @@ def test_categorised_incidents_are_counted_by_category_most_first() -> None:
     )  # fmt: skip
     assert found.by_category == {replication: 2, dns: 1}  # D has none: left out
     assert list(found.by_category) == [replication, dns]
+
+
+def test_the_export_names_priority_category_tags_detection_and_scope() -> None:
+    classified = replace(
+        A, category="Network/DNS", tags=["dns", "edge"], impact_scope=ImpactScope.DEPARTMENT,
+        detection=Detection.USER_REPORT,
+    )  # fmt: skip
+    [row, bare] = export_rows([classified, B], {}, None, PriorityMatrix(enabled=True))
+    assert (row["category"], row["tags"]) == ("Network/DNS", "dns; edge")
+    assert (row["detection"], row["impact_scope"], row["priority"]) == (
+        "user_report", "department", "P2",
+    )  # fmt: skip
+    assert bare["priority"] == bare["category"] == bare["impact_scope"] == ""
+    assert as_csv([row]).splitlines()[0].endswith("category,tags,detection,impact_scope,priority")

@@ -123,7 +123,7 @@ def announcement(
                 )
             )
         )
-    if described := classification(incident):
+    if described := classification(incident, policy):
         blocks.append(SectionBlock(text=MarkdownTextObject(text=clip(described, MAX_SECTION))))
     blocks += link_list(links)
     if incident.status is not Status.CLOSED:
@@ -142,10 +142,12 @@ def announcement(
     return blocks
 
 
-def classification(incident: Incident) -> str:
-    """Category, tags, detection method and scope of impact, those that are known, on one
-    line; "" when none is."""
+def classification(incident: Incident, policy: Policy) -> str:
+    """Priority, category, tags, detection method and scope of impact, those that are
+    known, on one line; "" when none is."""
     parts = []
+    if priority := policy.priority_matrix.of(incident.severity, incident.impact_scope):
+        parts.append(f"*Priority:* {priority}")
     if incident.category:
         parts.append(f"*Category:* {escape(incident.category)}")
     if incident.tags:
