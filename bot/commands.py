@@ -11,6 +11,8 @@ from bot.config import Priority
 from bot.errors import UsageError
 from bot.insights.periods import check_range
 from bot.links import unescaped, web_address
+from bot.refs import MENTION as _MENTION
+from bot.refs import normalise_ref
 from bot.requests import (
     AddAction,
     AddLink,
@@ -48,8 +50,6 @@ from models.enums import Detection, ImpactScope, LinkKind, Role, Status
 MAX_TEXT: Final = 3000
 MAX_TITLE: Final = 200
 
-REF_PATTERN: Final = re.compile(r"^INC-(\d{4})-(\d{4,})$", re.IGNORECASE)
-_MENTION: Final = re.compile(r"^<@([UW][A-Za-z0-9_]+)(?:\|[^>]*)?>$")
 _SEVERITY: Final = re.compile(r"^(?:sev)?([0-9])$", re.IGNORECASE)
 
 USAGE: Final = {
@@ -81,12 +81,6 @@ USAGE: Final = {
     "runbook": "/incident runbook [words]",
     "help": "/incident help",
 }
-
-
-def normalise_ref(text: str) -> str | None:
-    """`inc-2026-0042` -> `INC-2026-0042`; None when `text` is not an incident ID."""
-    match = REF_PATTERN.match(text.strip())
-    return f"INC-{match[1]}-{match[2]}" if match else None
 
 
 def parse_severity(text: str, known: list[str]) -> str:

@@ -21,6 +21,11 @@ class IncidentNotFound(IncidentError):
         super().__init__(f"I can't find an incident called `{ref}`.")
 
 
+class ProblemNotFound(IncidentError):
+    def __init__(self, ref: str) -> None:
+        super().__init__(f"I can't find a problem called `{ref[:30]}`.")
+
+
 class NotAnIncidentChannel(IncidentError):
     def __init__(self, usage: str = "") -> None:
         super().__init__(

@@ -7,7 +7,6 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from bot.categories import MAX_TAGS, category_names, find_category, suggest
-from bot.commands import normalise_ref
 from bot.config import Policy
 from bot.errors import (
     IncidentClosed,
@@ -27,6 +26,7 @@ from bot.lifecycle import (
 )
 from bot.links import MAX_LINK_TITLE, Moment, described, markup, resolved, web_address
 from bot.ports import Clock, IncidentStore
+from bot.refs import normalise_ref
 from models import (
     Detection,
     EntryKind,
@@ -606,6 +606,18 @@ class IncidentService:
             text,
             {"from": before.value, "to": incident.status.value, "note": note},
         )
+
+    def change(
+        self,
+        incident_id: int,
+        mutate: Mutation,
+        *,
+        allow_closed: bool = False,
+        save: Saver | None = None,
+    ) -> Change:
+        """`mutate` applied compare-and-set (see `_change`), for services that record on an
+        incident, such as problems."""
+        return self._change(incident_id, mutate, allow_closed=allow_closed, save=save)
 
     def _change(
         self,

@@ -10,12 +10,14 @@ from models import (
     ActionItem,
     AlertStatus,
     AlertTriage,
+    EntryKind,
     Incident,
     IncidentAlert,
     IncidentLink,
     IncidentRole,
     OutboxMessage,
     Postmortem,
+    Problem,
     Role,
     Status,
     TimelineEntry,
@@ -162,6 +164,64 @@ class IncidentStore(Protocol):
 
     def links(self, incident_id: int) -> list[IncidentLink]:
         """The incident's links, oldest first."""
+        ...
+
+
+class ProblemStore(Protocol):
+    """Persistence of problem records and what recurrence detection reads. Each method is
+    one short transaction."""
+
+    def next_number(self) -> int:
+        """The next problem number, unique across processes."""
+        ...
+
+    def add(self, problem: Problem) -> Problem:
+        """Inserts a problem linked to no incident."""
+        ...
+
+    def add_linked(
+        self,
+        problem: Problem,
+        incident: Incident,
+        expected_version: int,
+        entries: Sequence[TimelineEntry],
+    ) -> bool:
+        """Inserts `problem` and links `incident` to it, compare-and-set like
+        `IncidentStore.save` (`incident` written, version bumped, `entries` added), all in one
+        transaction; False, with nothing written, when the version moved on."""
+        ...
+
+    def get(self, ref: str) -> Problem | None: ...
+
+    def by_id(self, problem_id: int) -> Problem | None: ...
+
+    def save(self, problem: Problem, expected_version: int) -> bool:
+        """Compare-and-set: writes `problem` only if the stored version is `expected_version`."""
+        ...
+
+    def problems(self, *, include_resolved: bool, limit: int) -> list[tuple[Problem, int]]:
+        """Problems (not resolved ones, unless asked), newest first, each with how many
+        incidents it has."""
+        ...
+
+    def incidents(self, problem_id: int) -> list[Incident]:
+        """The problem's incidents, oldest first."""
+        ...
+
+    def action_items(self, incident_ids: Sequence[int]) -> list[ActionItem]:
+        """The action items of those incidents, by due date."""
+        ...
+
+    def entries_of(self, incident_id: int, kind: EntryKind) -> list[TimelineEntry]:
+        """The incident's entries of one kind, oldest first."""
+        ...
+
+    def declared_between(self, start: datetime, end: datetime) -> list[Incident]:
+        """Incidents declared in [start, end], oldest first."""
+        ...
+
+    def suggested_categories(self, incident_ids: Sequence[int]) -> dict[int, str]:
+        """The category suggested at declaration of those incidents that had one."""
         ...
 
 

@@ -5,7 +5,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Literal
 
 from bot.config import Priority
-from models.enums import Detection, ImpactScope, LinkKind, Role, Status
+from models.enums import Detection, ImpactScope, LinkKind, ProblemStatus, Role, Status
 
 
 @dataclass(frozen=True)
@@ -196,6 +196,58 @@ class Help:
     pass
 
 
+@dataclass(frozen=True)
+class OpenProblem:
+    """In an incident channel, also links its incident."""
+
+    title: str
+
+
+@dataclass(frozen=True)
+class LinkProblem:
+    problem: str  # PRB-0001
+    ref: str | None  # the incident; None: the channel's
+
+
+@dataclass(frozen=True)
+class UnlinkProblem:
+    ref: str | None
+
+
+@dataclass(frozen=True)
+class ShowProblem:
+    problem: str | None  # None: the channel incident's problem (elsewhere: the list)
+
+
+@dataclass(frozen=True)
+class ListProblems:
+    include_resolved: bool
+
+
+@dataclass(frozen=True)
+class SetProblemStatus:
+    problem: str
+    status: ProblemStatus
+    note: str  # known error: the workaround; resolved: what removed the cause
+
+
+@dataclass(frozen=True)
+class SetProblemOwner:
+    problem: str
+    owner: str | None  # None: nobody
+
+
+ProblemRequest = (
+    OpenProblem
+    | LinkProblem
+    | UnlinkProblem
+    | ShowProblem
+    | ListProblems
+    | SetProblemStatus
+    | SetProblemOwner
+)
+
+
 Request = (
     Declare
     | SetStatus
@@ -225,4 +277,5 @@ Request = (
     | Show
     | FindRunbooks
     | Help
+    | ProblemRequest
 )

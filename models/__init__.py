@@ -12,6 +12,7 @@ from models.enums import (
     LinkKind,
     NoticeKind,
     PostmortemStatus,
+    ProblemStatus,
     Role,
     Status,
     TriageState,
@@ -24,6 +25,7 @@ from models.incident import (
 )
 from models.outbox import OutboxMessage
 from models.postmortem import Postmortem
+from models.problem import Problem, ProblemSequence
 
 __all__ = [
     "ActionItem",
@@ -44,6 +46,9 @@ __all__ = [
     "OutboxMessage",
     "Postmortem",
     "PostmortemStatus",
+    "Problem",
+    "ProblemSequence",
+    "ProblemStatus",
     "Role",
     "Status",
     "TimelineEntry",

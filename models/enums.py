@@ -59,6 +59,9 @@ class EntryKind(StrEnum):
     DETECTION_CHANGED = "detection_changed"
     SCOPE_CHANGED = "scope_changed"
     SIMILAR_INCIDENTS = "similar_incidents"  # past incidents like this one, in a thread
+    PROBLEM_LINKED = "problem_linked"  # linked (or moved) to a problem record
+    PROBLEM_UNLINKED = "problem_unlinked"
+    RECURRENCE = "recurrence"  # earlier incidents like it, with buttons to open or link a problem
 
     @property
     def posted_in_channel(self) -> bool:
@@ -177,3 +180,20 @@ class ImpactScope(StrEnum):
     @property
     def label(self) -> str:
         return self.value.replace("_", "-").capitalize()
+
+
+class ProblemStatus(StrEnum):
+    """Where a problem record stands: the cause is being looked for, it is known (with a
+    workaround), or it is removed."""
+
+    OPEN = "open"
+    KNOWN_ERROR = "known_error"
+    RESOLVED = "resolved"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+    @property
+    def is_open(self) -> bool:
+        return self is not ProblemStatus.RESOLVED

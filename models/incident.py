@@ -58,6 +58,8 @@ class Incident(SQLModel, table=True):
     category: str | None = Field(default=None, max_length=100)
     # Free tags, lower case, each once.
     tags: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    # The problem record (underlying cause) it belongs to, if any.
+    problem_id: int | None = Field(default=None, foreign_key="problem.id", index=True)
     impact_started_at: datetime | None = Field(default=None, sa_column=utc_column())
     declared_at: datetime = Field(sa_column=utc_column(nullable=False, index=True))
     acknowledged_at: datetime | None = Field(default=None, sa_column=utc_column())

@@ -144,6 +144,8 @@ def test_migration_0008_marks_alert_incidents_and_keeps_search_working(
             rows = connection.execute(
                 sa.text("SELECT title, detection, tags FROM incident ORDER BY title")
             ).all()
+            # Searching reads today's model; the later migrations copy no table either.
+            command.upgrade(config, "head")
             connection.execute(sa.insert(old_columns).values(incident_row("Zebra outage", None)))
         assert [(r[0], r[1]) for r in rows] == [("Disk full", "monitoring"), ("Kafka lag", None)]
         index = SqlSearchIndex(engine)
