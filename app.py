@@ -40,6 +40,7 @@ from bot.adapters.db.engine import make_engine, migrate
 from bot.adapters.db.insights import SqlInsightsStore
 from bot.adapters.db.outbox import SqlOutboxStore
 from bot.adapters.db.postmortems import SqlPostmortemStore
+from bot.adapters.db.problems import SqlProblemStore
 from bot.adapters.db.search import SqlSearchIndex
 from bot.adapters.db.similar import SqlSimilarIndex
 from bot.adapters.db.store import SqlIncidentStore
@@ -59,6 +60,7 @@ from bot.insights.periods import parse_range
 from bot.insights.service import InsightsService, as_csv, as_json, export_rows
 from bot.ports import Clock, Drafter, IssueTracker
 from bot.postmortem.service import DRAFT_LEASE, PostmortemService
+from bot.problems import ProblemService
 from bot.rooms import RoomService
 from bot.runbooks import RunbookService
 from bot.scheduling.service import SchedulerService
@@ -130,9 +132,13 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
         client = make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
         store = SqlIncidentStore(engine)
         incidents = IncidentService(store, policy, clock)
+        problems = ProblemService(SqlProblemStore(engine), incidents, clock)
         similar = SimilarService(SqlSimilarIndex(engine), incidents, policy)
         rooms = RoomService(
-            incidents, SlackRooms(client, policy, clock), policy, greet=similar.suggest
+            incidents,
+            SlackRooms(client, policy, clock),
+            policy,
+            greeters=(problems.check_recurrence, similar.suggest),
         )
         templates = Templates(policy.timezone)
         item_store = SqlActionItemStore(engine)
@@ -218,6 +224,7 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
             search=SearchService(SqlSearchIndex(engine), incidents, policy.timezone),
             runbooks=runbooks,
             similar=similar,
+            problems=problems,
             policy=policy,
             clock=clock,
         )

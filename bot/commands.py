@@ -11,6 +11,7 @@ from bot.config import Priority
 from bot.errors import UsageError
 from bot.insights.periods import check_range
 from bot.links import unescaped, web_address
+from bot.problem_commands import PROBLEM_USAGE, parse_problem
 from bot.refs import MENTION as _MENTION
 from bot.refs import normalise_ref
 from bot.requests import (
@@ -79,6 +80,7 @@ USAGE: Final = {
     "list": "/incident list [open|all]",
     "show": "/incident show [INC-…]",
     "runbook": "/incident runbook [words]",
+    "problem": PROBLEM_USAGE,
     "help": "/incident help",
 }
 
@@ -484,6 +486,7 @@ _ALIASES: Final = {
     "tags": "tag",
     "detected": "detection",
     "impact": "scope",
+    "problems": "problem",
 }
 _PARSERS: Final[dict[str, Callable[[str, list[str]], Request]]] = {
     "declare": _declare,
@@ -509,5 +512,6 @@ _PARSERS: Final[dict[str, Callable[[str, list[str]], Request]]] = {
     "list": _list,
     "show": _show,
     "runbook": _runbook,
+    "problem": parse_problem,
     "help": _help,
 }

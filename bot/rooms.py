@@ -4,7 +4,7 @@ Every step is safe to repeat, so a process taking over from one that died resume
 stopped, and racing refreshes converge on the latest state."""
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 from bot.config import Policy
@@ -28,6 +28,7 @@ _BOOKKEEPING = {
     "request_key",
     "nudges_snoozed_until",
     "channel_archived_at",
+    "problem_id",  # the channel is told in a post; the announcement does not show it
 }
 
 
@@ -37,12 +38,12 @@ class RoomService:
         incidents: IncidentService,
         rooms: ChatRooms,
         policy: Policy,
-        greet: Callable[[int], object] | None = None,
+        greeters: Sequence[Callable[[int], object]] = (),
     ) -> None:
         self._incidents, self._rooms, self._policy = incidents, rooms, policy
-        # Records what a new room opens with (similar past incidents), given the incident's
-        # id; a failure is logged and the room opens all the same.
-        self._greet = greet
+        # Each records something the new room opens with (a recurrence, similar past
+        # incidents), given the incident's id: however it was declared, its room opens here.
+        self._greeters = tuple(greeters)
 
     def open_room(self, incident_id: int) -> Incident | None:
         """Creates the incident's channel, invites the declarer and commander, posts and pins
@@ -59,7 +60,7 @@ class RoomService:
             people = {incident.reporter, *incidents.roles(incident_id).values()} - {""}
             for user in sorted(people):
                 self._rooms.invite(incident.channel_id, user)
-            self._greeting(incident_id)
+            self._greet(incident_id)
             incident = self.refresh(incident_id, may_post=True)
             if not incident.private and self._policy.announcements_channel:
                 self._rooms.post_notice(incident)
@@ -68,13 +69,13 @@ class RoomService:
             raise
         return incidents.room_opened(incident_id)
 
-    def _greeting(self, incident_id: int) -> None:
-        if self._greet is None:
-            return
-        try:
-            self._greet(incident_id)
-        except Exception:
-            log.exception("could not greet the room of incident %s", incident_id)
+    def _greet(self, incident_id: int) -> None:
+        """A greeter's failure is logged: the others run, and the room opens all the same."""
+        for greeter in self._greeters:
+            try:
+                greeter(incident_id)
+            except Exception:
+                log.exception("could not greet the room of incident %s", incident_id)
 
     def open_missing_rooms(self, grace: timedelta = ROOM_LEASE) -> list[Incident]:
         """Opens the rooms a process that died, or failed, after acknowledging left unopened.

@@ -1,5 +1,5 @@
 """Announcement controls: status buttons, severity menu, commander claim and assignment,
-and confirming a suggested category.
+confirming a suggested category, and the recurrence post's problem buttons.
 
 The change is made before the ack (one fast compare-and-set write), so clicks apply in the
 order people make them; Slack is brought up to date after it. A click that lost a race or
@@ -153,6 +153,43 @@ def register(app: App, deps: Deps) -> None:
         )
 
     app.action(Action.SHOW_SIMILAR)(ack=acknowledge, lazy=[show_similar])
+
+    def act_on_recurrence(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+        """A recurrence post's buttons: open a problem from the incident, or link it to the
+        one the earlier incidents belong to. A second click is refused as 'already'."""
+        action, user = body["actions"][0], body["user"]["id"]
+        try:
+            incident = incidents.find(None, (body.get("channel") or {}).get("id"))
+            assert incident.id is not None
+            if action["action_id"] == Action.LINK_PROBLEM:
+                deps.problems.link(str(action.get("value", "")), incident.id, user)
+            else:
+                deps.problems.open("", user, incident.id)
+        except IncidentError as error:
+            context[_REFUSAL] = str(error)
+        ack()
+
+    @reported
+    def show_recurrence(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+        """After the ack: the post says what was done, instead of its buttons, and the
+        channel shows the link; a refused click is told why, privately."""
+        if refusal := context.get(_REFUSAL):
+            respond(response_type="ephemeral", replace_original=False, text=refusal)
+            return
+        incident = incidents.by_channel((body.get("channel") or {}).get("id", ""))
+        problem = deps.problems.of_incident(incident) if incident else None
+        if incident is None or incident.id is None or problem is None:
+            return
+        if message := body.get("message"):
+            opened = body["actions"][0]["action_id"] == Action.OPEN_PROBLEM
+            verb = "opened" if opened else "linked this incident to"
+            done = f"<@{body['user']['id']}> {verb} *{problem.ref}*: {blocks.defang(problem.title)}"
+            shown = blocks.recurrence_handled(message.get("blocks", []), f":jigsaw: {done}")
+            respond(replace_original=True, text=message.get("text", done), blocks=shown)
+        deps.rooms.refresh(incident.id)
+
+    app.action(Action.OPEN_PROBLEM)(ack=act_on_recurrence, lazy=[show_recurrence])
+    app.action(Action.LINK_PROBLEM)(ack=act_on_recurrence, lazy=[show_recurrence])
     app.action(re.compile(rf"^{re.escape(Action.SNOOZE)}\.\d+$"))(ack=snooze, lazy=[show_snooze])
     app.action(Action.POST_UPDATE)(open_update_form)
 

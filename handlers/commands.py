@@ -30,6 +30,7 @@ from bot.requests import (
     Help,
     ListActions,
     ListIncidents,
+    ProblemRequest,
     PublishPostmortem,
     Reopen,
     Request,
@@ -45,6 +46,7 @@ from bot.requests import (
     Show,
     ShowStats,
 )
+from handlers import problems
 from handlers.deps import Deps, draft_if_due, link_runbooks, reclassified
 from handlers.errors import reported
 from handlers.modals import open_modal
@@ -90,6 +92,8 @@ def _act(
     """Does the fast part (one DB write, or opening the modal) and returns the ack's content."""
     user, channel = command["user_id"], command.get("channel_id")
     incidents = deps.incidents
+    if isinstance(request, ProblemRequest):
+        return problems.answer(request, user, channel, deps)
     match request:
         case Help():
             return _ephemeral(blocks.help_blocks(deps.policy), "Sitrep commands")
@@ -131,8 +135,9 @@ def _act(
             incident = incidents.find(request.ref, channel, user)
             assert incident.id is not None
             summary = incidents.summary(incident.id)
+            problem = deps.problems.of_incident(incident)
             return _ephemeral(
-                blocks.summary_blocks(summary, deps.policy, deps.clock()),
+                blocks.summary_blocks(summary, deps.policy, deps.clock(), problem),
                 blocks.announcement_fallback(incident),
             )
         case DraftPostmortem() | ExportPostmortem() | ReviewPostmortem() | PublishPostmortem():
@@ -283,6 +288,9 @@ def _usage_of(text: str, error: IncidentError) -> str:
 def _follow_up(request: Request, command: dict[str, Any], deps: Deps, respond: Respond) -> None:
     """The slow part after the ack: channel creation, modals, refreshing Slack."""
     channel = command.get("channel_id")
+    if isinstance(request, ProblemRequest):
+        problems.follow_up(request, command["user_id"], channel, deps)
+        return
     match request:
         case Declare() if request.complete:
             incident = deps.incidents.by_request_key(command_key(command))
@@ -346,8 +354,8 @@ def _follow_up(request: Request, command: dict[str, Any], deps: Deps, respond: R
                     text=blocks.not_invited(request.user_id),
                 )
             if isinstance(request, SetServices | SetCategory):
-                # Other services or another category may call for other runbooks and other
-                # similar incidents; posted with the refresh when they do.
+                # Other services or another category may call for other runbooks, tell of
+                # a recurrence, or find other similar incidents; posted with the refresh.
                 reclassified(deps, incident.id)
             deps.rooms.refresh(incident.id)
             draft_if_due(deps, incident.id, command["user_id"])

@@ -12,6 +12,7 @@ from bot.incidents import IncidentService
 from bot.insights.service import InsightsService
 from bot.ports import Clock
 from bot.postmortem.service import PostmortemService
+from bot.problems import ProblemService
 from bot.rooms import RoomService
 from bot.runbooks import RunbookService
 from bot.scheduling.service import SchedulerService
@@ -56,6 +57,7 @@ class Deps:
     search: SearchService
     runbooks: RunbookService
     similar: SimilarService
+    problems: ProblemService
     policy: Policy
     clock: Clock
 
@@ -78,11 +80,16 @@ def link_runbooks(deps: Deps, incident_id: int) -> None:
 
 
 def reclassified(deps: Deps, incident_id: int) -> None:
-    """After a change of services or category: the runbooks now matching are linked, and
-    the similar past incidents recorded when they differ from those shown. A failure is
-    logged; the change stands."""
+    """After a change of services or category: the runbooks now matching are linked, the
+    incident checked for recurrence, and the similar past incidents recorded when they
+    differ from those shown; each told in its channel by the refresh that follows. A
+    failure is logged; the change stands."""
     link_runbooks(deps, incident_id)
-    try:
-        deps.similar.suggest(incident_id)
-    except Exception:
-        log.exception("could not suggest similar incidents for incident %s", incident_id)
+    for work, what in (
+        (deps.problems.check_recurrence, "check for recurrence"),
+        (deps.similar.suggest, "suggest similar incidents for"),
+    ):
+        try:
+            work(incident_id)
+        except Exception:
+            log.exception("could not %s incident %s", what, incident_id)

@@ -18,6 +18,10 @@ class Action(StrEnum):
     CONFIRM_CATEGORY = "incident.confirm_category"
     CHOOSE_CATEGORY = "incident.choose_category"  # the other categories, on the same post
     SHOW_SIMILAR = "incident.show_similar"  # value: the incident's ID
+    # On a recurrence post: open a problem from the incident, or link it to the problem
+    # the earlier incidents belong to (the value is its ref, PRB-0003).
+    OPEN_PROBLEM = "problem.open"
+    LINK_PROBLEM = "problem.link"
     # On each listed action item; the value (or the block ID, for pickers) is the item's ID.
     COMPLETE_ITEM = "action_item.complete"
     CANCEL_ITEM = "action_item.cancel"

@@ -22,6 +22,15 @@ from bot.adapters.slack.blocks.links import bookmark_title
 from bot.adapters.slack.blocks.modals import declare_modal, update_modal
 from bot.adapters.slack.blocks.notices import snoozed
 from bot.adapters.slack.blocks.postmortem import drafted_reply
+from bot.adapters.slack.blocks.problems import (
+    linked_reply,
+    opened_reply,
+    owner_reply,
+    problem_blocks,
+    problem_list,
+    recurrence_handled,
+    status_reply,
+)
 from bot.adapters.slack.blocks.replies import (
     LIST_LIMIT,
     help_blocks,
@@ -76,10 +85,16 @@ __all__ = [
     "help_blocks",
     "home",
     "incident_list",
+    "linked_reply",
     "not_invited",
     "notice",
+    "opened_reply",
+    "owner_reply",
     "plain",
+    "problem_blocks",
+    "problem_list",
     "read_page_value",
+    "recurrence_handled",
     "runbook_reply",
     "search_fallback",
     "search_results",
@@ -87,6 +102,7 @@ __all__ = [
     "snoozed",
     "stats_blocks",
     "stats_text",
+    "status_reply",
     "summary_blocks",
     "update_modal",
     "usage",

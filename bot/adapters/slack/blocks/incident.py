@@ -22,6 +22,7 @@ from bot.adapters.slack.blocks.action_items import action_item_post
 from bot.adapters.slack.blocks.alerts import alert_post
 from bot.adapters.slack.blocks.links import link_list, link_post
 from bot.adapters.slack.blocks.postmortem import postmortem_post
+from bot.adapters.slack.blocks.problems import problem_post, recurrence_post
 from bot.adapters.slack.blocks.runbooks import runbook_post
 from bot.adapters.slack.blocks.similar import similar_post
 from bot.adapters.slack.blocks.text import (
@@ -292,6 +293,10 @@ def entry_post(entry: TimelineEntry, policy: Policy) -> list[Block] | None:
     elif entry.kind is EntryKind.DETECTION_CHANGED:
         detection = Detection(entry.data["to"])
         text = f":satellite: {who} recorded the detection method: *{detection.label.lower()}*"
+    elif entry.kind in (EntryKind.PROBLEM_LINKED, EntryKind.PROBLEM_UNLINKED):
+        text = problem_post(entry, who)
+    elif entry.kind is EntryKind.RECURRENCE:
+        return recurrence_post(entry)
     elif entry.kind is EntryKind.SCOPE_CHANGED:
         scope = ImpactScope(entry.data["to"])
         text = f":busts_in_silhouette: {who} recorded the scope of impact: *{scope.label.lower()}*"

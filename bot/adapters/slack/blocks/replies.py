@@ -14,6 +14,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.adapters.slack.blocks.incident import announcement
+from bot.adapters.slack.blocks.problems import problem_line
 from bot.adapters.slack.blocks.text import (
     MAX_BLOCKS,
     MAX_SECTION,
@@ -27,7 +28,7 @@ from bot.adapters.slack.blocks.text import (
 from bot.commands import USAGE
 from bot.config import Policy
 from bot.incidents import Summary
-from models import Incident, TimelineEntry
+from models import Incident, Problem, TimelineEntry
 
 
 def usage(message: str, usage_text: str) -> list[Block]:
@@ -95,13 +96,18 @@ def incident_line(incident: Incident, now: datetime) -> str:
     return clip(line, MAX_SECTION)
 
 
-def summary_blocks(summary: Summary, policy: Policy, now: datetime) -> list[Block]:
-    """`/incident show`: the announcement's facts and the latest timeline entries."""
+def summary_blocks(
+    summary: Summary, policy: Policy, now: datetime, problem: Problem | None = None
+) -> list[Block]:
+    """`/incident show`: the announcement's facts, its problem and the latest timeline."""
     facts = [
         b
         for b in announcement(summary.incident, summary.roles, policy, now)
         if not isinstance(b, ActionsBlock)
     ]
+    if problem is not None:
+        line = f"*Problem:* {problem_line(problem)}"
+        facts.append(SectionBlock(text=MarkdownTextObject(text=clip(line, MAX_SECTION))))
     lines = [_timeline_line(e) for e in summary.recent]
     timeline = "\n".join(lines) if lines else "_Nothing recorded yet._"
     return [
