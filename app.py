@@ -52,6 +52,7 @@ from bot.adapters.slack.notifier import SlackNotifier
 from bot.adapters.slack.rooms import SlackRooms
 from bot.adapters.templates import MarkdownRenderer, Templates
 from bot.alerts.service import AlertService
+from bot.closing import ClosingCheck, ClosingService
 from bot.config import Policy, load_policy
 from bot.errors import ConfigError, IncidentError
 from bot.exports import ExportService
@@ -131,7 +132,10 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
         _prepare_database(engine, migrate_schema=settings.sitrep_migrate_on_start)
         client = make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
         store = SqlIncidentStore(engine)
-        incidents = IncidentService(store, policy, clock)
+        item_store = SqlActionItemStore(engine)
+        postmortem_store = SqlPostmortemStore(engine)
+        closing_check = ClosingCheck(postmortem_store, item_store, policy)
+        incidents = IncidentService(store, policy, clock, checklist=closing_check)
         problems = ProblemService(SqlProblemStore(engine), incidents, clock)
         similar = SimilarService(SqlSimilarIndex(engine), incidents, policy)
         rooms = RoomService(
@@ -141,12 +145,11 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
             greeters=(problems.check_recurrence, similar.suggest),
         )
         templates = Templates(policy.timezone)
-        item_store = SqlActionItemStore(engine)
         documents = SlackDocuments(client)
         postmortems = PostmortemService(
             incidents,
             rooms,
-            SqlPostmortemStore(engine),
+            postmortem_store,
             drafter=_drafter(settings, templates),
             renderer=MarkdownRenderer(templates),
             documents=documents,
@@ -161,14 +164,13 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
             ),
             items=item_store,
             similar=similar.find,
+            checklist=closing_check,
         )
         # Drafting with Claude and exporting to Jira can take minutes: their own threads, so
         # acknowledged work (channels, announcements) never waits behind them, and enough
         # of them that an export rarely waits behind a draft.
         drafting = ThreadPoolExecutor(max_workers=4, thread_name_prefix="sitrep-slow")
-        action_items = ActionItemService(
-            item_store, incidents, SqlPostmortemStore(engine), policy, clock
-        )
+        action_items = ActionItemService(item_store, incidents, postmortem_store, policy, clock)
         insights = InsightsService(
             SqlInsightsStore(engine),
             lambda: action_items.report(None),
@@ -225,6 +227,7 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
             runbooks=runbooks,
             similar=similar,
             problems=problems,
+            closing=ClosingService(incidents, closing_check, problems, policy),
             policy=policy,
             clock=clock,
         )

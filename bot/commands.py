@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Final, Literal, cast
 
 from bot.categories import MAX_TAGS, normalise_tags
+from bot.closing_commands import CLOSING_USAGE, fix_word, parse_cause, parse_fix, parse_verify
 from bot.config import Priority
 from bot.errors import UsageError
 from bot.insights.periods import check_range
@@ -67,7 +68,8 @@ USAGE: Final = {
     "note": "/incident note [INC-…] <text>",
     "link": "/incident link [INC-…] <url> [alert|deploy|trace|dashboard|ticket|runbook] [title]"
     " [at 14:05 | at 2026-11-29T14:05Z (deploys)]",
-    "resolve": "/incident resolve [INC-…] [summary]",
+    "resolve": "/incident resolve [INC-…] [fixed|workaround] [summary]",
+    **CLOSING_USAGE,
     "reopen": "/incident reopen [INC-…] [reason]",
     "close": "/incident close [INC-…]",
     "postmortem": "/incident postmortem [INC-…] [export | review @person… | publish]",
@@ -322,7 +324,8 @@ def _moment(text: str) -> time | datetime:
 
 def _resolve(rest: str, _: list[str]) -> Resolve:
     ref, rest = _take_ref(rest)
-    return Resolve(ref, rest)
+    fix, summary = fix_word(rest)
+    return Resolve(ref, summary, fix)
 
 
 def _reopen(rest: str, _: list[str]) -> Reopen:
@@ -513,5 +516,8 @@ _PARSERS: Final[dict[str, Callable[[str, list[str]], Request]]] = {
     "show": _show,
     "runbook": _runbook,
     "problem": parse_problem,
+    "fix": parse_fix,
+    "verify": parse_verify,
+    "cause": parse_cause,
     "help": _help,
 }

@@ -23,6 +23,7 @@ from bot.categories import DEFAULT_CATEGORIES, Category
 from bot.errors import ConfigError, IncidentError
 from bot.links import web_address
 from bot.priority import PriorityMatrix
+from models import ChecklistItem
 
 _DURATION = re.compile(r"^\s*(\d+)\s*(s|m|min|h|d|w)\s*$")
 NEXT_BUSINESS_DAY = "next business day"
@@ -67,9 +68,23 @@ def _timezone(value: str) -> str:
     return value
 
 
+_SEVERE_CHECKLIST = tuple(ChecklistItem)  # every item, the post-mortem included
 _KEY_DEFAULTS: dict[str, dict[str, object]] = {
-    "sev1": {"draft_postmortem_on_resolve": True, "postmortem_due": "48h", "update_cadence": "15m"},
-    "sev2": {"draft_postmortem_on_resolve": True, "postmortem_due": "48h", "update_cadence": "30m"},
+    "sev1": {
+        "draft_postmortem_on_resolve": True,
+        "postmortem_due": "48h",
+        "update_cadence": "15m",
+        "close_checklist": _SEVERE_CHECKLIST,
+        "verification_window": "24h",
+        "workaround_opens_problem": True,
+    },
+    "sev2": {
+        "draft_postmortem_on_resolve": True,
+        "postmortem_due": "48h",
+        "update_cadence": "30m",
+        "close_checklist": _SEVERE_CHECKLIST,
+        "workaround_opens_problem": True,
+    },
     "sev3": {"update_cadence": "2h"},
 }
 
@@ -88,6 +103,19 @@ class Severity(BaseModel):
     # How long an open incident may go without a human update before the commander is
     # nudged; "none" for never.
     update_cadence: Duration | Literal["none"] = "none"
+    # What must be done before an incident of this severity can be closed.
+    close_checklist: tuple[ChecklistItem, ...] = (
+        ChecklistItem.RESOLUTION,
+        ChecklistItem.ROOT_CAUSE,
+        ChecklistItem.CATEGORY,
+        ChecklistItem.FOLLOW_UP,
+        ChecklistItem.RUNBOOK,
+    )
+    # After resolution, how long it is watched before the commander is asked to close;
+    # "none" for not at all. A recurrence in that time reopens it.
+    verification_window: Duration | Literal["none"] = "none"
+    # A workaround opens (or links) a problem record, so the real fix is tracked.
+    workaround_opens_problem: bool = False
 
     @model_validator(mode="before")
     @classmethod
@@ -105,6 +133,12 @@ class Severity(BaseModel):
     @property
     def postmortem_due_after(self) -> timedelta:
         return parse_duration(self.postmortem_due)
+
+    @property
+    def verify_for(self) -> timedelta | None:
+        return (
+            None if self.verification_window == "none" else parse_duration(self.verification_window)
+        )
 
     @property
     def cadence(self) -> timedelta | None:

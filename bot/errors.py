@@ -63,6 +63,10 @@ class DueDateInPast(IncidentError):
         super().__init__(f"{due_on.isoformat()} is in the past; pick a later due date.")
 
 
+class ChecklistIncomplete(IncidentError):
+    """Closing refused: the closing checklist has items missing (the message names them)."""
+
+
 class NothingChanged(IncidentError):
     """The request would leave the incident as it is (e.g. same severity again)."""
 

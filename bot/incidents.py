@@ -7,8 +7,10 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from bot.categories import MAX_TAGS, category_names, find_category, suggest
+from bot.checklist import Checklist, missing_text
 from bot.config import Policy
 from bot.errors import (
+    ChecklistIncomplete,
     IncidentClosed,
     IncidentError,
     IncidentNotFound,
@@ -91,8 +93,20 @@ Saver = Callable[[Incident, int, list[TimelineEntry], list[IncidentRole]], bool]
 
 
 class IncidentService:
-    def __init__(self, store: IncidentStore, policy: Policy, clock: Clock) -> None:
+    def __init__(
+        self,
+        store: IncidentStore,
+        policy: Policy,
+        clock: Clock,
+        checklist: Callable[[Incident], Checklist] | None = None,
+    ) -> None:
         self._store, self._policy, self._clock = store, policy, clock
+        # The closing checklist of an incident about to close (bot.closing); None: no check.
+        self._checklist = checklist
+
+    def check_closing_with(self, checklist: Callable[[Incident], Checklist]) -> None:
+        """Sets the closing checklist once its service exists (it needs this one)."""
+        self._checklist = checklist
 
     def declare(self, request: Declaration) -> Incident:
         """Stores a new incident with its first timeline entry and returns it."""
@@ -123,7 +137,7 @@ class IncidentService:
                 "updated_at": now,
             }
         )
-        entry = _system_entry(
+        entry = system_entry(
             EntryKind.DECLARED,
             now,
             request.reporter or None,
@@ -136,7 +150,7 @@ class IncidentService:
             # Posted in the channel once the room opens, with a button to confirm it.
             text = f"Suggested category {suggested}"
             data: dict[str, object] = {"category": suggested}
-            entries.append(_system_entry(EntryKind.CATEGORY_SUGGESTED, now, None, text, data))
+            entries.append(system_entry(EntryKind.CATEGORY_SUGGESTED, now, None, text, data))
         roles = [_role(Role.COMMANDER, request.commander, now)] if request.commander else []
         return self._store.add(incident, entries, roles)
 
@@ -180,7 +194,7 @@ class IncidentService:
                 )
             return [self._apply(incident, event, now, actor, note)], []
 
-        return self._change(incident_id, mutate, allow_closed=True)
+        return self.change(incident_id, mutate, allow_closed=True)
 
     def resolve(self, incident_id: int, actor: str, summary: str = "") -> Change:
         return self._event(incident_id, Event.RESOLVE, actor, summary)
@@ -204,7 +218,7 @@ class IncidentService:
             text = f"Severity {before.upper()} → {severity.upper()}" + (
                 f": {reason}" if reason else ""
             )
-            entry = _system_entry(
+            entry = system_entry(
                 EntryKind.SEVERITY_CHANGED,
                 now,
                 actor,
@@ -213,7 +227,7 @@ class IncidentService:
             )
             return [entry], []
 
-        return self._change(incident_id, mutate)
+        return self.change(incident_id, mutate)
 
     def assign_role(
         self,
@@ -240,7 +254,7 @@ class IncidentService:
             if role is Role.COMMANDER and incident.acknowledged_at is None:
                 incident.acknowledged_at = now
             text = f"{role.label}: <@{user_id}>"
-            entry = _system_entry(
+            entry = system_entry(
                 EntryKind.ROLE_CHANGED,
                 now,
                 actor,
@@ -249,7 +263,7 @@ class IncidentService:
             )
             return [entry], [_role(role, user_id, now)]
 
-        return self._change(incident_id, mutate)
+        return self.change(incident_id, mutate)
 
     def change_services(self, incident_id: int, services: tuple[str, ...], actor: str) -> Change:
         """Sets the affected services; with a service catalogue, only its services."""
@@ -267,12 +281,12 @@ class IncidentService:
                 raise NothingChanged(f"{incident.ref} already lists those services.")
             incident.services = list(services)
             text = f"Services: {', '.join(services) or 'none'}"
-            entry = _system_entry(
+            entry = system_entry(
                 EntryKind.SERVICES_CHANGED, now, actor, text, {"from": before, "to": list(services)}
             )
             return [entry], []
 
-        return self._change(incident_id, mutate)
+        return self.change(incident_id, mutate)
 
     def set_category(
         self, incident_id: int, category: str, actor: str, *, confirming: bool = False
@@ -293,9 +307,9 @@ class IncidentService:
             incident.category = found
             text = f"Category: {found}"
             data: dict[str, object] = {"from": before, "to": found, "confirmed": confirming}
-            return [_system_entry(EntryKind.CATEGORY_CHANGED, now, actor, text, data)], []
+            return [system_entry(EntryKind.CATEGORY_CHANGED, now, actor, text, data)], []
 
-        return self._change(incident_id, mutate)
+        return self.change(incident_id, mutate)
 
     def add_tags(self, incident_id: int, tags: tuple[str, ...], actor: str) -> Change:
         """Adds free tags (already normalised: `bot.categories.normalise_tags`)."""
@@ -309,9 +323,9 @@ class IncidentService:
             incident.tags = [*incident.tags, *added]  # reassigned: JSON is not mutable
             text = f"Tags added: {', '.join(added)}"
             data: dict[str, object] = {"added": added, "tags": incident.tags}
-            return [_system_entry(EntryKind.TAGS_ADDED, now, actor, text, data)], []
+            return [system_entry(EntryKind.TAGS_ADDED, now, actor, text, data)], []
 
-        return self._change(incident_id, mutate)
+        return self.change(incident_id, mutate)
 
     def set_detection(self, incident_id: int, detection: Detection, actor: str) -> Change:
         """Records how the incident was noticed."""
@@ -323,9 +337,9 @@ class IncidentService:
             incident.detection = detection
             text = f"Detected by: {detection.label}"
             data: dict[str, object] = {"from": before, "to": detection.value}
-            return [_system_entry(EntryKind.DETECTION_CHANGED, now, actor, text, data)], []
+            return [system_entry(EntryKind.DETECTION_CHANGED, now, actor, text, data)], []
 
-        return self._change(incident_id, mutate)
+        return self.change(incident_id, mutate)
 
     def set_impact_scope(self, incident_id: int, scope: ImpactScope, actor: str) -> Change:
         """Records who the incident affects."""
@@ -337,9 +351,9 @@ class IncidentService:
             incident.impact_scope = scope
             text = f"Scope of impact: {scope.label}"
             data: dict[str, object] = {"from": before, "to": scope.value}
-            return [_system_entry(EntryKind.SCOPE_CHANGED, now, actor, text, data)], []
+            return [system_entry(EntryKind.SCOPE_CHANGED, now, actor, text, data)], []
 
-        return self._change(incident_id, mutate)
+        return self.change(incident_id, mutate)
 
     def add_note(self, incident_id: int, actor: str, text: str) -> Change:
         """A key event written by a person, shown in the channel and the timeline."""
@@ -357,7 +371,7 @@ class IncidentService:
             )
             return [entry], []
 
-        return self._change(incident_id, mutate)
+        return self.change(incident_id, mutate)
 
     def record_event(
         self,
@@ -379,9 +393,9 @@ class IncidentService:
                 latest = next((e for e in reversed(earlier) if e.kind is kind), None)
                 if latest is not None and latest.data.get(unless_same) == data[unless_same]:
                     raise NothingChanged(f"{incident.ref} already shows that.")
-            return [_system_entry(kind, now, actor or None, text, data)], []
+            return [system_entry(kind, now, actor or None, text, data)], []
 
-        return self._change(incident_id, mutate, allow_closed=True)
+        return self.change(incident_id, mutate, allow_closed=True)
 
     def snooze_nudges(self, incident_id: int, actor: str, until: datetime) -> Change:
         """Holds update-cadence nudges back until `until`."""
@@ -390,7 +404,7 @@ class IncidentService:
             incident.nudges_snoozed_until = until
             return [], []
 
-        return self._change(incident_id, mutate)
+        return self.change(incident_id, mutate)
 
     def post_update(
         self, incident_id: int, actor: str, happening: str, impact: str, next_steps: str
@@ -404,11 +418,11 @@ class IncidentService:
                 "impact": impact,
                 "next_steps": next_steps,
             }
-            entry = _system_entry(EntryKind.UPDATE, now, actor, text, data)
+            entry = system_entry(EntryKind.UPDATE, now, actor, text, data)
             entry.key_event = True
             return [entry], []
 
-        return self._change(incident_id, mutate)
+        return self.change(incident_id, mutate)
 
     def add_link(
         self,
@@ -442,12 +456,12 @@ class IncidentService:
                 "title": title,
                 "happened_at": when.isoformat() if when else None,
             }
-            return [_system_entry(EntryKind.LINK, now, actor, text, data)], []
+            return [system_entry(EntryKind.LINK, now, actor, text, data)], []
 
         def save(incident: Incident, version: int, entries: list[TimelineEntry], _: object) -> bool:
             return self._store.add_link(incident, version, made[0], entries[0])
 
-        return self._change(incident_id, mutate, save=save)
+        return self.change(incident_id, mutate, save=save)
 
     def links(self, incident_id: int) -> list[IncidentLink]:
         """The incident's links, oldest first."""
@@ -465,7 +479,7 @@ class IncidentService:
             return [], []
 
         try:
-            self._change(incident_id, mutate, allow_closed=True)
+            self.change(incident_id, mutate, allow_closed=True)
         except _Claimed:
             return False
         return True
@@ -477,14 +491,14 @@ class IncidentService:
             incident.room_claimed_at = None
             return [], []
 
-        self._change(incident_id, mutate, allow_closed=True)
+        self.change(incident_id, mutate, allow_closed=True)
 
     def room_opened(self, incident_id: int) -> Incident:
         def mutate(incident: Incident, now: datetime) -> Mutated:
             incident.room_opened_at = now
             return [], []
 
-        return self._change(incident_id, mutate, allow_closed=True).incident
+        return self.change(incident_id, mutate, allow_closed=True).incident
 
     def awaiting_room(self, grace: timedelta = ROOM_LEASE) -> list[Incident]:
         """Incidents whose room should be open by now but isn't: the process opening it died
@@ -506,7 +520,7 @@ class IncidentService:
             incident.channel_id, incident.channel_name = channel_id, channel_name
             return [], []
 
-        return self._change(incident_id, mutate, allow_closed=True).incident
+        return self.change(incident_id, mutate, allow_closed=True).incident
 
     def channel_archived(self, channel_id: str, archived: bool) -> Incident | None:
         """Records that the incident's channel was archived (or unarchived); None for a
@@ -521,14 +535,14 @@ class IncidentService:
             )
             return [], []
 
-        return self._change(found.id, mutate, allow_closed=True).incident
+        return self.change(found.id, mutate, allow_closed=True).incident
 
     def attach_announcement(self, incident_id: int, ts: str) -> Incident:
         def mutate(incident: Incident, now: datetime) -> Mutated:
             incident.announcement_ts = ts
             return [], []
 
-        return self._change(incident_id, mutate, allow_closed=True).incident
+        return self.change(incident_id, mutate, allow_closed=True).incident
 
     def list_incidents(
         self, *, include_resolved: bool, viewer: str | None = None, limit: int = 20
@@ -579,7 +593,7 @@ class IncidentService:
         def mutate(incident: Incident, now: datetime) -> Mutated:
             return [self._apply(incident, event, now, actor, note)], []
 
-        return self._change(incident_id, mutate, allow_closed=True)
+        return self.change(incident_id, mutate, allow_closed=True)
 
     def _apply(
         self, incident: Incident, event: Event, now: datetime, actor: str, note: str
@@ -595,17 +609,26 @@ class IncidentService:
                 DESTINATION[event].value,
                 [s.value for s in legal_targets(before)],
             ) from None
+        data: dict[str, object] = {"from": before.value, "to": incident.status.value, "note": note}
+        if event is Event.CLOSE and self._checklist is not None:
+            # Inside the compare-and-set: whatever the path (command, button, form), nothing
+            # closes with its checklist unfinished, and the entry keeps what was checked.
+            checklist = self._checklist(incident)
+            if not checklist.complete:
+                raise ChecklistIncomplete(missing_text(incident.ref, checklist))
+            data["checklist"] = checklist.as_data()
         _stamp_milestones(incident, event, now)
         if event is Event.RESOLVE and note:
             incident.resolution_summary = note
+        if event is Event.RESOLVE:
+            severity = self._policy.severity(incident.severity)
+            window = severity.verify_for if severity else None
+            incident.monitoring_until = now + window if window else None
+        elif event is Event.REOPEN:
+            # What resolving claimed no longer holds.
+            incident.fix = incident.verification = incident.monitoring_until = None
         text = f"Status {before.label} → {incident.status.label}" + (f": {note}" if note else "")
-        return _system_entry(
-            EntryKind.STATUS_CHANGED,
-            now,
-            actor,
-            text,
-            {"from": before.value, "to": incident.status.value, "note": note},
-        )
+        return system_entry(EntryKind.STATUS_CHANGED, now, actor, text, data)
 
     def change(
         self,
@@ -615,20 +638,9 @@ class IncidentService:
         allow_closed: bool = False,
         save: Saver | None = None,
     ) -> Change:
-        """`mutate` applied compare-and-set (see `_change`), for services that record on an
-        incident, such as problems."""
-        return self._change(incident_id, mutate, allow_closed=allow_closed, save=save)
-
-    def _change(
-        self,
-        incident_id: int,
-        mutate: Mutation,
-        *,
-        allow_closed: bool = False,
-        save: Saver | None = None,
-    ) -> Change:
         """Applies `mutate` to a fresh copy and saves it compare-and-set (with `save`, else
-        the store's `save`), retrying on a race.
+        the store's `save`), retrying on a race. Other services that record on an incident
+        (problems) change it through here too.
 
         Re-running `mutate` on the winner's state is what makes two clicks give one change:
         the loser re-validates and gets a friendly 'already' error."""
@@ -687,16 +699,17 @@ def _stamp_milestones(incident: Incident, event: Event, now: datetime) -> None:
         incident.closed_at = now
 
 
-def _system_entry(
-    kind: EntryKind, now: datetime, actor: str | None, text: str, data: dict[str, object]
+def system_entry(
+    kind: EntryKind, now: datetime, actor: str | None, text: str, data: Mapping[str, object]
 ) -> TimelineEntry:
+    """A timeline entry Sitrep records (not a message), for a mutation to return."""
     return TimelineEntry.model_validate(
         {
             "kind": kind,
             "occurred_at": now,
             "author": actor,
             "text": text,
-            "data": data,
+            "data": dict(data),
             "incident_id": 0,
         }
     )

@@ -504,6 +504,13 @@ class AlertStore(Protocol):
         (fingerprint, start time)."""
         ...
 
+    def monitored_incident(
+        self, source: str, fingerprints: Sequence[str], now: datetime
+    ) -> Incident | None:
+        """The resolved incident still in its verification window holding an alert of
+        `source` with one of `fingerprints`."""
+        ...
+
     def record(
         self,
         incident_id: int,

@@ -2,13 +2,13 @@
 incidents, change its status and owner, show and list; and telling an incident's channel
 that it recurs (`bot.recurrence`), with a way to open or link a problem from there."""
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
 from bot.errors import IncidentError, NothingChanged, ProblemNotFound
-from bot.incidents import Change, IncidentService, Mutated
+from bot.incidents import Change, IncidentService, Mutated, system_entry
 from bot.ports import Clock, ProblemStore
 from bot.problem_commands import MAX_NOTE, MAX_PROBLEM_TITLE
 from bot.recurrence import WINDOW, Past, Recurrence, describe, recurrence
@@ -89,7 +89,7 @@ class ProblemService:
             _not_linked_yet(current, self._store.by_id)
             made[:] = [self._from_incident(ref, title, actor, current)]
             data = {"problem": ref, "title": made[0].title, "from": None, "opened": True}
-            return [_entry(EntryKind.PROBLEM_LINKED, now, actor, f"Opened {ref}", data)], []
+            return [system_entry(EntryKind.PROBLEM_LINKED, now, actor, f"Opened {ref}", data)], []
 
         def save(current: Incident, version: int, entries: list[TimelineEntry], _: Any) -> bool:
             return self._store.add_linked(made[0], current, version, entries)
@@ -112,7 +112,7 @@ class ProblemService:
             incident.problem_id = problem.id
             data = {"problem": problem.ref, "title": problem.title, "from": previous[0]}
             return [
-                _entry(EntryKind.PROBLEM_LINKED, now, actor, f"Problem {problem.ref}", data)
+                system_entry(EntryKind.PROBLEM_LINKED, now, actor, f"Problem {problem.ref}", data)
             ], []
 
         change = self._incidents.change(incident_id, mutate, allow_closed=True)
@@ -133,7 +133,7 @@ class ProblemService:
             incident.problem_id = None
             data = {"problem": problem.ref, "title": problem.title}
             text = f"No longer part of {problem.ref}"
-            return [_entry(EntryKind.PROBLEM_UNLINKED, now, actor, text, data)], []
+            return [system_entry(EntryKind.PROBLEM_UNLINKED, now, actor, text, data)], []
 
         return self._incidents.change(incident_id, mutate, allow_closed=True)
 
@@ -218,7 +218,7 @@ class ProblemService:
                 "offered": offered.ref if offered else None,
                 "linked": linked.ref if linked else None,
             }
-            return [_entry(EntryKind.RECURRENCE, now, None, describe(found), data)], []
+            return [system_entry(EntryKind.RECURRENCE, now, None, describe(found), data)], []
 
         return mutate
 
@@ -330,12 +330,3 @@ def _past(incident: Incident, category: str | None) -> Past:
         incident.problem_id,
         incident.private,
     )
-
-
-def _entry(
-    kind: EntryKind, now: datetime, actor: str | None, text: str, data: Mapping[str, object]
-) -> TimelineEntry:
-    return TimelineEntry.model_validate(
-        {"kind": kind, "occurred_at": now, "author": actor, "text": text, "data": dict(data),
-         "incident_id": 0}
-    )  # fmt: skip

@@ -5,7 +5,16 @@ from datetime import date, datetime, time, timedelta
 from typing import Literal
 
 from bot.config import Priority
-from models.enums import Detection, ImpactScope, LinkKind, ProblemStatus, Role, Status
+from models.enums import (
+    Detection,
+    Fix,
+    ImpactScope,
+    LinkKind,
+    ProblemStatus,
+    Role,
+    Status,
+    Verification,
+)
 
 
 @dataclass(frozen=True)
@@ -90,6 +99,7 @@ class AddLink:
 class Resolve:
     ref: str | None
     summary: str
+    fix: Fix | None = None  # what resolving did, when said
 
 
 @dataclass(frozen=True)
@@ -237,6 +247,28 @@ class SetProblemOwner:
     owner: str | None  # None: nobody
 
 
+@dataclass(frozen=True)
+class RecordFix:
+    ref: str | None
+    fix: Fix
+
+
+@dataclass(frozen=True)
+class Verify:
+    ref: str | None
+    how: Verification
+    monitor_for: timedelta | None = None  # with monitoring: for how long from now
+
+
+@dataclass(frozen=True)
+class RecordRootCause:
+    ref: str | None
+    text: str  # "" when `unknown`
+    unknown: bool = False
+
+
+ClosingRequest = RecordFix | Verify | RecordRootCause
+
 ProblemRequest = (
     OpenProblem
     | LinkProblem
@@ -278,4 +310,5 @@ Request = (
     | FindRunbooks
     | Help
     | ProblemRequest
+    | ClosingRequest
 )

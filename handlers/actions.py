@@ -21,7 +21,7 @@ from bot.similar import snapshot
 from handlers.deps import Deps, draft_if_due, reclassified
 from handlers.errors import reported
 from handlers.modals import open_modal
-from models import Role
+from models import Role, Status
 
 log = logging.getLogger(__name__)
 
@@ -71,11 +71,28 @@ def register(app: App, deps: Deps) -> None:
         deps.rooms.refresh(incident.id)
         draft_if_due(deps, incident.id, body["user"]["id"])
 
-    set_status = control(
+    change_status = control(
         lambda iid, user, action: incidents.change_status(
             iid, status_from_action_id(action["action_id"]), user
         )
     )
+
+    def set_status(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+        """A status button; Close with the checklist unfinished opens the checklist."""
+        if status_from_action_id(body["actions"][0]["action_id"]) is Status.CLOSED:
+            incident = incidents.by_channel((body.get("channel") or {}).get("id", ""))
+            if incident is not None and incident.id is not None:
+                checklist = deps.closing.checklist(incident.id)
+                if incident.status is Status.RESOLVED and not checklist.complete:
+                    form = blocks.close_modal(incident, checklist, deps.policy)
+                    try:
+                        open_modal(client, body["trigger_id"], form)
+                    except ChatUnavailable as error:
+                        context[_REFUSAL] = str(error)
+                    ack()
+                    return
+        change_status(ack, body, context)
+
     change_severity = control(
         lambda iid, user, action: incidents.change_severity(
             iid, action["selected_option"]["value"], user

@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 
 from bot.action_items import NewItem
 from bot.adapters.slack import blocks
+from bot.checklist import Answers
 from bot.commands import parse, usage_for
 from bot.errors import ChatUnavailable, IncidentError, NotAnIncidentChannel
 from bot.incidents import Change, Declaration, IncidentService
@@ -32,6 +33,8 @@ from bot.requests import (
     ListIncidents,
     ProblemRequest,
     PublishPostmortem,
+    RecordFix,
+    RecordRootCause,
     Reopen,
     Request,
     Resolve,
@@ -45,11 +48,13 @@ from bot.requests import (
     SetStatus,
     Show,
     ShowStats,
+    Verify,
 )
 from handlers import problems
 from handlers.deps import Deps, draft_if_due, link_runbooks, reclassified
 from handlers.errors import reported
 from handlers.modals import open_modal
+from models import Status
 
 log = logging.getLogger(__name__)
 
@@ -177,6 +182,15 @@ def _act(
                 return {}  # the channel sees it posted
             text = f"{incident.ref}: action item for <@{item.owner}>, due {item.due_on}."
             return {"response_type": "ephemeral", "text": text}
+    if isinstance(request, Close):
+        incident = incidents.find(request.ref, channel, user)
+        assert incident.id is not None
+        checklist = deps.closing.checklist(incident.id)
+        if incident.status is Status.RESOLVED and not checklist.complete:
+            # The checklist to finish, before the ack: its trigger_id lives 3 seconds.
+            form = blocks.close_modal(incident, checklist, deps.policy)
+            open_modal(client, command["trigger_id"], form)
+            return {}
     change = _change(request, user, channel, deps)
     in_channel = change.incident.channel_id == channel
     # In the incident channel everyone sees the change posted; elsewhere, confirm privately.
@@ -270,11 +284,19 @@ def _change(request: Request, user: str, channel: str | None, deps: Deps) -> Cha
                 incident.id, user, request.url, request.kind, request.title, request.at
             )
         case Resolve():
-            return incidents.resolve(incident.id, user, request.summary)
+            return deps.closing.resolve(incident.id, user, request.summary, request.fix).change
         case Reopen():
             return incidents.reopen(incident.id, user, request.reason)
         case Close():
-            return incidents.close(incident.id, user)
+            return deps.closing.close(incident.id, user)
+        case RecordFix():
+            return deps.closing.record_fix(incident.id, user, request.fix).change
+        case Verify():
+            until = deps.clock() + request.monitor_for if request.monitor_for else None
+            return deps.closing.verify(incident.id, user, request.how, until)
+        case RecordRootCause():
+            answers = Answers(root_cause=request.text, root_cause_unknown=request.unknown)
+            return deps.closing.answer(incident.id, user, answers)
     raise AssertionError(f"unhandled request {request!r}")
 
 

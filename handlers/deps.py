@@ -6,6 +6,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 
 from bot.action_items import ActionItemService
+from bot.closing import ClosingService
 from bot.config import Policy
 from bot.exports import ExportService
 from bot.incidents import IncidentService
@@ -58,6 +59,7 @@ class Deps:
     runbooks: RunbookService
     similar: SimilarService
     problems: ProblemService
+    closing: ClosingService
     policy: Policy
     clock: Clock
 

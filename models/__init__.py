@@ -5,9 +5,11 @@ from models.alert import AlertTriage, IncidentAlert, IncidentLink
 from models.enums import (
     ActionStatus,
     AlertStatus,
+    ChecklistItem,
     Detection,
     DraftSource,
     EntryKind,
+    Fix,
     ImpactScope,
     LinkKind,
     NoticeKind,
@@ -16,6 +18,7 @@ from models.enums import (
     Role,
     Status,
     TriageState,
+    Verification,
 )
 from models.incident import (
     Incident,
@@ -32,9 +35,11 @@ __all__ = [
     "ActionStatus",
     "AlertStatus",
     "AlertTriage",
+    "ChecklistItem",
     "Detection",
     "DraftSource",
     "EntryKind",
+    "Fix",
     "ImpactScope",
     "Incident",
     "IncidentAlert",
@@ -53,4 +58,5 @@ __all__ = [
     "Status",
     "TimelineEntry",
     "TriageState",
+    "Verification",
 ]

@@ -61,6 +61,10 @@ class EntryKind(StrEnum):
     SIMILAR_INCIDENTS = "similar_incidents"  # past incidents like this one, in a thread
     PROBLEM_LINKED = "problem_linked"  # linked (or moved) to a problem record
     PROBLEM_UNLINKED = "problem_unlinked"
+    ROOT_CAUSE = "root_cause"  # recorded, or deliberately unknown
+    FIX_RECORDED = "fix_recorded"  # fixed permanently, or a temporary workaround
+    VERIFIED = "verified"  # how the resolution was verified (or monitored until when)
+    CHECKLIST = "checklist"  # the closing checklist's answers and outcome
     RECURRENCE = "recurrence"  # earlier incidents like it, with buttons to open or link a problem
 
     @property
@@ -95,6 +99,7 @@ class NoticeKind(StrEnum):
     ESCALATION = "escalation"  # not acknowledged within the response target
     STALE_MITIGATED = "stale_mitigated"
     STALE_RESOLVED = "stale_resolved"
+    MONITORED = "monitored"  # the verification window passed quietly: time to close
     POSTMORTEM_DUE = "postmortem_due"
     # Action items: a direct message to the owner before the due day, and on it.
     ITEM_DUE_SOON = "item_due_soon"
@@ -197,3 +202,55 @@ class ProblemStatus(StrEnum):
     @property
     def is_open(self) -> bool:
         return self is not ProblemStatus.RESOLVED
+
+
+class ChecklistItem(StrEnum):
+    """What closing an incident checks (the policy says which, per severity)."""
+
+    RESOLUTION = "resolution"  # a resolution summary
+    ROOT_CAUSE = "root_cause"  # recorded, or "unknown" chosen deliberately
+    CATEGORY = "category"
+    POSTMORTEM = "postmortem"  # published, or waived with a reason by the commander
+    FOLLOW_UP = "follow_up"  # an action item, or "no follow-up needed" with a reason
+    RUNBOOK = "runbook"  # the runbook reviewed, or not applicable
+
+    @property
+    def label(self) -> str:
+        return _CHECKLIST_LABELS[self]
+
+
+_CHECKLIST_LABELS = {
+    ChecklistItem.RESOLUTION: "Resolution summary",
+    ChecklistItem.ROOT_CAUSE: "Root cause",
+    ChecklistItem.CATEGORY: "Category",
+    ChecklistItem.POSTMORTEM: "Post-mortem",
+    ChecklistItem.FOLLOW_UP: "Follow-up",
+    ChecklistItem.RUNBOOK: "Runbook review",
+}
+
+
+class Fix(StrEnum):
+    """What resolving it did: removed the cause, or only worked around it."""
+
+    PERMANENT = "permanent"
+    WORKAROUND = "workaround"
+
+    @property
+    def label(self) -> str:
+        return "Fixed permanently" if self is Fix.PERMANENT else "Temporary workaround"
+
+
+class Verification(StrEnum):
+    """How a resolution was verified."""
+
+    REPORTER = "reporter"  # the reporter confirmed it
+    METRICS = "metrics"  # metrics back to normal
+    MONITORING = "monitoring"  # watched until a time before closing
+
+    @property
+    def label(self) -> str:
+        return {
+            Verification.REPORTER: "confirmed by the reporter",
+            Verification.METRICS: "metrics back to normal",
+            Verification.MONITORING: "monitoring",
+        }[self]

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from models.columns import enum_column, utc_column
-from models.enums import Detection, EntryKind, ImpactScope, Role, Status
+from models.enums import Detection, EntryKind, Fix, ImpactScope, Role, Status, Verification
 
 
 class IncidentSequence(SQLModel, table=True):
@@ -60,6 +60,15 @@ class Incident(SQLModel, table=True):
     tags: list[str] = Field(default_factory=list, sa_type=sa.JSON)
     # The problem record (underlying cause) it belongs to, if any.
     problem_id: int | None = Field(default=None, foreign_key="problem.id", index=True)
+    # Closing: the root cause (or that it is deliberately unknown), what resolving did, how
+    # it was verified, and the checklist's other answers ({"postmortem": waiver reason,
+    # "follow_up": why none is needed, "runbook": "reviewed" or "not_applicable"}).
+    root_cause: str = Field(default="", sa_type=sa.Text)
+    root_cause_unknown: bool = False
+    fix: Fix | None = Field(default=None, sa_column=enum_column(Fix))
+    verification: Verification | None = Field(default=None, sa_column=enum_column(Verification))
+    monitoring_until: datetime | None = Field(default=None, sa_column=utc_column())
+    closing: dict[str, str] = Field(default_factory=dict, sa_type=sa.JSON)
     impact_started_at: datetime | None = Field(default=None, sa_column=utc_column())
     declared_at: datetime = Field(sa_column=utc_column(nullable=False, index=True))
     acknowledged_at: datetime | None = Field(default=None, sa_column=utc_column())

@@ -13,7 +13,7 @@ from bot.alerts.events import AlertEvent, Notification
 from bot.alerts.records import source_name
 from bot.alerts.rules import Decision
 from bot.config import Policy
-from bot.errors import IncidentError
+from bot.errors import IncidentError, InvalidTransition
 from bot.incidents import Declaration, IncidentService
 from bot.ports import AlertStore, Clock
 from bot.runbooks import RunbookService
@@ -39,6 +39,7 @@ class Outcome(StrEnum):
     DECLARED = "declared"
     JOINED = "joined"  # added to the open incident it belongs to
     UPDATED = "updated"  # repeats or resolutions of alerts already in an incident
+    REOPENED = "reopened"  # back within its incident's verification window
     TRIAGED = "triaged"
     IGNORED = "ignored"
 
@@ -112,6 +113,17 @@ class AlertService:
                 # Still firing as when someone resolved the incident (a repeat, not a
                 # recurrence): counted there, no new incident.
                 return self._into(resolved, source, notification.group_key, firing, Outcome.UPDATED)
+            now = self._clock()
+            watched = self._store.monitored_incident(source, [e.fingerprint for e in firing], now)
+            if watched is not None and watched.id is not None:
+                # Back within the verification window: the fix did not hold. The same
+                # incident reopens rather than a new one being declared.
+                names = ", ".join(sorted({e.alertname for e in firing}))[:200]
+                with suppress(InvalidTransition):  # a person reopened it meanwhile
+                    self._incidents.reopen(watched.id, "", f"{names} fired again")
+                reopened = self._incidents.get(watched.id)
+                group_key = notification.group_key
+                return self._into(reopened, source, group_key, firing, Outcome.REOPENED)
             decision = rules.strongest([self._decide(source, e) for e in firing], self._policy)
             assert decision is not None
             if decision.action == "triage":

@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.checklist import Checklist
 from bot.config import Policy
 from bot.metrics import Measures
 from bot.similar import Similar
@@ -48,6 +49,8 @@ class Facts:
     similar: tuple[Similar, ...] = ()
     # From the policy's priority matrix (P1 to P5); None when it is off or the scope unknown.
     priority: str | None = None
+    # The closing checklist as it stands (None: the severity checks nothing).
+    checklist: Checklist | None = None
 
     @property
     def commander(self) -> str | None:
@@ -63,6 +66,7 @@ def gather_facts(
     now: datetime,
     links: Sequence[IncidentLink] = (),
     similar: Sequence[Similar] = (),
+    checklist: Checklist | None = None,
 ) -> Facts:
     """Everything the draft states as fact, from the incident, its roles, its timeline and
     its links."""
@@ -91,4 +95,5 @@ def gather_facts(
         links=tuple(links),
         similar=tuple(similar),
         priority=policy.priority_matrix.of(incident.severity, incident.impact_scope),
+        checklist=checklist if checklist and checklist.items else None,
     )

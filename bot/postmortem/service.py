@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.checklist import Checklist
 from bot.config import Policy
 from bot.errors import DraftFailed, IncidentError, NothingChanged
 from bot.incidents import IncidentService
@@ -78,12 +79,13 @@ class PostmortemService:
         lease: timedelta = DRAFT_LEASE,
         items: ActionItemStore | None = None,
         similar: Callable[[int], Sequence[Similar]] | None = None,
+        checklist: Callable[[Incident], Checklist] | None = None,
     ) -> None:
         self._incidents, self._rooms, self._store, self._items = incidents, rooms, store, items
         self._drafter, self._renderer, self._documents = drafter, renderer, documents
         self._policy, self._clock, self._prompt_tokens = policy, clock, prompt_tokens
         self._lease = lease
-        self._similar = similar
+        self._similar, self._checklist = similar, checklist
 
     def record(self, incident_id: int) -> Postmortem | None:
         return self._store.get(incident_id)
@@ -288,6 +290,7 @@ class PostmortemService:
             now,
             links=self._incidents.links(incident.id),
             similar=self._similar(incident.id) if self._similar else (),
+            checklist=self._checklist(incident) if self._checklist else None,
         )
         budget = max(self._prompt_tokens - _PROMPT_RESERVE, 1_000)
         material = Material(facts, condense(entries, budget, estimate_tokens))

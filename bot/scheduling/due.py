@@ -54,6 +54,7 @@ def due_notices(situation: Situation, now: datetime, policy: Policy) -> list[Not
     if incident.status is Status.RESOLVED and incident.resolved_at is not None:
         period = policy.reminders.stale_resolved_after
         found += _stale(incident, NoticeKind.STALE_RESOLVED, incident.resolved_at, period, now)
+        found += _monitored(incident, now)
     found += _postmortem_due(situation, now)
     return found
 
@@ -132,6 +133,16 @@ def _stale(
         return []
     key = f"{kind.value}:{incident.id}:{_epoch(since)}:{slot}"
     return [Notice(key, kind, _id(incident), _channel(incident), since + slot * period)]
+
+
+def _monitored(incident: Incident, now: datetime) -> list[Notice]:
+    """The verification window passed with the incident still resolved (a recurrence
+    would have reopened it): the commander is asked to close it, once per window."""
+    until = incident.monitoring_until
+    if until is None or now < until:
+        return []
+    key = f"monitored:{incident.id}:{_epoch(until)}"
+    return [Notice(key, NoticeKind.MONITORED, _id(incident), _channel(incident), until)]
 
 
 def _postmortem_due(situation: Situation, now: datetime) -> list[Notice]:

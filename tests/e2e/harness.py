@@ -192,3 +192,43 @@ def eventually(condition: Callable[[], bool], timeout: float = 60) -> None:
     while not condition():
         assert time.monotonic() < deadline, "condition still false"
         time.sleep(0.05)
+
+
+def close_form(
+    *,
+    resolution: str | None = None,
+    root_cause: str | None = None,
+    unknown: bool = False,
+    category: str | None = None,
+    waiver: str | None = None,
+    no_follow_up: str | None = None,
+    runbook: str | None = None,
+) -> dict[str, Any]:
+    """The closing checklist's view.state.values for the answers given (the fields of items
+    already done are not on the form)."""
+
+    def option(value: str) -> dict[str, Any]:
+        return {"text": {"type": "plain_text", "text": value}, "value": value}
+
+    values: dict[str, Any] = {}
+    texts = {
+        Field.CLOSE_RESOLUTION: resolution,
+        Field.CLOSE_ROOT_CAUSE: root_cause,
+        Field.CLOSE_POSTMORTEM: waiver,
+        Field.CLOSE_FOLLOW_UP: no_follow_up,
+    }
+    for field, text in texts.items():
+        if text is not None:
+            values[field] = {"type": "plain_text_input", "value": text}
+    if unknown:
+        values[Field.CLOSE_ROOT_UNKNOWN] = {
+            "type": "checkboxes", "selected_options": [option("unknown")],
+        }  # fmt: skip
+    if category is not None:
+        values[Field.CLOSE_CATEGORY] = {
+            "type": "static_select",
+            "selected_option": option(category),
+        }
+    if runbook is not None:
+        values[Field.CLOSE_RUNBOOK] = {"type": "radio_buttons", "selected_option": option(runbook)}
+    return {block: {block: state} for block, state in values.items()}

@@ -777,3 +777,24 @@ def test_an_alert_nobody_decided_on_comes_back_to_triage_after_a_day(
         lambda: [r for r in running.slack.responses() if "waited too long" in r.text]
     )
     assert incidents(running) == []
+
+
+def test_an_alert_starting_again_within_the_verification_window_reopens_its_incident(
+    running: Running,
+) -> None:
+    critical = {"severity": "p1"}  # SEV1 by the default map: watched for 24 hours
+    first = datetime.now(UTC) - timedelta(minutes=10)
+    deliver(running, "alertmanager", firing(labels=critical, started=first))
+    [incident] = incidents(running)
+    assert incident.severity == "sev1"
+    channel = opened(running, incident.ref)
+    running.driver.command("resolve Rolled back", channel=channel)
+    running.slack.wait_for(lambda: incidents(running)[0].status is Status.RESOLVED)
+    assert incidents(running)[0].monitoring_until is not None
+
+    again = deliver(running, "alertmanager", firing(labels=critical, started=datetime.now(UTC)))
+
+    assert (again.json["outcome"], again.json["incident"]) == ("reopened", incident.ref)
+    [reopened] = incidents(running)  # the same incident, not a second one
+    assert reopened.status is Status.INVESTIGATING and reopened.monitoring_until is None
+    posted(running, channel, "HighErrorRate fired again")

@@ -10,7 +10,7 @@ from bot.commands import USAGE
 from bot.incidents import Declaration
 from models import EntryKind, Role, Status
 from tests.e2e.conftest import Running
-from tests.e2e.harness import Reply, eventually
+from tests.e2e.harness import Reply, close_form, eventually
 from tests.e2e.test_declare import FIRST, declare
 
 
@@ -147,7 +147,18 @@ def test_commands_in_the_incident_channel_drive_the_whole_lifecycle(running: Run
     assert command("reopen errors are back", user="U_CAROL", channel=channel).body == ""
     wait_shown(running, channel, ":mag: Investigating")
     command("resolve", user="U_CAROL", channel=channel)
+    # Closing asks for what the checklist still misses (a SEV1's: all of it but the
+    # resolution summary), in a form; submitted complete, it closes.
     assert command("close", user="U_CAROL", channel=channel).body == ""
+    [form] = running.slack.wait_for(lambda: running.slack.open_views("U_CAROL"))
+    answers = close_form(
+        root_cause="The renewal job had been failing silently since March",
+        category="Security",
+        waiver="Covered by the TLS review already under way",
+        no_follow_up="The renewal alert was added during the incident",
+        runbook="reviewed",
+    )
+    assert running.driver.submit(form.id, answers, user="U_CAROL").status == 200
     shown = wait_shown(running, channel, ":lock: Closed")
     assert '"type": "actions"' not in shown  # nothing left to click
 
@@ -175,9 +186,16 @@ def test_commands_in_the_incident_channel_drive_the_whole_lifecycle(running: Run
         EntryKind.STATUS_CHANGED,
         EntryKind.STATUS_CHANGED,
         EntryKind.STATUS_CHANGED,
+        EntryKind.ROOT_CAUSE,  # the closing form's answers
+        EntryKind.CATEGORY_CHANGED,
+        EntryKind.CHECKLIST,
         EntryKind.STATUS_CHANGED,
     ]
     assert incident.status is Status.CLOSED and incident.closed_at is not None
+    closed = [e for e in timeline(incident.id or 0) if e.kind is EntryKind.STATUS_CHANGED][-1]
+    assert [c["item"] for c in closed.data["checklist"] if c["done"]] == [
+        "resolution", "root_cause", "category", "postmortem", "follow_up", "runbook",
+    ]  # fmt: skip
 
 
 def test_commands_elsewhere_name_the_incident_and_confirm_privately(running: Running) -> None:

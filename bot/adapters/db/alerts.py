@@ -96,6 +96,27 @@ class SqlAlertStore:
                 .limit(1)
             ).first()
 
+    def monitored_incident(
+        self, source: str, fingerprints: Sequence[str], now: datetime
+    ) -> Incident | None:
+        """The resolved incident still in its verification window (monitored until after
+        `now`) holding an alert of `source` with one of `fingerprints`."""
+        if not fingerprints:
+            return None
+        with self._sessions.read() as session:
+            return session.exec(
+                select(Incident)
+                .join(IncidentAlert, col(IncidentAlert.incident_id) == col(Incident.id))
+                .where(
+                    col(IncidentAlert.source) == source,
+                    col(IncidentAlert.fingerprint).in_(list(fingerprints)),
+                    col(Incident.status) == Status.RESOLVED,
+                    col(Incident.monitoring_until) > now,
+                )
+                .order_by(col(Incident.id).desc())
+                .limit(1)
+            ).first()
+
     def _open_incident(self, condition: sa.ColumnElement[bool]) -> Incident | None:
         with self._sessions.read() as session:
             return session.exec(

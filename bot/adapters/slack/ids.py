@@ -18,6 +18,12 @@ class Action(StrEnum):
     CONFIRM_CATEGORY = "incident.confirm_category"
     CHOOSE_CATEGORY = "incident.choose_category"  # the other categories, on the same post
     SHOW_SIMILAR = "incident.show_similar"  # value: the incident's ID
+    # Under a resolution's post; the value is the incident's ID (the select's: a duration).
+    FIX_PERMANENT = "incident.fix_permanent"
+    FIX_WORKAROUND = "incident.fix_workaround"
+    VERIFY_REPORTER = "incident.verify_reporter"
+    VERIFY_METRICS = "incident.verify_metrics"
+    MONITOR = "incident.monitor"
     # On a recurrence post: open a problem from the incident, or link it to the problem
     # the earlier incidents belong to (the value is its ref, PRB-0003).
     OPEN_PROBLEM = "problem.open"
@@ -41,6 +47,7 @@ class Callback(StrEnum):
     COMPLETE_ITEM = "action_item.complete"  # asks for the evidence
     CANCEL_ITEM = "action_item.cancel"  # asks for the reason
     CREATE_ITEM = "action_item.create"  # the message shortcut and the form it opens
+    CLOSE = "incident.close"  # the closing checklist
 
 
 class Field(StrEnum):
@@ -64,6 +71,14 @@ class Field(StrEnum):
     ITEM_OWNER = "action_item.owner"
     ITEM_DUE = "action_item.due"
     ITEM_PRIORITY = "action_item.priority"
+    # The closing checklist's answers.
+    CLOSE_RESOLUTION = "close.resolution"
+    CLOSE_ROOT_CAUSE = "close.root_cause"
+    CLOSE_ROOT_UNKNOWN = "close.root_unknown"
+    CLOSE_CATEGORY = "close.category"
+    CLOSE_POSTMORTEM = "close.postmortem"
+    CLOSE_FOLLOW_UP = "close.follow_up"
+    CLOSE_RUNBOOK = "close.runbook"
 
 
 def status_action_id(target: Status) -> str:

@@ -7,6 +7,7 @@ from bot.adapters.slack.blocks.action_items import (
     create_item_modal,
     exported_reply,
 )
+from bot.adapters.slack.blocks.closing import FIELD_OF, close_modal
 from bot.adapters.slack.blocks.home import home
 from bot.adapters.slack.blocks.incident import (
     announcement,
@@ -60,6 +61,7 @@ from bot.adapters.slack.blocks.text import (
 )
 
 __all__ = [
+    "FIELD_OF",
     "LIST_LIMIT",
     "MAX_BLOCKS",
     "MAX_FALLBACK",
@@ -71,6 +73,7 @@ __all__ = [
     "channel_topic",
     "clip",
     "close_item_modal",
+    "close_modal",
     "create_item_modal",
     "declare_modal",
     "declared_reply",

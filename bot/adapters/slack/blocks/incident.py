@@ -20,6 +20,11 @@ from slack_sdk.models.blocks import (
 
 from bot.adapters.slack.blocks.action_items import action_item_post
 from bot.adapters.slack.blocks.alerts import alert_post
+from bot.adapters.slack.blocks.closing import (
+    checklist_outcome,
+    closing_post,
+    resolved_controls,
+)
 from bot.adapters.slack.blocks.links import link_list, link_post
 from bot.adapters.slack.blocks.postmortem import postmortem_post
 from bot.adapters.slack.blocks.problems import problem_post, recurrence_post
@@ -47,6 +52,7 @@ from bot.lifecycle import legal_targets
 from models import (
     Detection,
     EntryKind,
+    Fix,
     ImpactScope,
     Incident,
     IncidentLink,
@@ -89,7 +95,7 @@ def announcement(
     end = incident.resolved_at or now
     fields = [
         _field("Severity", severity_text),
-        _field("Status", f"{STATUS_EMOJI[incident.status]} {incident.status.label}"),
+        _field("Status", _status_text(incident, now)),
         _field(
             "Commander",
             f"<@{roles[Role.COMMANDER]}>" if Role.COMMANDER in roles else "_unassigned_",
@@ -101,6 +107,8 @@ def announcement(
         ),
         _field("Services", escape(", ".join(incident.services)) or "_none named_"),
     ]
+    if incident.fix is Fix.WORKAROUND:
+        fields.append(_field("Fix", ":adhesive_bandage: Workaround: permanent fix pending"))
     fields += [
         _field(role.label, f"<@{user}>")
         for role, user in roles.items()
@@ -141,6 +149,17 @@ def announcement(
         )
     )
     return blocks
+
+
+def _status_text(incident: Incident, now: datetime) -> str:
+    """The status; a resolution still being watched says until when."""
+    text = f"{STATUS_EMOJI[incident.status]} {incident.status.label}"
+    until = incident.monitoring_until
+    if incident.status is Status.RESOLVED and until is not None and now < until:
+        text += f", monitoring until {when(until)}"
+    elif incident.verification is not None and incident.status is Status.RESOLVED:
+        text += f", {incident.verification.label}"
+    return text
 
 
 def classification(incident: Incident, policy: Policy) -> str:
@@ -244,12 +263,9 @@ def entry_post(entry: TimelineEntry, policy: Policy) -> list[Block] | None:
     if entry.kind is EntryKind.NOTE:
         text = f":pushpin: *Key event* from {who}: {defang(entry.text)}"
     elif entry.kind is EntryKind.STATUS_CHANGED:
-        before, after = Status(entry.data["from"]), Status(entry.data["to"])
-        text = (
-            f"{STATUS_EMOJI[after]} {who} moved the incident from *{before.label}* "
-            f"to *{after.label}*"
-        )
-        text += f": {defang(entry.data['note'])}" if entry.data.get("note") else ""
+        return _status_post(entry, who)
+    elif closing := closing_post(entry, who):
+        text = closing
     elif entry.kind is EntryKind.SEVERITY_CHANGED:
         text = (
             f":warning: {who} changed severity from *{entry.data['from'].upper()}* to "
@@ -303,6 +319,22 @@ def entry_post(entry: TimelineEntry, policy: Policy) -> list[Block] | None:
     else:
         return None
     return [SectionBlock(text=MarkdownTextObject(text=clip(text, MAX_SECTION)))]
+
+
+def _status_post(entry: TimelineEntry, who: str) -> list[Block]:
+    """A change of status; a resolution asks what the fix was and how it was verified, a
+    closing shows its checklist."""
+    before, after = Status(entry.data["from"]), Status(entry.data["to"])
+    text = (
+        f"{STATUS_EMOJI[after]} {who} moved the incident from *{before.label}* to *{after.label}*"
+    )
+    text += f": {defang(entry.data['note'])}" if entry.data.get("note") else ""
+    if entry.data.get("checklist"):
+        text += "\n" + checklist_outcome(entry.data["checklist"])
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=clip(text, MAX_SECTION)))]
+    if after is Status.RESOLVED and entry.incident_id:
+        blocks += resolved_controls(entry.incident_id)
+    return blocks
 
 
 def category_suggestion(category: str, policy: Policy) -> list[Block]:

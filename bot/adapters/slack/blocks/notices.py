@@ -11,9 +11,9 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.adapters.slack.blocks.text import MAX_SECTION, clip, defang, duration, when
-from bot.adapters.slack.ids import Action
+from bot.adapters.slack.ids import Action, status_action_id
 from bot.scheduling.due import Situation
-from models import NoticeKind, OutboxMessage
+from models import NoticeKind, OutboxMessage, Status
 
 
 def notice(
@@ -34,6 +34,11 @@ def notice(
             ),
         ]  # fmt: skip
         blocks.append(ActionsBlock(elements=buttons))
+    elif message.kind is NoticeKind.MONITORED:
+        close = ButtonElement(
+            text="Close", action_id=status_action_id(Status.CLOSED), style="primary"
+        )
+        blocks.append(ActionsBlock(elements=[close]))
     elif message.kind is NoticeKind.NO_COMMANDER:
         claim = ButtonElement(
             text="Claim commander", action_id=Action.CLAIM_COMMANDER, style="primary"
@@ -78,6 +83,11 @@ def notice_text(message: OutboxMessage, situation: Situation, now: datetime) -> 
             return (
                 f":hourglass: {ref} was resolved {duration(since, now)} ago and is not closed. "
                 f"{commander}: close it once the follow-up is done."
+            )
+        case NoticeKind.MONITORED:
+            return (
+                f":white_check_mark: {ref} stayed quiet through its verification window. "
+                f"{commander}: close it? Closing checks its checklist first."
             )
         case NoticeKind.POSTMORTEM_DUE:
             record = situation.postmortem

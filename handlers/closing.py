@@ -1,0 +1,137 @@
+"""Closing with discipline: the checklist form, the Close button that opens it, and the
+buttons under a resolution (what the fix was, how it was verified).
+
+The form's answers are stored, and the incident closed, before the ack: what is still
+missing is said on the form next to its field."""
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+
+from bot.adapters.slack import blocks
+from bot.adapters.slack.ids import Action, Callback, Field
+from bot.checklist import Answers, RunbookReview
+from bot.closing import AnswerRefused
+from bot.config import parse_duration
+from bot.errors import ChecklistIncomplete, IncidentError
+from bot.incidents import Change
+from handlers.deps import Deps, draft_if_due
+from handlers.errors import reported
+from handlers.modals import input_values
+from models import ChecklistItem, Fix, Verification
+
+_REFUSAL = "sitrep_refusal"
+
+
+def register(app: App, deps: Deps) -> None:
+    closing, incidents = deps.closing, deps.incidents
+
+    def close_from_form(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        incident_id = int(json.loads(view.get("private_metadata") or "{}").get("incident") or 0)
+        shown = [b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"]
+        try:
+            closing.close(incident_id, body["user"]["id"], _answers(view))
+        except AnswerRefused as refused:
+            field = blocks.FIELD_OF[ChecklistItem(refused.item)]
+            ack(response_action="errors", errors=_on_form({field: str(refused)}, shown))
+            return
+        except ChecklistIncomplete:
+            checklist = closing.checklist(incident_id)
+            errors: dict[str, str] = {
+                blocks.FIELD_OF[c.item]: f"Still missing: {c.detail}."
+                for c in checklist.items
+                if not c.done
+            }
+            ack(response_action="errors", errors=_on_form(errors, shown))
+            return
+        except IncidentError as error:
+            ack(response_action="errors", errors=_on_form({"": str(error)}, shown))
+            return
+        ack()
+
+    @reported
+    def show_closed(body: dict[str, Any], view: dict[str, Any]) -> None:
+        incident_id = json.loads(view.get("private_metadata") or "{}").get("incident")
+        if incident_id:
+            deps.rooms.refresh(int(incident_id))
+
+    app.view(Callback.CLOSE)(ack=close_from_form, lazy=[show_closed])
+
+    def resolution_control(change: Callable[[int, str, dict[str, Any]], Change]) -> Any:
+        def apply(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+            try:
+                incident = incidents.find(None, (body.get("channel") or {}).get("id"))
+                assert incident.id is not None
+                change(incident.id, body["user"]["id"], body["actions"][0])
+            except IncidentError as error:
+                context[_REFUSAL] = str(error)
+            ack()
+
+        return apply
+
+    @reported
+    def show(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+        if refusal := context.get(_REFUSAL):
+            respond(response_type="ephemeral", replace_original=False, text=refusal)
+            return
+        incident = incidents.by_channel((body.get("channel") or {}).get("id", ""))
+        if incident is not None and incident.id is not None:
+            deps.rooms.refresh(incident.id)
+            draft_if_due(deps, incident.id, body["user"]["id"])
+
+    def fixed(fix: Fix) -> Any:
+        return resolution_control(lambda iid, user, _: closing.record_fix(iid, user, fix).change)
+
+    def verified(how: Verification) -> Any:
+        return resolution_control(lambda iid, user, _: closing.verify(iid, user, how))
+
+    def monitor(incident_id: int, user: str, action: dict[str, Any]) -> Change:
+        chosen = action["selected_option"]["value"]
+        return closing.verify(
+            incident_id, user, Verification.MONITORING, deps.clock() + parse_duration(chosen)
+        )
+
+    app.action(Action.FIX_PERMANENT)(ack=fixed(Fix.PERMANENT), lazy=[show])
+    app.action(Action.FIX_WORKAROUND)(ack=fixed(Fix.WORKAROUND), lazy=[show])
+    app.action(Action.VERIFY_REPORTER)(ack=verified(Verification.REPORTER), lazy=[show])
+    app.action(Action.VERIFY_METRICS)(ack=verified(Verification.METRICS), lazy=[show])
+    app.action(Action.MONITOR)(ack=resolution_control(monitor), lazy=[show])
+
+
+def _answers(view: dict[str, Any]) -> Answers:
+    """What the form says, as typed (escaped into Slack markup, as commands carry text)."""
+    values = input_values(view)
+
+    def text(field: Field) -> str | None:
+        typed = ((values.get(field) or {}).get("value") or "").strip()
+        return blocks.escape(typed) if typed else None
+
+    def chosen(field: Field) -> str | None:
+        option = (values.get(field) or {}).get("selected_option") or {}
+        return option.get("value")
+
+    unknown = bool((values.get(Field.CLOSE_ROOT_UNKNOWN) or {}).get("selected_options"))
+    runbook = chosen(Field.CLOSE_RUNBOOK)
+    review: RunbookReview | None = (
+        "reviewed" if runbook == "reviewed" else "not_applicable" if runbook else None
+    )
+    return Answers(
+        resolution=text(Field.CLOSE_RESOLUTION),
+        root_cause=text(Field.CLOSE_ROOT_CAUSE),
+        root_cause_unknown=unknown,
+        category=chosen(Field.CLOSE_CATEGORY),
+        postmortem_waiver=text(Field.CLOSE_POSTMORTEM),
+        no_follow_up=text(Field.CLOSE_FOLLOW_UP),
+        runbook=review,
+    )
+
+
+def _on_form(errors: dict[str, str], fields: list[str]) -> dict[str, str]:
+    """Errors Slack can show: each on a field the form has; the rest on its first field."""
+    placed = {field: message for field, message in errors.items() if field in fields}
+    stray = [message for field, message in errors.items() if field not in fields]
+    if stray and fields:
+        placed[fields[0]] = " ".join([placed.get(fields[0], ""), *stray]).strip()
+    return placed
