@@ -303,8 +303,9 @@ class DraftRenderer(Protocol):
 
     def markdown(self, draft: "Draft") -> str: ...
 
-    def status_line(self, record: Postmortem) -> str:
-        """The canvas line showing the post-mortem's status; it contains STATUS_MARKER."""
+    def status_line(self, record: Postmortem, closed: str = "") -> str:
+        """The canvas line showing the post-mortem's status (and `closed`, how the incident
+        closed, once it has); it contains STATUS_MARKER."""
         ...
 
 

@@ -68,7 +68,10 @@ def register(app: App, deps: Deps) -> None:
             )
         if action["action_id"] in (Action.CONFIRM_CATEGORY, Action.CHOOSE_CATEGORY):
             reclassified(deps, incident.id)
-        deps.rooms.refresh(incident.id)
+        if incident.status is Status.CLOSED:
+            deps.postmortems.show_status(incident.id)  # says how it closed; refreshes too
+        else:
+            deps.rooms.refresh(incident.id)
         draft_if_due(deps, incident.id, body["user"]["id"])
 
     change_status = control(

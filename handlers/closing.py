@@ -55,7 +55,8 @@ def register(app: App, deps: Deps) -> None:
     def show_closed(body: dict[str, Any], view: dict[str, Any]) -> None:
         incident_id = json.loads(view.get("private_metadata") or "{}").get("incident")
         if incident_id:
-            deps.rooms.refresh(int(incident_id))
+            # The post-mortem's canvas says how it closed (and the room is refreshed).
+            deps.postmortems.show_status(int(incident_id))
 
     app.view(Callback.CLOSE)(ack=close_from_form, lazy=[show_closed])
 

@@ -379,7 +379,11 @@ def _follow_up(request: Request, command: dict[str, Any], deps: Deps, respond: R
                 # Other services or another category may call for other runbooks, tell of
                 # a recurrence, or find other similar incidents; posted with the refresh.
                 reclassified(deps, incident.id)
-            deps.rooms.refresh(incident.id)
+            closing = isinstance(request, SetStatus) and request.status is Status.CLOSED
+            if closing or isinstance(request, Close):
+                deps.postmortems.show_status(incident.id)  # refreshes the room too
+            else:
+                deps.rooms.refresh(incident.id)
             draft_if_due(deps, incident.id, command["user_id"])
 
 

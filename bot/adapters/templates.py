@@ -158,12 +158,14 @@ class MarkdownRenderer:
             facts=draft.facts,
             n=draft.narrative,
             marker=STATUS_MARKER,
+            closed="",  # a draft has the closing checklist in its own section
         )
 
-    def status_line(self, record: Postmortem) -> str:
+    def status_line(self, record: Postmortem, closed: str = "") -> str:
         return self._templates.render(
             "postmortem_status.md.j2",
             marker=STATUS_MARKER,
+            closed=closed,
             status=record.status,
             reviewers=record.reviewers,
             due_at=record.due_at,

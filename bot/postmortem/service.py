@@ -34,6 +34,7 @@ from models import (
     Postmortem,
     PostmortemStatus,
     Role,
+    Status,
 )
 
 log = logging.getLogger(__name__)
@@ -253,10 +254,23 @@ class PostmortemService:
         """Rewrites the canvas's status line and posts the change in the channel."""
         record = self._store.get(incident_id)
         if record is not None and record.canvas_id:
-            line = self._renderer.status_line(record)
+            line = self._renderer.status_line(record, self._closed(incident_id))
             if not self._documents.replace_line(record.canvas_id, STATUS_MARKER, line):
                 log.info("the canvas of incident %s has no status line to update", incident_id)
         self._rooms.refresh(incident_id)
+
+    def _closed(self, incident_id: int) -> str:
+        """How the incident closed, its checklist's outcome included; "" while it is open."""
+        incident = self._incidents.get(incident_id)
+        if incident.status is not Status.CLOSED or incident.closed_at is None:
+            return ""
+        zone = ZoneInfo(self._policy.timezone)
+        when = incident.closed_at.astimezone(zone).strftime("%a %d %b %Y")
+        checklist = self._checklist(incident) if self._checklist else None
+        if checklist is None or not checklist.items:
+            return f"incident closed {when}"
+        done = ", ".join(f"{c.item.label.lower()} ({c.detail})" for c in checklist.items)
+        return f"incident closed {when} with its checklist done: {done}"
 
     def exportable(self, incident_id: int) -> None:
         """Raises, saying what to do, unless there is a draft to export."""

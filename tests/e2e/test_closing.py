@@ -117,6 +117,12 @@ def test_only_the_commander_waives_the_post_mortem(running: Running) -> None:
     wait_shown(running, channel, ":lock: Closed")
     incident = running.sitrep.deps.incidents.find(None, channel)
     assert incident.closing["postmortem"] == "Reviewed in the weekly ops meeting"
+    # The post-mortem drafted at resolution says, in its status line, how the incident closed.
+    canvas = running.slack.wait_for(
+        lambda: (c := running.slack.channel_canvas(channel)) and "checklist done" in c.markdown
+        and c
+    )  # fmt: skip
+    assert "waived: Reviewed in the weekly ops meeting" in canvas.markdown
 
 
 def test_a_workaround_opens_one_problem_record_linked_both_ways(running: Running) -> None:
