@@ -136,7 +136,9 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
         postmortem_store = SqlPostmortemStore(engine)
         closing_check = ClosingCheck(postmortem_store, item_store, policy)
         incidents = IncidentService(store, policy, clock, checklist=closing_check)
-        problems = ProblemService(SqlProblemStore(engine), incidents, clock)
+        problems = ProblemService(
+            SqlProblemStore(engine), incidents, clock, {s.name: s.team for s in policy.services}
+        )
         similar = SimilarService(SqlSimilarIndex(engine), incidents, policy)
         rooms = RoomService(
             incidents,

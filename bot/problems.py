@@ -2,7 +2,7 @@
 incidents, change its status and owner, show and list; and telling an incident's channel
 that it recurs (`bot.recurrence`), with a way to open or link a problem from there."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
@@ -17,6 +17,7 @@ from models import (
     ActionItem,
     ActionStatus,
     EntryKind,
+    Fix,
     Incident,
     Problem,
     ProblemStatus,
@@ -57,8 +58,17 @@ class Details:
 
 
 class ProblemService:
-    def __init__(self, store: ProblemStore, incidents: IncidentService, clock: Clock) -> None:
+    def __init__(
+        self,
+        store: ProblemStore,
+        incidents: IncidentService,
+        clock: Clock,
+        teams: Mapping[str, str] | None = None,
+    ) -> None:
         self._store, self._incidents, self._clock = store, incidents, clock
+        # Each catalogue service's team (lower-cased name -> team): a problem opened from
+        # an incident is owned by its services' team.
+        self._teams = {name.casefold(): team for name, team in (teams or {}).items() if team}
 
     def get(self, ref: str) -> Problem:
         """The problem `PRB-0001` (any case); raises ProblemNotFound."""
@@ -246,13 +256,18 @@ class ProblemService:
         category = incident.category or suggested
         if not title:
             title = incident.title if not incident.private else _private_title(incident, category)
+        team = next((t for s in incident.services if (t := self._teams.get(s.casefold()))), "")
+        # A workaround already applied is how to live with the problem meanwhile.
+        applied = incident.fix is Fix.WORKAROUND and not incident.private
         return self._new(
             ref,
             title[:MAX_PROBLEM_TITLE],
             actor,
             description="" if incident.private else incident.description,
+            workaround=incident.resolution_summary if applied else "",
             services=list(incident.services),
             category=category,
+            team=team,
         )
 
     def _change(self, problem_id: int, mutate: Callable[[Problem, datetime], None]) -> Problem:

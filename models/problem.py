@@ -28,6 +28,8 @@ class Problem(SQLModel, table=True):
     title: str = Field(max_length=250)
     status: ProblemStatus = Field(sa_column=enum_column(ProblemStatus, nullable=False, index=True))
     owner: str | None = Field(default=None, max_length=32)
+    # The team that owns the work (from the service catalogue), "" when none is known.
+    team: str = Field(default="", max_length=80)
     # What is known of the cause; from an incident, its description.
     description: str = ""
     # How to live with a known error until it is resolved, and what finally removed the cause.

@@ -1,4 +1,5 @@
-"""closing: the incident's root cause, fix, verification and closing-checklist answers
+"""closing: the incident's root cause, fix, verification and closing-checklist answers;
+the team owning a problem
 
 The columns are added with plain ALTER TABLE ADD COLUMN (nullable, or with a constant
 default), which SQLite does in place: no table copy, so the search triggers of 0007 stay.
@@ -63,9 +64,15 @@ def upgrade() -> None:
         "incident",
         sa.Column("closing", sa.JSON(), nullable=False, server_default=sa.text("'{}'")),
     )
+    op.add_column(
+        "problem",
+        sa.Column("team", sa.String(length=80), nullable=False, server_default=""),
+    )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("problem", schema=None) as batch_op:
+        batch_op.drop_column("team")
     with op.batch_alter_table("incident", schema=None) as batch_op:
         for column in reversed(_COLUMNS):
             batch_op.drop_column(column)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from bot.adapters.slack.ids import Action, Field
-from bot.config import DEFAULT_SEVERITIES, Policy
+from bot.config import DEFAULT_SEVERITIES, Policy, Service
 from models import EntryKind, Fix, Status
 from tests.e2e.conftest import FastForward, Running
 from tests.e2e.harness import close_form
@@ -27,7 +27,8 @@ def policy(slack: FakeSlack) -> Policy:
         s.model_copy(update={"verification_window": "1m"}) if s.key == "sev2" else s
         for s in DEFAULT_SEVERITIES
     )
-    return Policy(announcements_channel=channel.id, severities=severities)
+    services = (Service(name="orders-db", team="data-platform"), Service(name="search"))
+    return Policy(announcements_channel=channel.id, severities=severities, services=services)
 
 
 def form_of(running: Running, user: str) -> Any:
@@ -127,12 +128,15 @@ def test_only_the_commander_waives_the_post_mortem(running: Running) -> None:
 
 def test_a_workaround_opens_one_problem_record_linked_both_ways(running: Running) -> None:
     channel = declare(running, "declare sev2 Orders database connections maxed out", "U_ALICE")
+    running.driver.command("services orders-db", channel=channel)
     running.driver.command("resolve workaround Restarted pgbouncer", channel=channel)
     incidents = running.sitrep.deps.incidents
     incident = incidents.find(None, channel)
     assert incident.fix is Fix.WORKAROUND and incident.problem_id is not None
     problem = running.sitrep.deps.problems.of_incident(incident)
     assert problem is not None and incident.ref in problem.title
+    # Owned by the service's team, with the workaround applied as the way to live with it.
+    assert (problem.team, problem.workaround) == ("data-platform", "Restarted pgbouncer")
     wait_shown(running, channel, "permanent fix pending")
     running.slack.wait_for(lambda: [p for p in posts(running, channel) if problem.ref in p] or None)
 

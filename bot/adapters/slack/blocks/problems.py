@@ -59,6 +59,7 @@ def problem_blocks(details: Details) -> list[Block]:
     ]
     facts = [
         f"*Opened* {when(problem.created_at)} by <@{problem.created_by}>",
+        *([f"*Team:* {escape(problem.team)}"] if problem.team else []),
         *([f"*Category:* {escape(problem.category)}"] if problem.category else []),
         *([f"*Services:* {escape(', '.join(problem.services))}"] if problem.services else []),
         *([f"*Resolved* {when(problem.resolved_at)}"] if problem.resolved_at else []),
