@@ -11,12 +11,22 @@ from bot.errors import UsageError
 from models import Incident
 
 _NAME = r"^[A-Za-z0-9][A-Za-z0-9 &()._-]{0,39}$"  # no "/": it joins the levels
+MAX_CATEGORY: Final = 100  # characters of `Top/sub/detail`, as stored
 MAX_TAGS: Final = 20  # per incident
 MAX_TAG: Final = 40  # characters per tag
 _TAG: Final = re.compile(r"^[a-z0-9][a-z0-9._:+-]*$")
 _CAMEL: Final = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 Keyword = Annotated[str, Field(min_length=2, max_length=60)]
+
+
+class Detail(BaseModel):
+    """The optional third level, e.g. `lag` under `Database/replication`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: Annotated[str, Field(pattern=_NAME)]
+    keywords: tuple[Keyword, ...] = ()
 
 
 class Subcategory(BaseModel):
@@ -27,6 +37,14 @@ class Subcategory(BaseModel):
     name: Annotated[str, Field(pattern=_NAME)]
     # Words or phrases (case-insensitive, whole words) that suggest this category.
     keywords: tuple[Keyword, ...] = ()
+    sub: tuple[Detail, ...] = ()
+
+    @model_validator(mode="after")
+    def _unique_details(self) -> Self:
+        names = [d.name.casefold() for d in self.sub]
+        if len(set(names)) != len(names):
+            raise ValueError(f"{self.name}: each name under it must be unique")
+        return self
 
 
 class Category(BaseModel):
@@ -43,6 +61,10 @@ class Category(BaseModel):
         names = [s.name.casefold() for s in self.sub]
         if len(set(names)) != len(names):
             raise ValueError(f"{self.name}: each subcategory name must be unique")
+        full = [f"{self.name}/{s.name}/{d.name}" for s in self.sub for d in s.sub]
+        too_long = next((name for name in full if len(name) > MAX_CATEGORY), None)
+        if too_long:
+            raise ValueError(f"{too_long[:60]}…: a category is at most {MAX_CATEGORY} characters")
         return self
 
 
@@ -109,11 +131,14 @@ DEFAULT_CATEGORIES: Final = (
 
 
 def category_names(categories: Iterable[Category]) -> list[str]:
-    """Every category that may be set, written `Top` or `Top/sub`, in taxonomy order."""
+    """Every category that may be set, written `Top`, `Top/sub` or `Top/sub/detail`, in
+    taxonomy order."""
     names: list[str] = []
     for category in categories:
         names.append(category.name)
-        names += [f"{category.name}/{sub.name}" for sub in category.sub]
+        for sub in category.sub:
+            names.append(f"{category.name}/{sub.name}")
+            names += [f"{category.name}/{sub.name}/{detail.name}" for detail in sub.sub]
     return names
 
 
@@ -131,8 +156,8 @@ def _matches(keyword: str, words: str) -> bool:
 
 def suggest(categories: Sequence[Category], *texts: str) -> str | None:
     """The category whose keywords best match `texts` (title, description, services, alert
-    names): the most keywords matched, a subcategory over its parent on a tie, then the
-    taxonomy's order. None when no keyword matches."""
+    names): the most keywords matched (a level counting those above it), the deeper on a tie,
+    then the taxonomy's order. None when no keyword matches."""
     # Alert names are often written `PostgresReplicationLag` or `dns_failures`.
     words = " ".join(_CAMEL.sub(" ", t).replace("_", " ") for t in texts).casefold()
     best: tuple[int, int] = (0, 0)
@@ -141,7 +166,12 @@ def suggest(categories: Sequence[Category], *texts: str) -> str | None:
         parent_hits = sum(_matches(k, words) for k in category.keywords)
         for sub in category.sub:
             hits = sum(_matches(k, words) for k in sub.keywords)
-            # A parent's keywords back up its subcategory.
+            for detail in sub.sub:
+                own = sum(_matches(k, words) for k in detail.keywords)
+                # The levels above back up a detail their keywords also point to.
+                score = (own + hits + parent_hits, 2) if own else (0, 0)
+                if score > best:
+                    best, found = score, f"{category.name}/{sub.name}/{detail.name}"
             score = (hits + parent_hits, 1) if hits else (0, 0)
             if score > best:
                 best, found = score, f"{category.name}/{sub.name}"
@@ -158,12 +188,12 @@ def category_of(categories: Sequence[Category], incident: Incident) -> str | Non
 
 
 def within(category: str | None, wanted: str) -> bool:
-    """Whether `category` is `wanted` or, for a top-level `wanted`, one of its subcategories
-    (any case)."""
+    """Whether `category` is `wanted` or below it (`Database/replication/lag` is within
+    `Database` and `Database/replication`), any case."""
     if not category:
         return False
     mine, theirs = category.casefold(), wanted.strip().casefold()
-    return mine == theirs or ("/" not in theirs and mine.split("/")[0] == theirs)
+    return mine == theirs or mine.startswith(theirs + "/")
 
 
 def normalise_tags(words: Iterable[str]) -> tuple[str, ...]:

@@ -11,6 +11,7 @@ from bot.categories import (
     find_category,
     normalise_tags,
     suggest,
+    within,
 )
 from bot.commands import parse
 from bot.config import Policy, load_policy
@@ -51,10 +52,38 @@ def test_the_policy_file_sets_its_own_taxonomy(tmp_path: Path) -> None:
     )
 
 
+def test_a_third_level_is_set_found_suggested_and_contained(tmp_path: Path) -> None:
+    path = tmp_path / "sitrep.toml"
+    path.write_text(
+        '[[categories]]\nname = "Database"\nkeywords = ["postgres"]\n'
+        '[[categories.sub]]\nname = "replication"\nkeywords = ["replica"]\n'
+        '[[categories.sub.sub]]\nname = "lag"\nkeywords = ["lag", "behind"]\n'
+        '[[categories.sub.sub]]\nname = "split brain"\nkeywords = ["two primaries"]\n'
+    )
+    categories = load_policy(path).categories
+    assert category_names(categories) == [
+        "Database", "Database/replication", "Database/replication/lag",
+        "Database/replication/split brain",
+    ]  # fmt: skip
+    assert find_category(categories, "database / Replication / LAG") == "Database/replication/lag"
+    assert suggest(categories, "Postgres replica lag on orders") == "Database/replication/lag"
+    assert suggest(categories, "Postgres replica down") == "Database/replication"
+    assert suggest(categories, "lag") == "Database/replication/lag"  # its own word is enough
+    assert within("Database/replication/lag", "database")
+    assert within("Database/replication/lag", "Database/replication")
+    assert not within("Database/replication", "Database/replication/lag")
+    assert not within("Database/replicationx", "Database/replication")
+
+
 @pytest.mark.parametrize(
     ("toml", "key"),
     [
         ('[[categories]]\nname = "A/B"\n', "categories.0.name"),
+        ('[[categories]]\nname = "' + "a" * 40 + '"\n[[categories.sub]]\nname = "' + "b" * 40
+         + '"\n[[categories.sub.sub]]\nname = "' + "c" * 30 + '"\n', "categories.0"),
+        ('[[categories]]\nname = "Db"\n[[categories.sub]]\nname = "x"\n'
+         '[[categories.sub.sub]]\nname = "y"\n[[categories.sub.sub]]\nname = "Y"\n',
+         "categories.0.sub.0"),
         ('[[categories]]\nname = "Db"\ncolour = "red"\n', "categories.0.colour"),
         ('[[categories]]\nname = "Db"\n[[categories.sub]]\nname = "x"\nkeywords = [""]\n',
          "categories.0.sub.0.keywords.0"),
