@@ -52,6 +52,7 @@ from bot.adapters.slack.notifier import SlackNotifier
 from bot.adapters.slack.rooms import SlackRooms
 from bot.adapters.templates import MarkdownRenderer, Templates
 from bot.alerts.service import AlertService
+from bot.category_advice import CategoryAdvisor
 from bot.closing import ClosingCheck, ClosingService
 from bot.config import Policy, load_policy
 from bot.errors import ConfigError, IncidentError
@@ -140,13 +141,30 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
             SqlProblemStore(engine), incidents, clock, {s.name: s.team for s in policy.services}
         )
         similar = SimilarService(SqlSimilarIndex(engine), incidents, policy)
+        templates = Templates(policy.timezone)
+        # Drafting with Claude and exporting to Jira can take minutes: their own threads, so
+        # acknowledged work (channels, announcements) never waits behind them, and enough
+        # of them that an export rarely waits behind a draft.
+        drafting = ThreadPoolExecutor(max_workers=4, thread_name_prefix="sitrep-slow")
+        advisor = CategoryAdvisor(incidents, _classifier(settings, templates), policy)
+
+        def advise_later(incident_id: int) -> None:
+            """The model's category, off the room's opening: a model call takes seconds.
+            Posted by a refresh once the room is open (else by the recovery job)."""
+
+            def advise() -> None:
+                if advisor.advise(incident_id) and incidents.get(incident_id).room_opened_at:
+                    rooms.refresh(incident_id)
+
+            Background(drafting).run(advise, f"suggesting a category for incident {incident_id}")
+
         rooms = RoomService(
             incidents,
             SlackRooms(client, policy, clock),
             policy,
-            greeters=(problems.check_recurrence, similar.suggest),
+            greeters=(problems.check_recurrence, similar.suggest)
+            + ((advise_later,) if advisor.enabled else ()),
         )
-        templates = Templates(policy.timezone)
         documents = SlackDocuments(client)
         postmortems = PostmortemService(
             incidents,
@@ -168,10 +186,6 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
             similar=similar.find,
             checklist=closing_check,
         )
-        # Drafting with Claude and exporting to Jira can take minutes: their own threads, so
-        # acknowledged work (channels, announcements) never waits behind them, and enough
-        # of them that an export rarely waits behind a draft.
-        drafting = ThreadPoolExecutor(max_workers=4, thread_name_prefix="sitrep-slow")
         action_items = ActionItemService(item_store, incidents, postmortem_store, policy, clock)
         insights = InsightsService(
             SqlInsightsStore(engine),
@@ -261,6 +275,20 @@ def _drafter(settings: Settings, templates: Templates) -> Drafter | None:
         model=settings.sitrep_ai_model,
         max_tokens=settings.sitrep_ai_output_tokens,
     )
+
+
+def _classifier(settings: Settings, templates: Templates) -> claude.ClaudeClassifier | None:
+    """Claude suggests categories too when a key is set; without one, keywords alone."""
+    key = settings.anthropic_api_key
+    if key is None or not key.get_secret_value().strip() or not settings.sitrep_ai_categories:
+        return None
+    client = claude.make_client(
+        key.get_secret_value(),
+        settings.anthropic_base_url,
+        timeout=settings.sitrep_ai_timeout,
+        max_retries=settings.sitrep_ai_max_retries,
+    )
+    return claude.ClaudeClassifier(client, templates, model=settings.sitrep_ai_model)
 
 
 def _tracker(settings: Settings) -> IssueTracker | None:

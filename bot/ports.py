@@ -628,3 +628,12 @@ class SimilarIndex(Protocol):
         """Incidents sharing words with the query (the best `query.limit`) and the latest
         ones sharing a service with it, the query's own excluded."""
         ...
+
+
+class CategoryClassifier(Protocol):
+    def classify(
+        self, title: str, description: str, services: Sequence[str], choices: Sequence[str]
+    ) -> str | None:
+        """The one of `choices` the incident belongs to; None when none fits, or on any
+        failure."""
+        ...

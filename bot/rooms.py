@@ -67,7 +67,11 @@ class RoomService:
         except Exception:
             incidents.release_room(incident_id)
             raise
-        return incidents.room_opened(incident_id)
+        opened = incidents.room_opened(incident_id)
+        # What was recorded since the refresh (work a greeter left running, e.g. the
+        # model's category) is posted by the work itself once the room is open, or here.
+        self._post_entries(opened)
+        return opened
 
     def _greet(self, incident_id: int) -> None:
         """A greeter's failure is logged: the others run, and the room opens all the same."""
@@ -117,10 +121,14 @@ class RoomService:
         roles = self._incidents.roles(incident_id)
         self._rooms.show_topic(incident, roles)
         incident = self._show_announcement(incident, roles, may_post=may_post)
-        for entry in self._incidents.unposted_entries(incident_id):
+        self._post_entries(incident)
+        return incident
+
+    def _post_entries(self, incident: Incident) -> None:
+        assert incident.id is not None
+        for entry in self._incidents.unposted_entries(incident.id):
             if not self._rooms.post_entry(incident, entry):
                 self._incidents.unclaim_entry(entry)  # refused: the next refresh posts it
-        return incident
 
     def _create_channel(self, incident: Incident) -> Incident:
         assert incident.id is not None

@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     anthropic_api_key: SecretStr | None = None
     anthropic_base_url: str | None = None
     sitrep_ai_model: str = "claude-sonnet-4-6"
+    # With a key: Claude also suggests each new incident's category.
+    sitrep_ai_categories: bool = True
     sitrep_ai_timeout: float = 60.0
     sitrep_ai_max_retries: int = 2
     # The incident data in a prompt is condensed to fit this many (estimated) tokens.

@@ -5,10 +5,11 @@ becomes DraftFailed with a reason in plain words; the caller falls back to the t
 """
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 import anthropic
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from bot.adapters.templates import Templates
 from bot.errors import DraftFailed
@@ -83,6 +84,48 @@ class ClaudeDrafter:
             omitted=timeline.omitted,
             messages=timeline.messages,
         )
+
+
+class CategoryChoice(BaseModel):
+    """What the model answers when asked for a category."""
+
+    category: str  # one of the choices, or "none"
+
+
+class ClaudeClassifier:
+    """Asks Claude which of the taxonomy's categories an incident belongs to. Any failure,
+    or an answer outside the choices, is no suggestion: keywords still suggest one."""
+
+    def __init__(self, client: anthropic.Anthropic, templates: Templates, *, model: str) -> None:
+        self._client, self._templates, self._model = client, templates, model
+
+    def classify(
+        self, title: str, description: str, services: Sequence[str], choices: Sequence[str]
+    ) -> str | None:
+        incident = {"title": title, "description": description, "services": list(services)}
+        try:
+            answer = self._client.messages.parse(
+                model=self._model,
+                max_tokens=200,
+                system=self._templates.render("category_system.j2"),
+                messages=[
+                    {
+                        "role": "user",
+                        "content": self._templates.render(
+                            "category_user.j2", categories=list(choices), incident=incident
+                        ),
+                    }
+                ],
+                output_format=CategoryChoice,
+            )
+        except (anthropic.APIError, ValidationError, ValueError) as error:
+            log.info("no category from %s: %s", self._model, error)
+            return None
+        chosen = answer.parsed_output
+        if not isinstance(chosen, CategoryChoice):
+            return None
+        wanted = chosen.category.strip().casefold()
+        return next((name for name in choices if name.casefold() == wanted), None)
 
 
 def prompt_facts(facts: Facts) -> dict[str, Any]:

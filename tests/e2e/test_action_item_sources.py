@@ -119,7 +119,11 @@ def test_the_shortcut_outside_an_incident_channel_says_where_it_works(running: R
 
 @pytest.fixture
 def extra_settings(claude: FakeAnthropic) -> dict[str, Any]:
-    return {"anthropic_api_key": claude.api_key, "anthropic_base_url": claude.base_url}
+    return {
+        "anthropic_api_key": claude.api_key,
+        "anthropic_base_url": claude.base_url,
+        "sitrep_ai_categories": False,  # the script here is the drafts'
+    }
 
 
 PROPOSED = [

@@ -27,6 +27,7 @@ def extra_settings(claude: FakeAnthropic) -> dict[str, Any]:
         "sitrep_ai_timeout": TIMEOUT,
         "sitrep_ai_max_retries": 0,
         "sitrep_ai_prompt_tokens": 12_000,
+        "sitrep_ai_categories": False,  # the script here is the drafts' (see test_category_model)
     }
 
 

@@ -298,7 +298,9 @@ def entry_post(entry: TimelineEntry, policy: Policy) -> list[Block] | None:
     elif entry.kind is EntryKind.SIMILAR_INCIDENTS:
         return similar_post(entry.data["similar"])
     elif entry.kind is EntryKind.CATEGORY_SUGGESTED:
-        return category_suggestion(entry.data["category"], policy)
+        return category_suggestion(
+            entry.data["category"], policy, by_model=entry.data.get("by") == "model"
+        )
     elif entry.kind is EntryKind.CATEGORY_CHANGED:
         verb = "confirmed the category" if entry.data.get("confirmed") else "set the category to"
         text = f":label: {who} {verb} *{escape(entry.data['to'])}*"
@@ -337,9 +339,10 @@ def _status_post(entry: TimelineEntry, who: str) -> list[Block]:
     return blocks
 
 
-def category_suggestion(category: str, policy: Policy) -> list[Block]:
+def category_suggestion(category: str, policy: Policy, *, by_model: bool = False) -> list[Block]:
     """The suggested category, confirmed with one click, or another chosen from the list."""
-    text = f":label: Looks like *{escape(category)}*. Confirm it, or choose another."
+    said = "Claude suggests" if by_model else "Looks like"
+    text = f":label: {said} *{escape(category)}*. Confirm it, or choose another."
     others = [
         Option(value=name, text=clip(name, MAX_OPTION))
         for name in category_names(policy.categories)
