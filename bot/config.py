@@ -22,6 +22,7 @@ from pydantic import (
 from bot.categories import DEFAULT_CATEGORIES, Category
 from bot.errors import ConfigError, IncidentError
 from bot.links import web_address
+from bot.oncall.policy import Oncall
 from bot.priority import PriorityMatrix
 from models import ChecklistItem
 
@@ -158,6 +159,10 @@ class Service(BaseModel):
     name: Annotated[str, Field(min_length=1, max_length=80)]
     team: str = ""
     description: str = ""
+    # Who is on call for it: a schedule of `[[oncall.schedules]]`.
+    schedule: str | None = None
+    # Reserved for paging: the escalation policy that pages for it.
+    escalation_policy: str | None = None
 
 
 DEFAULT_SEVERITIES = (
@@ -527,6 +532,8 @@ class Policy(BaseModel):
     categories: tuple[Category, ...] = DEFAULT_CATEGORIES
     # ITIL's impact-by-urgency priority (P1 to P5), off unless `enabled`.
     priority_matrix: PriorityMatrix = PriorityMatrix()
+    # On-call schedules (`[[oncall.schedules]]`) and their calendar feeds.
+    oncall: Oncall = Oncall()
 
     @model_validator(mode="after")
     def _alert_severities(self) -> Self:
@@ -571,6 +578,14 @@ class Policy(BaseModel):
                 raise ValueError(
                     f"priority_matrix.urgency: {', '.join(unknown_severities)} is not a "
                     "configured severity"
+                )
+        schedules = {s.name for s in self.oncall.schedules}
+        for i, service in enumerate(self.services):
+            if service.schedule is not None and service.schedule not in schedules:
+                known = ", ".join(sorted(schedules)) or "none configured"
+                raise ValueError(
+                    f"services.{i}.schedule: {service.schedule!r} is not in "
+                    f"oncall.schedules ({known})"
                 )
         titles = [r.title.casefold() for r in self.runbooks]
         if len(set(titles)) != len(titles):

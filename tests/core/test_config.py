@@ -1,7 +1,7 @@
 """The policy file: the README's example is valid, defaults are sane, bad keys are named."""
 
 import re
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 
 import pytest
@@ -98,3 +98,57 @@ def test_the_readme_policy_example_has_a_web_and_a_file_runbook(tmp_path: Path) 
         (True, None),
         (False, "disk-full.md"),
     ]
+
+
+def test_the_readme_policy_example_has_a_schedule_for_its_service(tmp_path: Path) -> None:
+    example = re.search(r"```toml\n(.*?)```", README.read_text(), re.S)
+    assert example is not None
+    path = tmp_path / "sitrep.toml"
+    path.write_text(example[1])
+    policy = load_policy(path)
+    [payments] = policy.oncall.schedules
+    assert policy.services[0].schedule == "payments"
+    assert [layer.name for layer in payments.layers] == ["primary", "secondary"]
+    assert payments.layers[0].shift_length == timedelta(weeks=1)
+    assert payments.layers[1].restrict is not None
+    assert payments.layers[1].restrict.span == (time(9), time(17))
+    assert policy.oncall.feed_token_env == "SITREP_ONCALL_FEED_TOKEN"
+
+
+_SCHEDULE = """
+[[oncall.schedules]]
+name = "payments"
+[[oncall.schedules.layers]]
+name = "primary"
+members = ["U1"]
+start = 2026-11-30
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        (_SCHEDULE + 'length = "fortnightly"\n', "oncall.schedules.0.layers.0.length"),
+        (_SCHEDULE + 'handoff = "9am"\n', "oncall.schedules.0.layers.0.handoff"),
+        (_SCHEDULE.replace('"U1"', '"alice"'), "oncall.schedules.0.layers.0.members"),
+        (_SCHEDULE.replace("2026-11-30", '"soon"'), "oncall.schedules.0.layers.0.start"),
+        (
+            _SCHEDULE + 'restrict = { hours = "17:00-09:00" }\n',
+            "oncall.schedules.0.layers.0.restrict.hours",
+        ),
+        (
+            _SCHEDULE.replace('name = "payments"', 'name = "payments"\ntimezone = "Mars/Olympus"'),
+            "oncall.schedules.0.timezone",
+        ),
+        (_SCHEDULE.replace('"payments"', '"take"'), "oncall.schedules.0"),
+        (_SCHEDULE + _SCHEDULE, "oncall: oncall.schedules: each name must be unique"),
+        (_SCHEDULE + '[[services]]\nname = "api"\nschedule = "billing"\n', "services.0.schedule"),
+        ('[[services]]\nname = "api"\nschedule = "billing"\n', "services.0.schedule"),
+    ],
+)
+def test_a_bad_schedule_is_refused_naming_the_key(tmp_path: Path, text: str, key: str) -> None:
+    path = tmp_path / "sitrep.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as refused:
+        load_policy(path)
+    assert f"{path}: {key}" in str(refused.value)

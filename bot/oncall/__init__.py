@@ -1,0 +1,1 @@
+"""On-call: schedules, rotations, overrides, who is on call when, and calendar feeds."""
