@@ -12,6 +12,7 @@ from bot.config import Priority
 from bot.errors import UsageError
 from bot.insights.periods import check_range
 from bot.links import unescaped, web_address
+from bot.oncall.commands import ONCALL_USAGE, parse_oncall
 from bot.problem_commands import PROBLEM_USAGE, parse_problem
 from bot.refs import MENTION as _MENTION
 from bot.refs import normalise_ref
@@ -83,6 +84,7 @@ USAGE: Final = {
     "show": "/incident show [INC-…]",
     "runbook": "/incident runbook [words]",
     "problem": PROBLEM_USAGE,
+    "oncall": ONCALL_USAGE,
     "help": "/incident help",
 }
 
@@ -490,6 +492,7 @@ _ALIASES: Final = {
     "detected": "detection",
     "impact": "scope",
     "problems": "problem",
+    "on-call": "oncall",
 }
 _PARSERS: Final[dict[str, Callable[[str, list[str]], Request]]] = {
     "declare": _declare,
@@ -519,5 +522,6 @@ _PARSERS: Final[dict[str, Callable[[str, list[str]], Request]]] = {
     "fix": parse_fix,
     "verify": parse_verify,
     "cause": parse_cause,
+    "oncall": parse_oncall,
     "help": _help,
 }

@@ -117,3 +117,12 @@ class ExportFailed(IncidentError):
     def __init__(self, message: str, *, uncertain: bool = False) -> None:
         super().__init__(message)
         self.uncertain = uncertain
+
+
+class UnknownSchedule(IncidentError):
+    """Names the schedules (and services with one) that do exist."""
+
+    def __init__(self, name: str, known: Iterable[str]) -> None:
+        names = ", ".join(f"`{n}`" for n in known)
+        choices = f" Known: {names}." if names else " No schedules are configured yet."
+        super().__init__(f"I don't know a schedule or service called `{name[:40]}`.{choices}")

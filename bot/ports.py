@@ -15,6 +15,7 @@ from models import (
     IncidentAlert,
     IncidentLink,
     IncidentRole,
+    OncallOverride,
     OutboxMessage,
     Postmortem,
     Problem,
@@ -636,4 +637,42 @@ class CategoryClassifier(Protocol):
     ) -> str | None:
         """The one of `choices` the incident belongs to; None when none fits, or on any
         failure."""
+        ...
+
+
+class OverrideStore(Protocol):
+    """Persistence of on-call overrides. Each method is one short transaction."""
+
+    def add(self, override: OncallOverride) -> tuple[OncallOverride, bool]:
+        """Inserts `override`; when one with its request key exists (a retried or doubled
+        request), returns that one instead. The flag: whether this call made it."""
+        ...
+
+    def get(self, override_id: int) -> OncallOverride | None: ...
+
+    def overlapping(
+        self, schedule: str | None, start: datetime, end: datetime
+    ) -> list[OncallOverride]:
+        """Overrides (of one schedule, or all) made for times overlapping [start, end),
+        cancelled ones included: their cancellation says how long they held."""
+        ...
+
+    def upcoming(self, schedule: str | None, now: datetime, limit: int) -> list[OncallOverride]:
+        """Overrides not cancelled and not over at `now`, soonest first."""
+        ...
+
+    def cancel(self, override_id: int, by: str, at: datetime) -> bool:
+        """Marks it cancelled; False when it already was (someone else got there first)."""
+        ...
+
+
+class People(Protocol):
+    """What the chat platform knows of a person (cached: asked often, changes rarely)."""
+
+    def timezone(self, user: str) -> str | None:
+        """Their IANA timezone, e.g. `Europe/London`; None when it can't be known."""
+        ...
+
+    def name(self, user: str) -> str:
+        """A name to show them by where mentions don't work (a calendar); the ID at worst."""
         ...

@@ -280,6 +280,53 @@ ProblemRequest = (
 )
 
 
+@dataclass(frozen=True)
+class LocalMoment:
+    """A date and time as a person typed it, in their own timezone: `day` is a date, or
+    days from their today (0 today, 1 tomorrow)."""
+
+    day: date | int
+    clock: time
+
+    def on(self, today: date) -> datetime:
+        """The naive local datetime it names, given the person's today."""
+        day = today + timedelta(days=self.day) if isinstance(self.day, int) else self.day
+        return datetime.combine(day, self.clock)
+
+
+@dataclass(frozen=True)
+class ShowOncall:
+    name: str | None  # a schedule or a service; None: all (in an incident channel: its)
+
+
+@dataclass(frozen=True)
+class AddOverride:
+    user: str
+    starts: LocalMoment
+    ends: LocalMoment
+    schedule: str | None  # None: the only schedule
+    layer: str | None  # None: the schedule's first layer
+
+
+@dataclass(frozen=True)
+class TakeShift:
+    schedule: str | None
+    layer: str | None
+
+
+@dataclass(frozen=True)
+class ListOverrides:
+    schedule: str | None
+
+
+@dataclass(frozen=True)
+class CancelOverride:
+    override_id: int
+
+
+OncallRequest = ShowOncall | AddOverride | TakeShift | ListOverrides | CancelOverride
+
+
 Request = (
     Declare
     | SetStatus
@@ -311,4 +358,5 @@ Request = (
     | Help
     | ProblemRequest
     | ClosingRequest
+    | OncallRequest
 )

@@ -26,6 +26,7 @@ from models.incident import (
     IncidentSequence,
     TimelineEntry,
 )
+from models.oncall import OncallOverride
 from models.outbox import OutboxMessage
 from models.postmortem import Postmortem
 from models.problem import Problem, ProblemSequence
@@ -48,6 +49,7 @@ __all__ = [
     "IncidentSequence",
     "LinkKind",
     "NoticeKind",
+    "OncallOverride",
     "OutboxMessage",
     "Postmortem",
     "PostmortemStatus",

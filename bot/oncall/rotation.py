@@ -160,7 +160,9 @@ def shift_at(
     schedule: Schedule, layer: Layer, covers: Sequence[Cover], instant: datetime
 ) -> Shift | None:
     """The shift of the layer under way at `instant`; None: nobody is on call."""
-    found = layer_shifts(schedule, layer, covers, instant, instant + _TICK)
+    # As far ahead as the rotation's shift may reach, so overrides that cut it short count.
+    reach = instant + layer.shift_length + timedelta(hours=2)
+    found = layer_shifts(schedule, layer, covers, instant, reach)
     return next((s for s in found if s.contains(instant)), None)
 
 

@@ -305,3 +305,14 @@ def test_every_half_hour_of_a_spring_forward_day_has_exactly_one_shift(minute: i
         for s in layer_shifts(london, london.layers[0], [], instant, instant + timedelta(seconds=1))
     ]
     assert len(found) == 1 and found[0].contains(instant)
+
+
+def test_the_shift_under_way_ends_where_a_later_override_begins() -> None:
+    payments = schedule()
+    evening = cover(1, "UZ", utc(2026, 12, 2, 18), utc(2026, 12, 3, 9))
+    now = shift_at(payments, payments.layers[0], [evening], utc(2026, 12, 2, 12))
+    assert now is not None and (now.user, now.end) == ("UA", utc(2026, 12, 2, 18))
+    [following] = next_shifts(
+        payments, payments.layers[0], [evening], now.end - timedelta(seconds=1), 1
+    )
+    assert (following.user, following.start) == ("UZ", utc(2026, 12, 2, 18))

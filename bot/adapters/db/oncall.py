@@ -1,0 +1,69 @@
+"""The override store on SQLModel: one short transaction per method."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+
+from bot.adapters.db.engine import Sessions
+from models import OncallOverride
+
+
+class SqlOverrideStore:
+    def __init__(self, engine: Engine) -> None:
+        self._sessions = Sessions(engine)
+
+    def add(self, override: OncallOverride) -> tuple[OncallOverride, bool]:
+        try:
+            with self._sessions.write() as session:
+                session.add(override)
+            return override, True
+        except IntegrityError:
+            # The request key is unique: a retried or doubled command made it already.
+            with self._sessions.read() as session:
+                query = select(OncallOverride).where(
+                    OncallOverride.request_key == override.request_key
+                )
+                existing = session.exec(query).one_or_none()
+            if existing is None:
+                raise
+            return existing, False
+
+    def get(self, override_id: int) -> OncallOverride | None:
+        with self._sessions.read() as session:
+            return session.get(OncallOverride, override_id)
+
+    def overlapping(
+        self, schedule: str | None, start: datetime, end: datetime
+    ) -> list[OncallOverride]:
+        query = select(OncallOverride).where(
+            col(OncallOverride.starts_at) < end, col(OncallOverride.ends_at) > start
+        )
+        if schedule is not None:
+            query = query.where(col(OncallOverride.schedule) == schedule)
+        with self._sessions.read() as session:
+            return list(session.exec(query.order_by(col(OncallOverride.id))))
+
+    def upcoming(self, schedule: str | None, now: datetime, limit: int) -> list[OncallOverride]:
+        query = select(OncallOverride).where(
+            col(OncallOverride.ends_at) > now, col(OncallOverride.cancelled_at).is_(None)
+        )
+        if schedule is not None:
+            query = query.where(col(OncallOverride.schedule) == schedule)
+        query = query.order_by(col(OncallOverride.starts_at), col(OncallOverride.id)).limit(limit)
+        with self._sessions.read() as session:
+            return list(session.exec(query))
+
+    def cancel(self, override_id: int, by: str, at: datetime) -> bool:
+        with self._sessions.write() as session:
+            result = session.execute(
+                sa.update(OncallOverride)
+                .where(
+                    col(OncallOverride.id) == override_id,
+                    col(OncallOverride.cancelled_at).is_(None),
+                )
+                .values(cancelled_at=at, cancelled_by=by)
+            )
+            return bool(result.rowcount == 1)  # type: ignore[attr-defined]

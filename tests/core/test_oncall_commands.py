@@ -1,0 +1,87 @@
+"""`/incident oncall …` parsed: who is on call, overrides with dates and times as people
+type them, take, list and cancel; anything else a usage error."""
+
+from datetime import date, time
+
+import pytest
+
+from bot.commands import parse
+from bot.errors import UsageError
+from bot.requests import (
+    AddOverride,
+    CancelOverride,
+    ListOverrides,
+    LocalMoment,
+    ShowOncall,
+    TakeShift,
+)
+
+SEVERITIES = ["sev1", "sev2"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("oncall", ShowOncall(None)),
+        ("oncall Payments", ShowOncall("payments")),
+        ("on-call checkout-api", ShowOncall("checkout-api")),
+        ("oncall take", TakeShift(None, None)),
+        ("oncall take payments secondary", TakeShift("payments", "secondary")),
+        ("oncall overrides", ListOverrides(None)),
+        ("oncall overrides payments", ListOverrides("payments")),
+        ("oncall cancel 12", CancelOverride(12)),
+        ("oncall cancel #12", CancelOverride(12)),
+        (
+            "oncall override <@U123|bob> 2026-12-24 18:00 2026-12-27 09:00",
+            AddOverride(
+                "U123",
+                LocalMoment(date(2026, 12, 24), time(18)),
+                LocalMoment(date(2026, 12, 27), time(9)),
+                None,
+                None,
+            ),
+        ),
+        (
+            "oncall override <@U123> today 18:00 tomorrow 9:30 payments primary",
+            AddOverride(
+                "U123", LocalMoment(0, time(18)), LocalMoment(1, time(9, 30)), "payments", "primary"
+            ),
+        ),
+        (
+            "oncall override <@U123> 2026-12-24T18:00 2026-12-25T08:00 payments",
+            AddOverride(
+                "U123",
+                LocalMoment(date(2026, 12, 24), time(18)),
+                LocalMoment(date(2026, 12, 25), time(8)),
+                "payments",
+                None,
+            ),
+        ),
+    ],
+)
+def test_oncall_commands(text: str, expected: object) -> None:
+    assert parse(text, SEVERITIES) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("oncall override bob today 18:00 tomorrow 09:00", "Mention them"),
+        ("oncall override <@U1> today", "At what time from"),
+        ("oncall override <@U1> today 18:00", "When to"),
+        ("oncall override <@U1> someday 18:00 tomorrow 09:00", "is not a day"),
+        ("oncall override <@U1> today 25:00 tomorrow 09:00", "is not a time"),
+        ("oncall override <@U1> 2026-02-30 18:00 tomorrow 09:00", "is not a day"),
+        ("oncall override <@U1> 2026-12-24T18:00Z tomorrow 09:00", "timezone"),
+        ("oncall override <@U1> today 18:00 tomorrow 09:00 a b c", "Too many"),
+        ("oncall cancel twelve", "Which override"),
+        ("oncall take pay<ments", "not a schedule"),
+        ("oncall payments now", "not an on-call command"),
+        ("oncall " + "x" * 90, "not a schedule"),
+    ],
+)
+def test_bad_oncall_commands_say_what_is_wrong_and_show_the_usage(text: str, says: str) -> None:
+    with pytest.raises(UsageError) as refused:
+        parse(text, SEVERITIES)
+    assert says in str(refused.value)
+    assert "/incident oncall override @person" in refused.value.usage
