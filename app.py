@@ -38,6 +38,7 @@ from bot.adapters.db.action_items import SqlActionItemStore
 from bot.adapters.db.alerts import SqlAlertStore
 from bot.adapters.db.engine import make_engine, migrate
 from bot.adapters.db.insights import SqlInsightsStore
+from bot.adapters.db.oncall import SqlOverrideStore
 from bot.adapters.db.outbox import SqlOutboxStore
 from bot.adapters.db.postmortems import SqlPostmortemStore
 from bot.adapters.db.problems import SqlProblemStore
@@ -49,6 +50,7 @@ from bot.adapters.runbook_files import read_runbooks, runbooks_folder
 from bot.adapters.slack.client import make_client
 from bot.adapters.slack.documents import SlackDocuments
 from bot.adapters.slack.notifier import SlackNotifier
+from bot.adapters.slack.people import SlackPeople
 from bot.adapters.slack.rooms import SlackRooms
 from bot.adapters.templates import MarkdownRenderer, Templates
 from bot.alerts.service import AlertService
@@ -60,6 +62,7 @@ from bot.exports import ExportService
 from bot.incidents import ROOM_LEASE, IncidentService
 from bot.insights.periods import parse_range
 from bot.insights.service import InsightsService, as_csv, as_json, export_rows
+from bot.oncall.service import OncallService
 from bot.ports import Clock, Drafter, IssueTracker
 from bot.postmortem.service import DRAFT_LEASE, PostmortemService
 from bot.problems import ProblemService
@@ -71,6 +74,7 @@ from bot.settings import Settings, load_settings
 from bot.similar import SimilarService
 from bot.timeline import TimelineService
 from handlers.deps import Background, Deps
+from handlers.feeds import Feeds, feed_token
 from handlers.http import HttpServer, Wsgi, make_wsgi
 from handlers.webhooks import Webhooks, secrets_of
 
@@ -90,12 +94,13 @@ class Sitrep:
     deps: Deps
     executors: tuple[ThreadPoolExecutor, ...]
     webhooks: Webhooks
+    feeds: Feeds | None = None
     scheduler: BackgroundScheduler | None = None
 
     def wsgi(self, *, slack: bool = True) -> Wsgi:
         """The HTTP face: Slack's requests (unless they come by Socket Mode), alert
         webhooks, the health check."""
-        return make_wsgi(self.bolt, self.engine, self.webhooks, slack=slack)
+        return make_wsgi(self.bolt, self.engine, self.webhooks, slack=slack, feeds=self.feeds)
 
     def recover(self, grace: timedelta = ROOM_LEASE) -> None:
         """Finishes what a process that died after acknowledging left undone: rooms not
@@ -244,17 +249,24 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
             similar=similar,
             problems=problems,
             closing=ClosingService(incidents, closing_check, problems, policy),
+            oncall=OncallService(SqlOverrideStore(engine), SlackPeople(client), policy, clock),
             policy=policy,
             clock=clock,
         )
         webhooks = Webhooks(deps, alerts, secrets_of(policy), client)
+        feeds = Feeds(deps.oncall, feed_token(policy))
         bolt = _bolt_app(settings, client, executor)
     except ConfigError:
         engine.dispose()
         raise
     handlers.register(bolt, deps, alerts)
     return Sitrep(
-        bolt=bolt, engine=engine, deps=deps, executors=(executor, drafting), webhooks=webhooks
+        bolt=bolt,
+        engine=engine,
+        deps=deps,
+        executors=(executor, drafting),
+        webhooks=webhooks,
+        feeds=feeds,
     )
 
 
@@ -451,7 +463,7 @@ def _run_socket_mode(sitrep: Sitrep, settings: Settings) -> int:
     handler.connect()  # type: ignore[no-untyped-call]
     # Alert webhooks still come over HTTP; Slack's requests don't.
     server = None
-    if sitrep.deps.policy.alerts.sources:
+    if sitrep.deps.policy.alerts.sources or (sitrep.feeds and sitrep.feeds.enabled):
         server = HttpServer(sitrep.wsgi(slack=False), settings.host, settings.port, threads=4)
         threading.Thread(target=server.serve, name="sitrep-webhooks", daemon=True).start()
         log.info("alert webhooks on http://%s:%s/webhooks/<source>", settings.host, server.port)

@@ -31,6 +31,7 @@ from bot.requests import (
     Help,
     ListActions,
     ListIncidents,
+    OncallRequest,
     ProblemRequest,
     PublishPostmortem,
     RecordFix,
@@ -50,7 +51,7 @@ from bot.requests import (
     ShowStats,
     Verify,
 )
-from handlers import problems
+from handlers import oncall, problems
 from handlers.deps import Deps, draft_if_due, link_runbooks, reclassified
 from handlers.errors import reported
 from handlers.modals import open_modal
@@ -99,6 +100,8 @@ def _act(
     incidents = deps.incidents
     if isinstance(request, ProblemRequest):
         return problems.answer(request, user, channel, deps)
+    if isinstance(request, OncallRequest):
+        return oncall.answer(request, user, channel, command_key(command), deps)
     match request:
         case Help():
             return _ephemeral(blocks.help_blocks(deps.policy), "Sitrep commands")
@@ -141,8 +144,12 @@ def _act(
             assert incident.id is not None
             summary = incidents.summary(incident.id)
             problem = deps.problems.of_incident(incident)
+            on_call = deps.oncall.on_call_at(
+                deps.oncall.for_services(incident.services),
+                incident.impact_started_at or incident.declared_at,
+            )
             return _ephemeral(
-                blocks.summary_blocks(summary, deps.policy, deps.clock(), problem),
+                blocks.summary_blocks(summary, deps.policy, deps.clock(), problem, on_call),
                 blocks.announcement_fallback(incident),
             )
         case DraftPostmortem() | ExportPostmortem() | ReviewPostmortem() | PublishPostmortem():
@@ -313,6 +320,8 @@ def _follow_up(request: Request, command: dict[str, Any], deps: Deps, respond: R
     if isinstance(request, ProblemRequest):
         problems.follow_up(request, command["user_id"], channel, deps)
         return
+    if isinstance(request, OncallRequest):
+        return  # answered in the ack
     match request:
         case Declare() if request.complete:
             incident = deps.incidents.by_request_key(command_key(command))

@@ -11,6 +11,7 @@ from bot.config import Policy
 from bot.exports import ExportService
 from bot.incidents import IncidentService
 from bot.insights.service import InsightsService
+from bot.oncall.service import OncallService
 from bot.ports import Clock
 from bot.postmortem.service import PostmortemService
 from bot.problems import ProblemService
@@ -60,6 +61,7 @@ class Deps:
     similar: SimilarService
     problems: ProblemService
     closing: ClosingService
+    oncall: OncallService
     policy: Policy
     clock: Clock
 

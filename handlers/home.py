@@ -10,4 +10,6 @@ from handlers.deps import Deps
 def publish_home(deps: Deps, client: WebClient, user: str, notice: str = "") -> None:
     """Draws the person's Home tab; `notice` says what their last click could not do."""
     home = deps.action_items.home(user)
-    client.views_publish(user_id=user, view=blocks.home(home, deps.policy, notice))
+    # Only where there are schedules: a team without on-call sees no empty section.
+    shifts = deps.oncall.next_shifts_of(user) if deps.oncall.schedules else None
+    client.views_publish(user_id=user, view=blocks.home(home, deps.policy, notice, shifts))

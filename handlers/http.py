@@ -42,12 +42,19 @@ _REASONS = {
 
 class WebhookApp(Protocol):
     def __call__(
-        self, environ: dict[str, Any], start_response: StartResponse, source: str
-    ) -> Iterable[bytes]: ...
+        self, environ: dict[str, Any], start_response: StartResponse, rest: str, /
+    ) -> Iterable[bytes]:
+        """Answers a request for the path below its prefix (`rest`)."""
+        ...
 
 
 def make_wsgi(
-    bolt: App, engine: Engine, webhooks: WebhookApp | None = None, *, slack: bool = True
+    bolt: App,
+    engine: Engine,
+    webhooks: WebhookApp | None = None,
+    *,
+    slack: bool = True,
+    feeds: WebhookApp | None = None,
 ) -> Wsgi:
     """The app's routes; without `slack` (Socket Mode, where Bolt checks no signatures),
     `/slack/events` is not served at all."""
@@ -58,6 +65,8 @@ def make_wsgi(
             return _health(engine, start_response)
         if webhooks is not None and path.startswith("/webhooks/"):
             return webhooks(environ, start_response, path.removeprefix("/webhooks/").strip("/"))
+        if feeds is not None and path.startswith("/oncall/"):
+            return feeds(environ, start_response, path.removeprefix("/oncall/"))
         if path != "/slack/events" or not slack:
             return json_reply(start_response, 404, {"error": "not_found"})
         if method != "POST":

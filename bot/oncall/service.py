@@ -199,6 +199,9 @@ class OncallService:
     def name_of(self, user: str) -> str:
         return self._people.name(user)
 
+    def now(self) -> datetime:
+        return self._clock()
+
     def _covers(self, schedule: str, start: datetime, end: datetime) -> list[Cover]:
         return [as_cover(row) for row in self._store.overlapping(schedule, start, end)]
 

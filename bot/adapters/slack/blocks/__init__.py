@@ -22,6 +22,13 @@ from bot.adapters.slack.blocks.insights import stats_blocks, stats_text, without
 from bot.adapters.slack.blocks.links import bookmark_title
 from bot.adapters.slack.blocks.modals import declare_modal, update_modal
 from bot.adapters.slack.blocks.notices import snoozed
+from bot.adapters.slack.blocks.oncall import (
+    cancelled_reply,
+    oncall_blocks,
+    oncall_fallback,
+    override_reply,
+    overrides_blocks,
+)
 from bot.adapters.slack.blocks.postmortem import drafted_reply
 from bot.adapters.slack.blocks.problems import (
     linked_reply,
@@ -70,6 +77,7 @@ __all__ = [
     "announcement",
     "announcement_fallback",
     "bookmark_title",
+    "cancelled_reply",
     "channel_topic",
     "clip",
     "close_item_modal",
@@ -91,7 +99,11 @@ __all__ = [
     "linked_reply",
     "not_invited",
     "notice",
+    "oncall_blocks",
+    "oncall_fallback",
     "opened_reply",
+    "override_reply",
+    "overrides_blocks",
     "owner_reply",
     "plain",
     "problem_blocks",

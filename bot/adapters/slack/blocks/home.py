@@ -1,6 +1,7 @@
-"""The App Home tab: the person's action items, the open incidents they are in, and the
-team's follow-through. Pure."""
+"""The App Home tab: the person's action items, the open incidents they are in, their next
+on-call shifts, and the team's follow-through. Pure."""
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Final
 from zoneinfo import ZoneInfo
@@ -17,10 +18,12 @@ from slack_sdk.models.views import View
 
 from bot.action_items import Home
 from bot.adapters.slack.blocks.action_items import item_blocks
+from bot.adapters.slack.blocks.oncall import shift_line
 from bot.adapters.slack.blocks.replies import incident_line
 from bot.adapters.slack.blocks.text import MAX_SECTION, clip, defang
 from bot.config import Policy
 from bot.follow_through import NO_TEAM, FollowThrough, Rate, Report
+from bot.oncall.rotation import Shift
 from models import ActionItem, ActionStatus
 
 MAX_HOME_BLOCKS: Final = 100
@@ -29,9 +32,11 @@ _INCIDENTS_SHOWN = 10
 _RECURRENCES_SHOWN = 5
 
 
-def home(data: Home, policy: Policy, notice: str = "") -> View:
+def home(
+    data: Home, policy: Policy, notice: str = "", shifts: Sequence[Shift] | None = None
+) -> View:
     """The person's Home tab; `notice`: what happened to their last click, when it could
-    not be done."""
+    not be done; `shifts`: their next on-call shifts (None: no schedules, no section)."""
     blocks: list[Block] = [HeaderBlock(text="Sitrep")]
     if notice:
         text = clip(f":warning: {defang(notice)}", MAX_SECTION)
@@ -48,6 +53,8 @@ def home(data: Home, policy: Policy, notice: str = "") -> View:
     )
     blocks += _your_items(data)
     blocks += _your_incidents(data)
+    if shifts is not None:
+        blocks += _your_shifts(shifts)
     blocks += _follow_through(data.report, policy)
     return View(type="home", blocks=blocks[:MAX_HOME_BLOCKS])
 
@@ -79,6 +86,14 @@ def _your_incidents(data: Home) -> list[Block]:
     if data.other_open:
         blocks.append(_context(f"{data.other_open} other open: `/incident list`"))
     return blocks
+
+
+def _your_shifts(shifts: Sequence[Shift]) -> list[Block]:
+    blocks: list[Block] = [DividerBlock(), HeaderBlock(text="Your next on-call shifts")]
+    if not shifts:
+        return [*blocks, _line("None in the next twelve weeks.")]
+    lines = "\n".join(shift_line(shift) for shift in shifts)
+    return [*blocks, _line(lines), _context("Who is on call now: `/incident oncall`")]
 
 
 def _follow_through(report: Report, policy: Policy) -> list[Block]:

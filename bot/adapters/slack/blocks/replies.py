@@ -14,6 +14,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.adapters.slack.blocks.incident import announcement
+from bot.adapters.slack.blocks.oncall import on_call_then
 from bot.adapters.slack.blocks.problems import problem_line
 from bot.adapters.slack.blocks.text import (
     MAX_BLOCKS,
@@ -28,6 +29,7 @@ from bot.adapters.slack.blocks.text import (
 from bot.commands import USAGE
 from bot.config import Policy
 from bot.incidents import Summary
+from bot.oncall.service import OnCallThen
 from models import Incident, Problem, TimelineEntry
 
 
@@ -97,9 +99,14 @@ def incident_line(incident: Incident, now: datetime) -> str:
 
 
 def summary_blocks(
-    summary: Summary, policy: Policy, now: datetime, problem: Problem | None = None
+    summary: Summary,
+    policy: Policy,
+    now: datetime,
+    problem: Problem | None = None,
+    on_call: Sequence[OnCallThen] = (),
 ) -> list[Block]:
-    """`/incident show`: the announcement's facts, its problem and the latest timeline."""
+    """`/incident show`: the announcement's facts, its problem, who was on call for its
+    services when it started, and the latest timeline."""
     facts = [
         b
         for b in announcement(summary.incident, summary.roles, policy, now)
@@ -108,6 +115,9 @@ def summary_blocks(
     if problem is not None:
         line = f"*Problem:* {problem_line(problem)}"
         facts.append(SectionBlock(text=MarkdownTextObject(text=clip(line, MAX_SECTION))))
+    if on_call:
+        text = clip(on_call_then(on_call), MAX_SECTION)
+        facts.append(SectionBlock(text=MarkdownTextObject(text=text)))
     lines = [_timeline_line(e) for e in summary.recent]
     timeline = "\n".join(lines) if lines else "_Nothing recorded yet._"
     return [
