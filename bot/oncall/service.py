@@ -152,10 +152,10 @@ class OncallService:
                 "schedule's owner can cancel it."
             )
         now = self._clock()
+        if found.ends_at <= now and found.cancelled_at is None:
+            raise NothingChanged(f"Override #{override_id} is already over.")
         if found.cancelled_at is not None or not self._store.cancel(override_id, by, now):
             raise NothingChanged(f"Override #{override_id} is already cancelled.")
-        if found.ends_at <= now:
-            raise NothingChanged(f"Override #{override_id} is already over.")
         found.cancelled_at, found.cancelled_by = now, by
         return found
 

@@ -35,6 +35,8 @@ def nothing_declared(running: Running) -> bool:
         ("show INC-2026-9999", "I can't find an incident called `INC-2026-9999`", ""),
         ("status mitigated", "This isn't an incident channel", "/incident status"),
         ("note " + "x" * 5000, "commands take at most 3000", ""),
+        ("oncall", "No on-call schedules are configured yet", ""),
+        ("oncall take", "No on-call schedules are configured yet", ""),
     ],
 )
 def test_bad_commands_get_a_friendly_private_answer(

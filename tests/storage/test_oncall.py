@@ -202,3 +202,14 @@ def test_migration_0011_up_and_down(database_url: str) -> None:
         assert "oncall_override" not in tables
     finally:
         engine.dispose()
+
+
+def test_an_override_already_over_cannot_be_cancelled(oncall: OncallService, clock: Clock) -> None:
+    made = oncall.override(cover("U_DAVE", at(0, 10), at(0, 12)), "U_ALICE", "k")
+    assert made.id is not None
+    clock.advance(hours=4)
+    with pytest.raises(NothingChanged, match="already over"):
+        oncall.cancel(made.id, "U_ALICE")
+    payments = oncall.schedule("payments")
+    then = {t.layer: t.user for t in oncall.on_call_at([payments], utc(2026, 11, 22, 11))}
+    assert then["primary"] == "U_DAVE"  # it stands in history
