@@ -316,3 +316,23 @@ def test_the_shift_under_way_ends_where_a_later_override_begins() -> None:
         payments, payments.layers[0], [evening], now.end - timedelta(seconds=1), 1
     )
     assert (following.user, following.start) == ("UZ", utc(2026, 12, 2, 18))
+
+
+@pytest.mark.parametrize("members", [[], ["UA"], ["UA", "UB"], ["UA", "UB", "UC"]])
+@pytest.mark.parametrize("zone", ["Europe/London", "America/New_York", "Australia/Sydney"])
+def test_every_half_hour_of_two_months_against_the_calendar(
+    members: list[str], zone: str
+) -> None:
+    # A daily 09:00 handoff read off the local calendar: the turn is the count of local days
+    # since the start, less one before nine. Both DST changes of the year fall in the range
+    # for one hemisphere or the other (October to December).
+    daily = schedule(zone, length="daily", members=members, start=date(2026, 10, 1))
+    layer, local_zone = daily.layers[0], daily.zone
+    instant = utc(2026, 10, 1)
+    while instant < utc(2026, 12, 1):
+        local = instant.astimezone(local_zone)
+        turn = (local.date() - date(2026, 10, 1)).days - (1 if local.hour < 9 else 0)
+        expected = members[turn % len(members)] if members and turn >= 0 else None
+        found = shift_at(daily, layer, [], instant)
+        assert (found.user if found else None) == expected, instant
+        instant += timedelta(minutes=30)
