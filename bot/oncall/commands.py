@@ -28,7 +28,7 @@ ONCALL_USAGE: Final = (
 
 _DAYS: Final = {"today": 0, "tomorrow": 1}
 _CLOCK: Final = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
-_NAME: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$")
+_NAME: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
 _ID: Final = re.compile(r"^#?(\d{1,9})$")
 
 

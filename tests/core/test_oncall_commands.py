@@ -25,6 +25,7 @@ SEVERITIES = ["sev1", "sev2"]
         ("oncall", ShowOncall(None)),
         ("oncall Payments", ShowOncall("payments")),
         ("on-call checkout-api", ShowOncall("checkout-api")),
+        ("oncall Orders.DB", ShowOncall("orders.db")),  # services may have dots
         ("oncall take", TakeShift(None, None)),
         ("oncall take payments secondary", TakeShift("payments", "secondary")),
         ("oncall overrides", ListOverrides(None)),
