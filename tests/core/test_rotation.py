@@ -320,9 +320,7 @@ def test_the_shift_under_way_ends_where_a_later_override_begins() -> None:
 
 @pytest.mark.parametrize("members", [[], ["UA"], ["UA", "UB"], ["UA", "UB", "UC"]])
 @pytest.mark.parametrize("zone", ["Europe/London", "America/New_York", "Australia/Sydney"])
-def test_every_half_hour_of_two_months_against_the_calendar(
-    members: list[str], zone: str
-) -> None:
+def test_every_half_hour_of_two_months_against_the_calendar(members: list[str], zone: str) -> None:
     # A daily 09:00 handoff read off the local calendar: the turn is the count of local days
     # since the start, less one before nine. Both DST changes of the year fall in the range
     # for one hemisphere or the other (October to December).
