@@ -158,7 +158,7 @@ class MarkdownRenderer:
             facts=draft.facts,
             n=draft.narrative,
             marker=STATUS_MARKER,
-            closed="",  # a draft has the closing checklist in its own section
+            closed=draft.facts.closed,
         )
 
     def status_line(self, record: Postmortem, closed: str = "") -> str:

@@ -51,6 +51,8 @@ class Facts:
     priority: str | None = None
     # The closing checklist as it stands (None: the severity checks nothing).
     checklist: Checklist | None = None
+    # How the incident closed, for the status line ("" while it is open).
+    closed: str = ""
 
     @property
     def commander(self) -> str | None:
@@ -67,6 +69,7 @@ def gather_facts(
     links: Sequence[IncidentLink] = (),
     similar: Sequence[Similar] = (),
     checklist: Checklist | None = None,
+    closed: str = "",
 ) -> Facts:
     """Everything the draft states as fact, from the incident, its roles, its timeline and
     its links."""
@@ -96,4 +99,5 @@ def gather_facts(
         similar=tuple(similar),
         priority=policy.priority_matrix.of(incident.severity, incident.impact_scope),
         checklist=checklist if checklist and checklist.items else None,
+        closed=closed,
     )

@@ -140,6 +140,10 @@ class PostmortemService:
                 ],
             },
         )
+        if not draft.facts.closed and (closed := self._closed(incident_id)):
+            # Closed while this draft was being written: its status line says so after all.
+            line = self._renderer.status_line(record, closed)
+            self._documents.replace_line(canvas.id, STATUS_MARKER, line)
         self._rooms.refresh(incident_id)
         replaced = canvas.id == previous
         return Drafted(incident, record, draft.source, draft.fallback_reason, replaced)
@@ -305,6 +309,7 @@ class PostmortemService:
             links=self._incidents.links(incident.id),
             similar=self._similar(incident.id) if self._similar else (),
             checklist=self._checklist(incident) if self._checklist else None,
+            closed=self._closed(incident.id),
         )
         budget = max(self._prompt_tokens - _PROMPT_RESERVE, 1_000)
         material = Material(facts, condense(entries, budget, estimate_tokens))
