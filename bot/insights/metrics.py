@@ -188,6 +188,7 @@ def compute(
         spreads=_spreads(inside, measures),
         on_target=on_target,
         targeted=targeted,
+        by_category=dict(Counter(i.category for i in inside if i.category).most_common()),
     )
     if not detail:
         return headline
@@ -209,7 +210,6 @@ def compute(
         weekend=sum(1 for h in hours if h.weekday() >= 5),
         out_of_hours=sum(1 for h in hours if not in_hours(h)),
         by_monitoring=sum(1 for i in inside if i.detected_by),
-        by_category=dict(Counter(i.category for i in inside if i.category).most_common()),
         after_deploy=sum(
             1
             for i in inside

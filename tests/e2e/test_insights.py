@@ -104,6 +104,23 @@ def test_stats_show_the_headline_numbers_against_the_period_before_with_a_chart(
     assert chart.format == "PNG" and chart.size == (800, 420)
 
 
+def test_stats_say_which_categories_grew_against_the_period_before(
+    running: Running, clock: FastForward
+) -> None:
+    before = declared(running, "sev3 Replica lag", "replica-lag")
+    command(running, "category Database/replication", before)
+    clock.advance(days=8)
+    for text, slug, category in (
+        ("sev3 Cache cold", "cache-cold", "Database/caching"),
+        ("sev3 Pool full", "pool-full", "Database/connection pool"),
+        ("sev3 Resolver down", "resolver-down", "Network/DNS"),
+    ):
+        command(running, f"category {category}", declared(running, text, slug))
+    running.driver.command("stats 7d", user="U_ALICE")
+    text = shown(answer(running.slack, "Incidents, the last 7 days")["blocks"])
+    assert "*By category:* Database 2 (was 1) · Network 1 (was 0)" in text
+
+
 def test_stats_go_out_without_the_chart_while_slack_is_still_processing_it(
     running: Running, clock: FastForward
 ) -> None:

@@ -1,5 +1,6 @@
 """What Slack shows of the metrics: `/incident stats` and the weekly digest. Pure."""
 
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Final
@@ -47,7 +48,7 @@ def stats_blocks(stats: Stats, pictures: Sequence[Picture]) -> list[Block]:
         *(_measure(name, current, previous) for name in _MEASURES),
     ]
     blocks.append(SectionBlock(fields=[MarkdownTextObject(text=f) for f in fields]))
-    blocks += _where_and_when(current)
+    blocks += _where_and_when(current, previous)
     blocks += [_picture(p) for p in pictures]
     blocks.append(
         _context(
@@ -90,7 +91,7 @@ def digest_blocks(digest: Digest, window: str, limit: int = 50) -> list[Block]:
         f"{_rate(quarter.on_target, quarter.targeted)}"
     )
     blocks.append(SectionBlock(fields=[MarkdownTextObject(text=f) for f in fields]))
-    blocks += _where_and_when(week)
+    blocks += _where_and_when(week, digest.previous)
     blocks.append(_section(_follow_through_line(digest.follow_through, window)))
     blocks += [_picture(p) for p in digest.pictures]
     return blocks[:limit]
@@ -111,6 +112,15 @@ def _digest_title(digest: Digest) -> str:
     return f"Incident digest: the {digest.period.length_words} to {end:%a} {end.day} {end:%b}"
 
 
+def by_top_category(metrics: Metrics) -> dict[str, int]:
+    """Incidents per top-level category (`Database` counts `Database/replication`), most
+    first: the trend people ask about ("are database incidents increasing?")."""
+    totals: Counter[str] = Counter()
+    for name, count in metrics.by_category.items():
+        totals[name.split("/")[0]] += count
+    return dict(totals.most_common())
+
+
 def _measure(name: str, current: Metrics, previous: Metrics) -> str:
     now, before = current.spreads[name], previous.spreads[name]
     if not now.count:
@@ -122,8 +132,9 @@ def _measure(name: str, current: Metrics, previous: Metrics) -> str:
     )
 
 
-def _where_and_when(metrics: Metrics) -> list[Block]:
-    """Severity and service breakdowns, time of day, load and repeats."""
+def _where_and_when(metrics: Metrics, previous: Metrics | None = None) -> list[Block]:
+    """Severity, service and category breakdowns, time of day, load and repeats; with
+    `previous`, each category against the period before."""
     lines = []
     if len(metrics.by_month) > 1:
         months = " · ".join(
@@ -154,8 +165,10 @@ def _where_and_when(metrics: Metrics) -> list[Block]:
         )
         lines.append(f"*Top services:* {top}")
     if metrics.by_category:
+        now, before = by_top_category(metrics), by_top_category(previous) if previous else {}
         categories = " · ".join(
-            f"{defang(name)} {count}" for name, count in list(metrics.by_category.items())[:6]
+            f"{defang(name)} {count}" + (f" (was {before.get(name, 0)})" if previous else "")
+            for name, count in list(now.items())[:6]
         )
         lines.append(f"*By category:* {categories}")
     if metrics.volume:
