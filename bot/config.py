@@ -161,7 +161,8 @@ class Service(BaseModel):
     description: str = ""
     # Who is on call for it: a schedule of `[[oncall.schedules]]`.
     schedule: str | None = None
-    # Reserved for paging: the escalation policy that pages for it.
+    # Who is paged when it has an incident: a `[[oncall.escalation_policies]]` name. Without
+    # one, a service with a schedule pages the schedule's first layer.
     escalation_policy: str | None = None
 
 
@@ -586,6 +587,14 @@ class Policy(BaseModel):
                 raise ValueError(
                     f"services.{i}.schedule: {service.schedule!r} is not in "
                     f"oncall.schedules ({known})"
+                )
+        policies = {p.name for p in self.oncall.escalation_policies}
+        for i, service in enumerate(self.services):
+            if service.escalation_policy is not None and service.escalation_policy not in policies:
+                known = ", ".join(sorted(policies)) or "none configured"
+                raise ValueError(
+                    f"services.{i}.escalation_policy: {service.escalation_policy!r} is not in "
+                    f"oncall.escalation_policies ({known})"
                 )
         titles = [r.title.casefold() for r in self.runbooks]
         if len(set(titles)) != len(titles):

@@ -1,6 +1,7 @@
 """On-call schedules as the policy file writes them (`[oncall]`, `[[oncall.schedules]]`):
-layers of rotations with a handoff time in the schedule's timezone, and restrictions.
-Pure: validated at start-up, read by `bot.oncall.rotation`."""
+layers of rotations with a handoff time in the schedule's timezone, and restrictions; and
+escalation policies (`[[oncall.escalation_policies]]`): who is paged, level by level.
+Pure: validated at start-up, read by `bot.oncall.rotation` and `bot.oncall.escalation`."""
 
 import re
 from datetime import date, time, timedelta
@@ -17,6 +18,10 @@ RESERVED: Final = frozenset({"override", "overrides", "take", "cancel", "help"})
 WEEKDAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _LENGTH: Final = re.compile(r"^(\d{1,3})\s*(h|d|w)$")
 _CLOCK: Final = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+_WAIT: Final = re.compile(r"^(\d{1,4})\s*(s|m|h)$")
+CHANNEL_ID: Final = r"^[CG][A-Za-z0-9_]+$"
+# How long a page waits for an acknowledgement when no escalation policy says.
+DEFAULT_ACK_WITHIN: Final = "15m"
 
 
 def parse_length(text: str) -> timedelta:
@@ -40,6 +45,20 @@ def parse_clock(text: str) -> time:
     if not match:
         raise ValueError(f"{text!r} is not a time of day like '09:00'")
     return time(int(match[1]), int(match[2]))
+
+
+def parse_wait(text: str) -> timedelta:
+    """A time to acknowledge: '90s', '5m', '1h'."""
+    match = _WAIT.match(text.strip().lower())
+    if not match or int(match[1]) == 0:
+        raise ValueError(f"{text!r} is not a time to acknowledge like '5m', '90s' or '1h'")
+    unit = {"s": "seconds", "m": "minutes", "h": "hours"}[match[2]]
+    return timedelta(**{unit: int(match[1])})
+
+
+def _wait(value: str) -> str:
+    parse_wait(value)
+    return value.strip()
 
 
 def _length(value: str) -> str:
@@ -137,8 +156,50 @@ class Schedule(BaseModel):
         return self
 
 
+Wait = Annotated[str, AfterValidator(_wait)]
+
+
+class Level(BaseModel):
+    """One level of an escalation policy: whom it pages (a schedule's layer, named people,
+    or a channel) and how long they have to acknowledge, by severity key or `default`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # "payments" (its first layer) or "payments/secondary".
+    schedule: str | None = None
+    users: tuple[Annotated[str, Field(pattern=USER_ID)], ...] = ()
+    channel: Annotated[str, Field(pattern=CHANNEL_ID)] | None = None
+    ack_within: Wait | dict[str, Wait] = DEFAULT_ACK_WITHIN
+
+    @model_validator(mode="after")
+    def _one_target(self) -> Self:
+        given = [bool(self.schedule), bool(self.users), bool(self.channel)]
+        if sum(given) != 1:
+            raise ValueError("a level pages exactly one of: schedule, users or channel")
+        return self
+
+    @property
+    def schedule_and_layer(self) -> tuple[str, str | None]:
+        name, _, layer = (self.schedule or "").partition("/")
+        return name.strip().lower(), (layer.strip().lower() or None)
+
+    def wait(self, severity: str) -> timedelta:
+        """The time to acknowledge at `severity`: its own, else `default`, else 15m."""
+        if isinstance(self.ack_within, str):
+            return parse_wait(self.ack_within)
+        table = {key.lower(): value for key, value in self.ack_within.items()}
+        return parse_wait(table.get(severity.lower(), table.get("default", DEFAULT_ACK_WITHIN)))
+
+
+class EscalationPolicy(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: Annotated[str, Field(pattern=NAME)]
+    levels: tuple[Level, ...] = Field(min_length=1, max_length=10)
+
+
 class Oncall(BaseModel):
-    """On-call schedules, and the token of their calendar feeds."""
+    """On-call schedules, escalation policies, and the token of the calendar feeds."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -149,13 +210,33 @@ class Oncall(BaseModel):
     feed_token_env: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")] | None = None
     # An override may last at most this many days.
     max_override_days: int = Field(default=31, ge=1, le=366)
+    escalation_policies: tuple[EscalationPolicy, ...] = ()
 
     @model_validator(mode="after")
     def _unique(self) -> Self:
         names = [s.name for s in self.schedules]
         if len(set(names)) != len(names):
             raise ValueError("oncall.schedules: each name must be unique")
+        policies = [p.name for p in self.escalation_policies]
+        if len(set(policies)) != len(policies):
+            raise ValueError("oncall.escalation_policies: each name must be unique")
+        for i, policy in enumerate(self.escalation_policies):
+            for j, level in enumerate(policy.levels):
+                if level.schedule is not None:
+                    self._check_level(f"oncall.escalation_policies.{i}.levels.{j}", level)
         return self
+
+    def _check_level(self, where: str, level: Level) -> None:
+        name, layer = level.schedule_and_layer
+        schedule = self.schedule(name)
+        if schedule is None:
+            known = ", ".join(s.name for s in self.schedules) or "none configured"
+            raise ValueError(f"{where}.schedule: {name!r} is not in oncall.schedules ({known})")
+        if layer is not None and schedule.layer(layer) is None:
+            raise ValueError(f"{where}.schedule: {name!r} has no layer {layer!r}")
+
+    def escalation_policy(self, name: str) -> EscalationPolicy | None:
+        return next((p for p in self.escalation_policies if p.name == name.strip().lower()), None)
 
     def schedule(self, name: str) -> Schedule | None:
         return next((s for s in self.schedules if s.name == name.strip().lower()), None)
