@@ -40,6 +40,7 @@ from bot.adapters.db.engine import make_engine, migrate
 from bot.adapters.db.insights import SqlInsightsStore
 from bot.adapters.db.oncall import SqlOverrideStore
 from bot.adapters.db.outbox import SqlOutboxStore
+from bot.adapters.db.paging import SqlPageStore
 from bot.adapters.db.postmortems import SqlPostmortemStore
 from bot.adapters.db.problems import SqlProblemStore
 from bot.adapters.db.search import SqlSearchIndex
@@ -62,6 +63,7 @@ from bot.exports import ExportService
 from bot.incidents import ROOM_LEASE, IncidentService
 from bot.insights.periods import parse_range
 from bot.insights.service import InsightsService, as_csv, as_json, export_rows
+from bot.oncall.paging import PagingService
 from bot.oncall.service import OncallService
 from bot.ports import Clock, Drafter, IssueTracker
 from bot.postmortem.service import DRAFT_LEASE, PostmortemService
@@ -163,11 +165,35 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
 
             Background(drafting).run(advise, f"suggesting a category for incident {incident_id}")
 
+        oncall = OncallService(SqlOverrideStore(engine), SlackPeople(client), policy, clock)
+        # Its own client, as the scheduler's: a page is sent by whoever holds its lease.
+        notifier = SlackNotifier(
+            make_client(
+                settings.slack_bot_token.get_secret_value(),
+                settings.slack_api_url,
+                wait_out_rate_limits=False,
+            ),
+            policy,
+            clock,
+        )
+
+        paging = PagingService(
+            SqlPageStore(engine),
+            incidents,
+            oncall,
+            notifier,
+            policy,
+            clock,
+            invite=lambda incident_id, user: rooms.invite(incident_id, user),
+            # Pages go out at once rather than at the next tick (the outbox sends each once).
+            send=lambda: schedule.send(),
+            refresh=lambda incident_id: rooms.refresh(incident_id),
+        )
         rooms = RoomService(
             incidents,
             SlackRooms(client, policy, clock),
             policy,
-            greeters=(problems.check_recurrence, similar.suggest)
+            greeters=(problems.check_recurrence, similar.suggest, paging.page_incident)
             + ((advise_later,) if advisor.enabled else ()),
         )
         documents = SlackDocuments(client)
@@ -215,20 +241,13 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
             SqlOutboxStore(engine),
             incidents,
             # Its own client: a sender holds a lease and must not sleep through a 429.
-            SlackNotifier(
-                make_client(
-                    settings.slack_bot_token.get_secret_value(),
-                    settings.slack_api_url,
-                    wait_out_rate_limits=False,
-                ),
-                policy,
-                clock,
-            ),
+            notifier,
             policy,
             clock,
             lease=timedelta(seconds=settings.sitrep_outbox_lease_seconds),
             insights=insights,
             triage=alerts.pending_triage,
+            paging=paging,
         )
         executor = ThreadPoolExecutor(
             max_workers=settings.sitrep_worker_threads, thread_name_prefix="sitrep-worker"
@@ -249,7 +268,8 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
             similar=similar,
             problems=problems,
             closing=ClosingService(incidents, closing_check, problems, policy),
-            oncall=OncallService(SqlOverrideStore(engine), SlackPeople(client), policy, clock),
+            oncall=oncall,
+            paging=paging,
             policy=policy,
             clock=clock,
         )

@@ -13,6 +13,7 @@ from bot.errors import UsageError
 from bot.insights.periods import check_range
 from bot.links import unescaped, web_address
 from bot.oncall.commands import ONCALL_USAGE, parse_oncall
+from bot.oncall.paging_commands import PAGING_USAGE, parse_ack, parse_page
 from bot.problem_commands import PROBLEM_USAGE, parse_problem
 from bot.refs import MENTION as _MENTION
 from bot.refs import normalise_ref
@@ -85,6 +86,7 @@ USAGE: Final = {
     "runbook": "/incident runbook [words]",
     "problem": PROBLEM_USAGE,
     "oncall": ONCALL_USAGE,
+    **PAGING_USAGE,
     "help": "/incident help",
 }
 
@@ -523,5 +525,7 @@ _PARSERS: Final[dict[str, Callable[[str, list[str]], Request]]] = {
     "verify": parse_verify,
     "cause": parse_cause,
     "oncall": parse_oncall,
+    "ack": parse_ack,
+    "page": parse_page,
     "help": _help,
 }

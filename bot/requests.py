@@ -327,6 +327,20 @@ class CancelOverride:
 OncallRequest = ShowOncall | AddOverride | TakeShift | ListOverrides | CancelOverride
 
 
+@dataclass(frozen=True)
+class AckPages:
+    ref: str | None
+
+
+@dataclass(frozen=True)
+class PageSomeone:
+    who: str  # a user ID, or `schedule` / `schedule/layer`
+    ref: str | None
+
+
+PagingRequest = AckPages | PageSomeone
+
+
 Request = (
     Declare
     | SetStatus
@@ -359,4 +373,5 @@ Request = (
     | ProblemRequest
     | ClosingRequest
     | OncallRequest
+    | PagingRequest
 )

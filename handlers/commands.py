@@ -16,6 +16,7 @@ from bot.errors import ChatUnavailable, IncidentError, NotAnIncidentChannel
 from bot.incidents import Change, Declaration, IncidentService
 from bot.postmortem.service import PostmortemService
 from bot.requests import (
+    AckPages,
     AddAction,
     AddLink,
     AddNote,
@@ -32,6 +33,7 @@ from bot.requests import (
     ListActions,
     ListIncidents,
     OncallRequest,
+    PageSomeone,
     ProblemRequest,
     PublishPostmortem,
     RecordFix,
@@ -51,7 +53,7 @@ from bot.requests import (
     ShowStats,
     Verify,
 )
-from handlers import oncall, problems
+from handlers import oncall, paging, problems
 from handlers.deps import Deps, draft_if_due, link_runbooks, reclassified
 from handlers.errors import reported
 from handlers.modals import open_modal
@@ -102,6 +104,8 @@ def _act(
         return problems.answer(request, user, channel, deps)
     if isinstance(request, OncallRequest):
         return oncall.answer(request, user, channel, command_key(command), deps)
+    if isinstance(request, AckPages | PageSomeone):
+        return paging.answer(request, user, channel, deps)
     match request:
         case Help():
             return _ephemeral(blocks.help_blocks(deps.policy), "Sitrep commands")
@@ -322,6 +326,9 @@ def _follow_up(request: Request, command: dict[str, Any], deps: Deps, respond: R
         return
     if isinstance(request, OncallRequest):
         return  # answered in the ack
+    if isinstance(request, AckPages | PageSomeone):
+        paging.follow_up(request, command["user_id"], channel, deps)
+        return
     match request:
         case Declare() if request.complete:
             incident = deps.incidents.by_request_key(command_key(command))
@@ -388,6 +395,10 @@ def _follow_up(request: Request, command: dict[str, Any], deps: Deps, respond: R
                 # Other services or another category may call for other runbooks, tell of
                 # a recurrence, or find other similar incidents; posted with the refresh.
                 reclassified(deps, incident.id)
+            if isinstance(request, SetServices):
+                # A service named after the declaration pages its on-call people too (those
+                # of services paged already are not paged again).
+                deps.paging.page_incident(incident.id)
             closing = isinstance(request, SetStatus) and request.status is Status.CLOSED
             if closing or isinstance(request, Close):
                 deps.postmortems.show_status(incident.id)  # refreshes the room too

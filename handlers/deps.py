@@ -11,6 +11,7 @@ from bot.config import Policy
 from bot.exports import ExportService
 from bot.incidents import IncidentService
 from bot.insights.service import InsightsService
+from bot.oncall.paging import PagingService
 from bot.oncall.service import OncallService
 from bot.ports import Clock
 from bot.postmortem.service import PostmortemService
@@ -62,6 +63,7 @@ class Deps:
     problems: ProblemService
     closing: ClosingService
     oncall: OncallService
+    paging: PagingService
     policy: Policy
     clock: Clock
 

@@ -28,10 +28,12 @@ from models.incident import (
 )
 from models.oncall import OncallOverride
 from models.outbox import OutboxMessage
+from models.paging import BY_HAND, Page
 from models.postmortem import Postmortem
 from models.problem import Problem, ProblemSequence
 
 __all__ = [
+    "BY_HAND",
     "ActionItem",
     "ActionStatus",
     "AlertStatus",
@@ -51,6 +53,7 @@ __all__ = [
     "NoticeKind",
     "OncallOverride",
     "OutboxMessage",
+    "Page",
     "Postmortem",
     "PostmortemStatus",
     "Problem",

@@ -66,6 +66,8 @@ class EntryKind(StrEnum):
     VERIFIED = "verified"  # how the resolution was verified (or monitored until when)
     CHECKLIST = "checklist"  # the closing checklist's answers and outcome
     RECURRENCE = "recurrence"  # earlier incidents like it, with buttons to open or link a problem
+    PAGED = "paged"  # someone paged, by an escalation policy or by hand
+    ACKNOWLEDGED = "acknowledged"  # someone answered the pages
 
     @property
     def posted_in_channel(self) -> bool:
@@ -109,6 +111,15 @@ class NoticeKind(StrEnum):
     OVERDUE_ROLLUP = "overdue_rollup"
     DIGEST = "digest"  # the weekly incident digest
     TRIAGE = "triage"  # an alert waiting for someone to declare or dismiss it
+    # On-call paging (bot.oncall.paging): a page's message, and the last level's word that
+    # nobody acknowledged.
+    PAGE = "page"
+    UNANSWERED = "page_unanswered"
+
+    @property
+    def about_pages(self) -> bool:
+        """Decided by the incident's pages rather than by the due-work policy."""
+        return self in (NoticeKind.PAGE, NoticeKind.UNANSWERED)
 
     @property
     def about_items(self) -> bool:

@@ -23,6 +23,8 @@ class Situation:
     # The latest human message, note or status update in the incident channel.
     last_update: datetime | None
     postmortem: Postmortem | None = None
+    # Someone was paged for it: its escalation policy escalates (bot.oncall.escalation).
+    paged: bool = False
 
 
 @dataclass(frozen=True)
@@ -98,8 +100,12 @@ def _no_commander(situation: Situation, now: datetime, policy: Policy) -> list[N
 
 def _escalation(situation: Situation, now: datetime, policy: Policy) -> list[Notice]:
     """Not acknowledged within the severity's response target: the escalation channel and
-    people are told (a private incident only in its own channel)."""
+    people are told (a private incident only in its own channel). An incident that paged
+    on-call people escalates by its escalation policy instead: this is the fallback of
+    services without one."""
     incident = situation.incident
+    if situation.paged:
+        return []
     severity = policy.severity(incident.severity)
     within = severity.respond_within if severity else None
     if within is None or incident.acknowledged_at is not None:

@@ -11,6 +11,7 @@ from bot.config import Policy
 from bot.errors import ChannelArchived, ChatUnavailable, IncidentError, RateLimited, Undeliverable
 from bot.incidents import IncidentService
 from bot.insights.service import InsightsService
+from bot.oncall.paging import PagingService
 from bot.ports import Clock, Notifier, OutboxStore
 from bot.scheduling.digest import digest_notices
 from bot.scheduling.due import Notice, Situation, due_notices
@@ -49,16 +50,23 @@ class SchedulerService:
         lease: timedelta = timedelta(minutes=2),
         insights: InsightsService | None = None,
         triage: Callable[[], list[AlertTriage]] | None = None,
+        paging: PagingService | None = None,
     ) -> None:
         self._store, self._incidents, self._notifier = store, incidents, notifier
         self._policy, self._clock, self._lease = policy, clock, lease
         self._insights = insights
         # The alerts waiting in triage whose post is still to be sent.
         self._triage = triage or (lambda: [])
+        # On-call pages: their escalations are planned, and their messages sent, here.
+        self._paging = paging
 
     def tick(self) -> Sent:
         """Queues what is due and sends what is queued: the periodic job of every replica."""
         queued = self.plan()
+        return self.send(queued)
+
+    def send(self, queued: int = 0) -> Sent:
+        """Sends what is queued and due, each once (a page, just after it was queued)."""
         outcomes = dict.fromkeys(Outcome, 0)
         while True:
             token = uuid.uuid4().hex
@@ -94,7 +102,12 @@ class SchedulerService:
             notices += [triage_notice(triage) for triage in self._triage()]
         except Exception:  # nor the alerts in triage
             log.exception("could not plan the triage posts")
-        return self._store.enqueue(notices, now) if notices else 0
+        paged = 0
+        try:  # pages are stored with their messages: counted, not queued here
+            paged = self._paging.escalate_due() if self._paging else 0
+        except Exception:
+            log.exception("could not plan the escalations of pages")
+        return paged + (self._store.enqueue(notices, now) if notices else 0)
 
     def _deliver(self, message: OutboxMessage, token: str) -> Outcome:
         assert message.id is not None
@@ -103,7 +116,7 @@ class SchedulerService:
         if not self._store.renew(message.id, token, now + self._lease):
             return Outcome.LOST
         situation = None
-        if message.incident_id and not message.kind.about_items:
+        if message.incident_id and not (message.kind.about_items or message.kind.about_pages):
             situation = self._store.situation(message.incident_id)
         try:
             # A message taken over from a sender that died may already be in Slack.
@@ -115,6 +128,8 @@ class SchedulerService:
                 sent = self._send_triage(message)
             elif message.kind.about_items:
                 sent = self._send_followup(message, now)
+            elif message.kind.about_pages:
+                sent = self._paging.deliver(message) if self._paging else None
             else:
                 sent = self._send_notice(message, situation, now)
             if sent is None:

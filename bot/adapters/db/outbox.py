@@ -19,6 +19,7 @@ from models import (
     Incident,
     IncidentRole,
     OutboxMessage,
+    Page,
     Postmortem,
     Role,
     Status,
@@ -43,7 +44,7 @@ class SqlOutboxStore:
         return found[0] if found else None
 
     def _situations(self, which: Any) -> list[Situation]:
-        """Incidents with their commander, latest update and post-mortem, in four queries
+        """Incidents with their commander, latest update and post-mortem, in five queries
         however many incidents there are."""
         with self._sessions.read() as session:
             incidents = list(
@@ -76,12 +77,20 @@ class SqlOutboxStore:
                     select(Postmortem).where(col(Postmortem.incident_id).in_(ids))
                 )
             }
+            paged = set(
+                session.scalars(
+                    sa.select(col(Page.incident_id))
+                    .where(col(Page.incident_id).in_(ids))
+                    .distinct()
+                )
+            )
         return [
             Situation(
                 incident=incident,
                 commander=commanders.get(incident.id or 0),
                 last_update=updates.get(incident.id),
                 postmortem=records.get(incident.id or 0),
+                paged=incident.id in paged,
             )
             for incident in incidents
         ]

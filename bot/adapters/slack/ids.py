@@ -36,6 +36,9 @@ class Action(StrEnum):
     ACCEPT_PROPOSAL = "action_item.accept_proposal"  # value: "<draft>:<index>"
     # On an alert in the triage channel; the value is the triage's ID.
     DECLARE_FROM_ALERT = "alert.declare"
+    # On a page; the value is the page's ID.
+    ACK_PAGE = "page.acknowledge"
+    ESCALATE_PAGE = "page.escalate"
     DISMISS_ALERT = "alert.dismiss"
     # Under search results; the value is SearchPage.value(): the search and the next page.
     MORE_RESULTS = "search.more"

@@ -15,6 +15,13 @@ from bot.adapters.slack.blocks.action_items import reminder, reminder_text
 from bot.adapters.slack.blocks.alerts import triage_post, triage_text
 from bot.adapters.slack.blocks.insights import digest_blocks, digest_text, without_pictures
 from bot.adapters.slack.blocks.notices import notice, notice_text
+from bot.adapters.slack.blocks.paging import (
+    acknowledged_blocks,
+    page_blocks,
+    page_text,
+    unanswered_blocks,
+    unanswered_text,
+)
 from bot.adapters.slack.blocks.text import MAX_FALLBACK, clip
 from bot.adapters.slack.client import error_code, in_plain_words
 from bot.config import Policy
@@ -23,7 +30,7 @@ from bot.insights.service import Digest
 from bot.ports import Clock
 from bot.scheduling.due import Situation
 from bot.scheduling.followups import Followup
-from models import AlertTriage, OutboxMessage
+from models import AlertTriage, Incident, OutboxMessage, Page
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +80,24 @@ class SlackNotifier:
 
     def send_triage(self, message: OutboxMessage, triage: AlertTriage) -> str:
         return self._post(message, triage_post(triage), triage_text(triage))
+
+    def send_page(self, message: OutboxMessage, page: Page, incident: Incident) -> str:
+        return self._post(message, page_blocks(page, incident), page_text(page, incident))
+
+    def send_unanswered(self, message: OutboxMessage, incident: Incident) -> str:
+        return self._post(message, unanswered_blocks(incident), unanswered_text(incident))
+
+    def show_acknowledged(self, page: Page, ts: str, incident: Incident) -> None:
+        """The sent page now says who acknowledged, without its buttons."""
+        try:
+            self._client.chat_update(
+                channel=self._channel(page.target),
+                ts=ts,
+                blocks=acknowledged_blocks(page, incident),
+                text=clip(page_text(page, incident), MAX_FALLBACK),
+            )
+        except SlackApiError as error:
+            raise _refusal(error) from error
 
     def _post(self, message: OutboxMessage, blocks: list[Block], text: str) -> str:
         post: dict[str, Any] = {

@@ -26,6 +26,7 @@ from bot.adapters.slack.blocks.closing import (
     resolved_controls,
 )
 from bot.adapters.slack.blocks.links import link_list, link_post
+from bot.adapters.slack.blocks.paging import paging_post
 from bot.adapters.slack.blocks.postmortem import postmortem_post
 from bot.adapters.slack.blocks.problems import problem_post, recurrence_post
 from bot.adapters.slack.blocks.runbooks import runbook_post
@@ -315,6 +316,8 @@ def entry_post(entry: TimelineEntry, policy: Policy) -> list[Block] | None:
         text = problem_post(entry, who)
     elif entry.kind is EntryKind.RECURRENCE:
         return recurrence_post(entry)
+    elif paged := paging_post(entry):
+        text = paged
     elif entry.kind is EntryKind.SCOPE_CHANGED:
         scope = ImpactScope(entry.data["to"])
         text = f":busts_in_silhouette: {who} recorded the scope of impact: *{scope.label.lower()}*"
