@@ -13,7 +13,7 @@ from typing import Final
 
 from bot.config import Policy
 from bot.oncall.policy import DEFAULT_ACK_WITHIN, EscalationPolicy, Level
-from models import Incident, Page
+from models import Incident, Page, Status
 
 # (schedule, layer) -> the user on call now; a layer nobody covers is absent.
 OnCall = Mapping[tuple[str, str], str]
@@ -59,6 +59,8 @@ class Decision:
 
 
 DEFAULT_PREFIX: Final = "schedule:"
+# Pages escalate, and are worth sending, while the impact lasts: not once it is mitigated.
+PAGING_STATUSES: Final = frozenset({Status.DECLARED, Status.INVESTIGATING, Status.IDENTIFIED})
 
 
 def chains_for(services: Sequence[str], policy: Policy) -> list[Chain]:
@@ -121,9 +123,9 @@ def escalations(
     """What is due at `now` for an incident's unacknowledged pages: the next level of each
     chain whose current level's time ran out (or was escalated by hand), or, past the last
     level, the word that nobody acknowledged. Nothing once anyone acknowledged or the
-    incident is no longer open."""
+    incident is mitigated (or further)."""
     decision = Decision()
-    if not incident.status.is_open or any(p.acknowledged_at for p in pages):
+    if incident.status not in PAGING_STATUSES or any(p.acknowledged_at for p in pages):
         return decision
     for chain in chains:
         current = [p for p in pages if p.chain == chain.name]

@@ -13,6 +13,7 @@ from bot.config import Policy
 from bot.errors import IncidentError, NothingChanged, UnknownSchedule, UsageError
 from bot.incidents import IncidentService
 from bot.oncall.escalation import (
+    PAGING_STATUSES,
     Chain,
     NewPage,
     OnCall,
@@ -148,11 +149,12 @@ class PagingService:
         if incident.channel_id is None or not incident.status.is_open:
             return None
         pages = self._store.of_incident(message.incident_id)
-        answered = any(p.acknowledged_at for p in pages)
+        # Someone answered, or the impact is over: the policy's pages are no longer wanted.
+        done = incident.status not in PAGING_STATUSES or any(p.acknowledged_at for p in pages)
         if message.kind is NoticeKind.UNANSWERED:
-            return None if answered else self._sender.send_unanswered(message, incident)
+            return None if done else self._sender.send_unanswered(message, incident)
         page = next((p for p in pages if p.key == message.key), None)
-        if page is None or (answered and not page.by_hand):
+        if page is None or (done and not page.by_hand):
             return None
         if page.is_user:
             self._invite(message.incident_id, page.target)

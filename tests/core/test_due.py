@@ -161,3 +161,11 @@ def test_a_nudge_after_a_snooze_says_how_long_it_has_really_been_quiet() -> None
     )
     [notice] = [n for n in due_notices(snoozed, T0 + at(90), POLICY) if n.kind is NoticeKind.NUDGE]
     assert notice.data["silent_since"] == T0.isoformat()
+
+
+def test_an_incident_that_paged_escalates_by_its_escalation_policy_instead() -> None:
+    waiting = incident(acknowledged_at=None)
+    paged = Situation(waiting, commander=None, last_update=None, paged=True)
+    assert NoticeKind.ESCALATION not in due(paged, at(60))
+    unpaged = Situation(waiting, commander=None, last_update=None)
+    assert NoticeKind.ESCALATION in due(unpaged, at(60))

@@ -11,8 +11,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot.adapters.db.engine import Sessions
+from bot.oncall.escalation import PAGING_STATUSES
 from bot.scheduling.due import Notice
-from models import BY_HAND, Incident, OutboxMessage, Page, Status, TimelineEntry
+from models import BY_HAND, Incident, OutboxMessage, Page, TimelineEntry
 
 
 class SqlPageStore:
@@ -75,7 +76,7 @@ class SqlPageStore:
             return session.get(Page, page_id)
 
     def escalating(self) -> list[tuple[Incident, list[Page]]]:
-        open_statuses = [s for s in Status if s.is_open]
+        paging = list(PAGING_STATUSES)
         answered = sa.select(col(Page.incident_id)).where(col(Page.acknowledged_at).is_not(None))
         with self._sessions.read() as session:
             pages = list(
@@ -83,7 +84,7 @@ class SqlPageStore:
                     select(Page)
                     .join(Incident, col(Incident.id) == col(Page.incident_id))
                     .where(
-                        col(Incident.status).in_(open_statuses),
+                        col(Incident.status).in_(paging),
                         col(Page.chain) != BY_HAND,
                         col(Page.incident_id).not_in(answered),
                     )
