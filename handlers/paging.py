@@ -56,9 +56,9 @@ def register(app: App, deps: Deps) -> None:
 
     def escalate(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         try:
-            page_id = int(body["actions"][0]["value"])
-            made = paging.escalate(page_id, body["user"]["id"])
-            context[_INCIDENT] = made[0].incident_id
+            page_id = _page_id(body)
+            context[_INCIDENT] = paging.incident_of(page_id)
+            paging.escalate(page_id, body["user"]["id"])
         except IncidentError as error:
             context[_REFUSAL] = str(error)
         ack()
@@ -76,10 +76,13 @@ def register(app: App, deps: Deps) -> None:
     app.action(Action.ESCALATE_PAGE)(ack=escalate, lazy=[show])
 
 
-def _page_of(body: dict[str, Any], deps: Deps) -> int:
-    """The incident of the clicked page."""
+def _page_id(body: dict[str, Any]) -> int:
     try:
-        page_id = int(body["actions"][0]["value"])
+        return int(body["actions"][0]["value"])
     except (KeyError, ValueError):
         raise IncidentError("That page is not one I know.") from None
-    return deps.paging.incident_of(page_id)
+
+
+def _page_of(body: dict[str, Any], deps: Deps) -> int:
+    """The incident of the clicked page."""
+    return deps.paging.incident_of(_page_id(body))

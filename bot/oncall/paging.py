@@ -195,19 +195,35 @@ class PagingService:
         return page.incident_id
 
     def escalate(self, page_id: int, user: str) -> list[Page]:
-        """`user` moves the page's escalation up now; returns the pages it made."""
+        """`user` moves the escalation up now from the page's level, if it is the level
+        reached; returns the pages it made. Refused, changing nothing, when the pages are
+        answered or escalated already, or nobody further is there to page."""
         page = self._store.get(page_id)
         if page is None:
             raise IncidentError("That page no longer exists.")
         incident = self._incidents.get(page.incident_id)
         if page.by_hand:
             raise NothingChanged("A page made by hand has no escalation policy to move up.")
-        if not self._store.escalate(page_id, user, self._clock()):
-            raise NothingChanged(f"That page of {incident.ref} is already answered or escalated.")
-        made = self._escalate(incident, self._store.of_incident(page.incident_id))
-        if not made:
+        pages = self._store.of_incident(page.incident_id)
+        top = max(p.level for p in pages if p.chain == page.chain)
+        current = next((p for p in pages if p.id == page.id), page)
+        refused = NothingChanged(f"The pages of {incident.ref} are already answered or escalated.")
+        # A page below the level reached was escalated already: a second click is not another.
+        if any(p.acknowledged_at for p in pages) or current.escalated_at or page.level < top:
+            raise refused
+        now = self._clock()
+        chains = chains_for(incident.services, self._policy)
+        clicked = current.model_copy(update={"escalated_at": now})
+        others = [p for p in pages if p.id != current.id]
+        ahead = escalations(
+            incident, [*others, clicked], chains, self._on_call(chains, now), self._policy, now
+        )
+        if not ahead.pages:
             raise NothingChanged(f"There is nobody further to page for {incident.ref}.")
-        return made
+        assert current.id is not None
+        if not self._store.escalate(current.id, user, now):
+            raise refused
+        return self._escalate(incident, self._store.of_incident(page.incident_id))
 
     def page_by_hand(self, incident: Incident, who: str, by: str) -> list[Page]:
         """Pages a person (`U…`) or a schedule's on-call person (`payments/secondary`) into

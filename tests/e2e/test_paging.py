@@ -217,6 +217,19 @@ def test_escalate_moves_up_now(running: Running, clock: FastForward) -> None:
     assert len(pages_to(slack, "U_DAVE")) == 1
     assert incident(running).acknowledged_at is None  # escalating is not acknowledging
 
+    [dave] = pages_to(slack, "U_DAVE")  # from the level reached: the team channel
+    assert running.driver.click(dave.channel, dave.ts, "Escalate", user="U_DAVE").status == 200
+    general = running.general
+    [team] = slack.wait_for(
+        lambda: [m for m in slack.messages(general) if "You are paged" in m.all_text]
+    )
+    before = len(stored(running))
+    running.driver.click(general, team.ts, "Escalate", user="U_BOB")  # the last level
+    slack.wait_for(
+        lambda: [e for e in slack.ephemerals(user="U_BOB") if "nobody further" in e.text]
+    )
+    assert len(stored(running)) == before
+
 
 def test_a_restarted_app_sends_each_page_once(
     running: Running, clock: FastForward, slack: FakeSlack, policy: Policy, database_url: str
