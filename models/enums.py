@@ -115,6 +115,8 @@ class NoticeKind(StrEnum):
     # nobody acknowledged.
     PAGE = "page"
     UNANSWERED = "page_unanswered"
+    # A schedule's owner told that someone's on-call load is over the burnout limit.
+    BURNOUT = "burnout"
 
     @property
     def about_pages(self) -> bool:

@@ -23,6 +23,7 @@ from bot.oncall.escalation import (
     first_pages,
     schedules_of,
 )
+from bot.oncall.load import PagedFor
 from bot.oncall.service import OncallService
 from bot.ports import Clock
 from bot.scheduling.due import Notice
@@ -42,6 +43,10 @@ class PageStore(Protocol):
     def of_incident(self, incident_id: int) -> list[Page]: ...
 
     def get(self, page_id: int) -> Page | None: ...
+
+    def paged_between(self, start: datetime, end: datetime) -> list[PagedFor]:
+        """Pages sent in [start, end), oldest first, each with its incident's severity."""
+        ...
 
     def escalating(self) -> list[tuple[Incident, list[Page]]]:
         """Open incidents with escalating pages none of which is acknowledged."""

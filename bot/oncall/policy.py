@@ -14,7 +14,7 @@ USER_ID: Final = r"^[UW][A-Za-z0-9_]+$"
 # Schedule and layer names are typed in commands and used in feed addresses.
 NAME: Final = r"^[a-z0-9][a-z0-9_-]{0,39}$"
 # Words `/incident oncall` reads as subcommands, so they can't name a schedule.
-RESERVED: Final = frozenset({"override", "overrides", "take", "cancel", "help"})
+RESERVED: Final = frozenset({"override", "overrides", "take", "cancel", "help", "load"})
 WEEKDAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _LENGTH: Final = re.compile(r"^(\d{1,3})\s*(h|d|w)$")
 _CLOCK: Final = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
@@ -198,6 +198,23 @@ class EscalationPolicy(BaseModel):
     levels: tuple[Level, ...] = Field(min_length=1, max_length=10)
 
 
+class Burnout(BaseModel):
+    """When a person's on-call load is too much: more than `severe` SEV1/SEV2 incidents
+    (the insights' severe severities) or more than `out_of_hours_pages` pages outside
+    working hours, within the last `within`. Their schedule's owner is told once per
+    `within`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    severe: int = Field(default=3, ge=0)
+    out_of_hours_pages: int = Field(default=5, ge=0)
+    within: Annotated[str, AfterValidator(_length)] = "7d"
+
+    @property
+    def window(self) -> timedelta:
+        return parse_length(self.within)
+
+
 class Oncall(BaseModel):
     """On-call schedules, escalation policies, and the token of the calendar feeds."""
 
@@ -211,6 +228,8 @@ class Oncall(BaseModel):
     # An override may last at most this many days.
     max_override_days: int = Field(default=31, ge=1, le=366)
     escalation_policies: tuple[EscalationPolicy, ...] = ()
+    # When a schedule's owner is warned about someone's load (`burnout = { ... }`).
+    burnout: Burnout = Burnout()
 
     @model_validator(mode="after")
     def _unique(self) -> Self:

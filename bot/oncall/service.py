@@ -178,6 +178,10 @@ class OncallService:
         start, end = now - FEED_PAST, now + FEED_AHEAD
         return shifts_between(schedule, self._covers(schedule.name, start, end), start, end, user)
 
+    def shifts(self, schedule: Schedule, start: datetime, end: datetime) -> list[Shift]:
+        """Every shift of the schedule overlapping [start, end), overrides applied."""
+        return shifts_between(schedule, self._covers(schedule.name, start, end), start, end)
+
     def on_call_at(self, schedules: Sequence[Schedule], instant: datetime) -> list[OnCallThen]:
         """Who was on call at `instant` for each layer of `schedules`, as the rotation and
         the overrides then in force had it (a cancelled override held until cancelled)."""

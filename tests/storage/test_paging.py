@@ -137,3 +137,22 @@ def test_a_page_is_escalated_by_hand_once(
     assert won.count(True) == 1
     assert store.get(made.id).escalated_by == "U_CAROL"  # type: ignore[union-attr]
     assert store.sent([p.key]) == {}  # not sent yet
+
+
+def test_pages_between_two_instants_come_oldest_first_with_their_incidents_severity(
+    engine: Engine, incidents: IncidentService, clock: Clock
+) -> None:
+    incident_id = declare(incidents)
+    store = SqlPageStore(engine)
+    start = clock()
+    first = page(incident_id, clock)
+    clock.advance(minutes=10)
+    second = page(incident_id, clock, level=2, target="U_DAVE")
+    clock.advance(minutes=10)
+    third = page(incident_id, clock, level=3, target="C_TEAM")
+    store.add([first, second, third], [], [])
+    found = store.paged_between(start, start + timedelta(minutes=20))
+    assert [(p.page.target, p.severity) for p in found] == [("U_CAROL", "sev2"), ("U_DAVE", "sev2")]
+    [last] = store.paged_between(start + timedelta(minutes=20), clock() + timedelta(1))
+    assert (last.page.target, last.page.level) == ("C_TEAM", 3)
+    assert store.paged_between(clock() + timedelta(seconds=1), clock() + timedelta(1)) == []

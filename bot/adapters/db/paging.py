@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from bot.adapters.db.engine import Sessions
 from bot.oncall.escalation import PAGING_STATUSES
+from bot.oncall.load import PagedFor
 from bot.scheduling.due import Notice
 from models import BY_HAND, Incident, OutboxMessage, Page, TimelineEntry
 
@@ -70,6 +71,16 @@ class SqlPageStore:
         with self._sessions.read() as session:
             query = select(Page).where(col(Page.incident_id) == incident_id)
             return list(session.exec(query.order_by(col(Page.level), col(Page.id))))
+
+    def paged_between(self, start: datetime, end: datetime) -> list[PagedFor]:
+        with self._sessions.read() as session:
+            rows = session.exec(
+                select(Page, col(Incident.severity))
+                .join(Incident, col(Incident.id) == col(Page.incident_id))
+                .where(col(Page.paged_at) >= start, col(Page.paged_at) < end)
+                .order_by(col(Page.paged_at), col(Page.id))
+            )
+            return [PagedFor(page, severity) for page, severity in rows]
 
     def get(self, page_id: int) -> Page | None:
         with self._sessions.read() as session:
