@@ -63,6 +63,7 @@ from bot.exports import ExportService
 from bot.incidents import ROOM_LEASE, IncidentService
 from bot.insights.periods import parse_range
 from bot.insights.service import InsightsService, as_csv, as_json, export_rows
+from bot.oncall.load_service import LoadService
 from bot.oncall.paging import PagingService
 from bot.oncall.service import OncallService
 from bot.ports import Clock, Drafter, IssueTracker
@@ -177,8 +178,9 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
             clock,
         )
 
+        page_store = SqlPageStore(engine)
         paging = PagingService(
-            SqlPageStore(engine),
+            page_store,
             incidents,
             oncall,
             notifier,
@@ -218,8 +220,10 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
             checklist=closing_check,
         )
         action_items = ActionItemService(item_store, incidents, postmortem_store, policy, clock)
+        insights_store = SqlInsightsStore(engine)
+        load = LoadService(page_store, insights_store, oncall, policy, clock)
         insights = InsightsService(
-            SqlInsightsStore(engine),
+            insights_store,
             lambda: action_items.report(None),
             MatplotlibCharts(),
             documents,
@@ -248,6 +252,7 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
             insights=insights,
             triage=alerts.pending_triage,
             paging=paging,
+            burnout=load.burnout_due,
         )
         executor = ThreadPoolExecutor(
             max_workers=settings.sitrep_worker_threads, thread_name_prefix="sitrep-worker"
@@ -270,6 +275,7 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
             closing=ClosingService(incidents, closing_check, problems, policy),
             oncall=oncall,
             paging=paging,
+            load=load,
             policy=policy,
             clock=clock,
         )

@@ -379,6 +379,11 @@ class Notifier(Protocol):
         """Posts an alert waiting for a decision to the triage channel; returns its ID (ts)."""
         ...
 
+    def send_burnout(self, message: OutboxMessage) -> str:
+        """Tells a schedule's owner that someone's on-call load is over the burnout limit
+        (the numbers are in the message's data); returns its ID (ts)."""
+        ...
+
     def find_sent(self, message: OutboxMessage) -> str | None:
         """The ID of a message already posted for this one's key, if any (a sender died
         between posting and recording it)."""

@@ -324,7 +324,12 @@ class CancelOverride:
     override_id: int
 
 
-OncallRequest = ShowOncall | AddOverride | TakeShift | ListOverrides | CancelOverride
+@dataclass(frozen=True)
+class ShowLoad:
+    schedule: str | None  # None: every schedule
+
+
+OncallRequest = ShowOncall | AddOverride | TakeShift | ListOverrides | CancelOverride | ShowLoad
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from bot.config import Policy
 from bot.exports import ExportService
 from bot.incidents import IncidentService
 from bot.insights.service import InsightsService
+from bot.oncall.load_service import LoadService
 from bot.oncall.paging import PagingService
 from bot.oncall.service import OncallService
 from bot.ports import Clock
@@ -64,6 +65,7 @@ class Deps:
     closing: ClosingService
     oncall: OncallService
     paging: PagingService
+    load: LoadService
     policy: Policy
     clock: Clock
 

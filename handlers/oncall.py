@@ -1,15 +1,18 @@
-"""`/incident oncall …`: who is on call, overrides made, taken, listed and cancelled. Each
+"""`/incident oncall …`: who is on call, overrides made, taken, listed and cancelled, and
+everyone's on-call load. Each
 is one short read or write, answered in the ack, privately."""
 
 from typing import Any
 
 from bot.adapters.slack import blocks
+from bot.adapters.slack.blocks.load import load_blocks, load_text
 from bot.errors import IncidentError
 from bot.requests import (
     AddOverride,
     CancelOverride,
     ListOverrides,
     OncallRequest,
+    ShowLoad,
     ShowOncall,
     TakeShift,
 )
@@ -40,6 +43,13 @@ def answer(
             found = oncall.upcoming(request.schedule)
             shown = blocks.overrides_blocks(found, request.schedule)
             return {"response_type": "ephemeral", "blocks": shown, "text": "Overrides"}
+        case ShowLoad():
+            report = deps.load.report(request.schedule)
+            return {
+                "response_type": "ephemeral",
+                "blocks": load_blocks(report),
+                "text": load_text(report),
+            }
         case CancelOverride():
             return _private(blocks.cancelled_reply(oncall.cancel(request.override_id, user)))
 

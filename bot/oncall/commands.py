@@ -13,6 +13,7 @@ from bot.requests import (
     ListOverrides,
     LocalMoment,
     OncallRequest,
+    ShowLoad,
     ShowOncall,
     TakeShift,
 )
@@ -24,6 +25,7 @@ ONCALL_USAGE: Final = (
     "\n/incident oncall take [schedule] [layer]  (takes the current or next shift)"
     "\n/incident oncall overrides [schedule]"
     "\n/incident oncall cancel <override #>"
+    "\n/incident oncall load [schedule]  (pages, out-of-hours pages and hours, last 7 days)"
 )
 
 _DAYS: Final = {"today": 0, "tomorrow": 1}
@@ -33,7 +35,7 @@ _ID: Final = re.compile(r"^#?(\d{1,9})$")
 
 
 def parse_oncall(rest: str, _: list[str]) -> OncallRequest:
-    """`override`, `take`, `overrides`, `cancel`, or a schedule or service name (or nothing)
+    """`override`, `take`, `overrides`, `cancel`, `load`, or a schedule or service name (or nothing)
     to show who is on call."""
     words = rest.split()
     verb = words[0].lower() if words else ""
@@ -46,6 +48,8 @@ def parse_oncall(rest: str, _: list[str]) -> OncallRequest:
             return TakeShift(*_names(words[1:], 2))
         case "overrides":
             return ListOverrides(*_names(words[1:], 1))
+        case "load":
+            return ShowLoad(*_names(words[1:], 1))
         case "cancel":
             found = _ID.match(words[1]) if len(words) == 2 else None
             if found is None:

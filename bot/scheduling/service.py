@@ -51,6 +51,7 @@ class SchedulerService:
         insights: InsightsService | None = None,
         triage: Callable[[], list[AlertTriage]] | None = None,
         paging: PagingService | None = None,
+        burnout: Callable[[], list[Notice]] | None = None,
     ) -> None:
         self._store, self._incidents, self._notifier = store, incidents, notifier
         self._policy, self._clock, self._lease = policy, clock, lease
@@ -59,6 +60,8 @@ class SchedulerService:
         self._triage = triage or (lambda: [])
         # On-call pages: their escalations are planned, and their messages sent, here.
         self._paging = paging
+        # The burnout warnings owed to schedules' owners (bot.oncall.load_service).
+        self._burnout = burnout or (lambda: [])
 
     def tick(self) -> Sent:
         """Queues what is due and sends what is queued: the periodic job of every replica."""
@@ -102,6 +105,10 @@ class SchedulerService:
             notices += [triage_notice(triage) for triage in self._triage()]
         except Exception:  # nor the alerts in triage
             log.exception("could not plan the triage posts")
+        try:
+            notices += self._burnout()
+        except Exception:  # nor the burnout warnings
+            log.exception("could not plan the burnout warnings")
         paged = 0
         try:  # pages are stored with their messages: counted, not queued here
             paged = self._paging.escalate_due() if self._paging else 0
@@ -128,6 +135,10 @@ class SchedulerService:
                 sent = self._send_triage(message)
             elif message.kind.about_items:
                 sent = self._send_followup(message, now)
+            elif message.kind is NoticeKind.BURNOUT:
+                # Once over the limit in a window, the warning stands: sent even if the
+                # load has since fallen back (the window's key keeps it to one).
+                sent = self._notifier.send_burnout(message)
             elif message.kind.about_pages:
                 sent = self._paging.deliver(message) if self._paging else None
             else:

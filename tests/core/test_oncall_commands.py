@@ -12,6 +12,7 @@ from bot.requests import (
     CancelOverride,
     ListOverrides,
     LocalMoment,
+    ShowLoad,
     ShowOncall,
     TakeShift,
 )
@@ -31,6 +32,8 @@ SEVERITIES = ["sev1", "sev2"]
         ("oncall overrides", ListOverrides(None)),
         ("oncall overrides payments", ListOverrides("payments")),
         ("oncall cancel 12", CancelOverride(12)),
+        ("oncall load", ShowLoad(None)),
+        ("oncall load Payments", ShowLoad("payments")),
         ("oncall cancel #12", CancelOverride(12)),
         (
             "oncall override <@U123|bob> 2026-12-24 18:00 2026-12-27 09:00",
@@ -76,6 +79,7 @@ def test_oncall_commands(text: str, expected: object) -> None:
         ("oncall override <@U1> 2026-12-24T18:00Z tomorrow 09:00", "timezone"),
         ("oncall override <@U1> today 18:00 tomorrow 09:00 a b c", "Too many"),
         ("oncall cancel twelve", "Which override"),
+        ("oncall load payments primary", "Too many"),
         ("oncall take pay<ments", "not a schedule"),
         ("oncall payments now", "not an on-call command"),
         ("oncall " + "x" * 90, "not a schedule"),

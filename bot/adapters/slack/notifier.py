@@ -14,6 +14,7 @@ from slack_sdk.models.blocks import Block
 from bot.adapters.slack.blocks.action_items import reminder, reminder_text
 from bot.adapters.slack.blocks.alerts import triage_post, triage_text
 from bot.adapters.slack.blocks.insights import digest_blocks, digest_text, without_pictures
+from bot.adapters.slack.blocks.load import burnout_blocks, burnout_text
 from bot.adapters.slack.blocks.notices import notice, notice_text
 from bot.adapters.slack.blocks.paging import (
     acknowledged_blocks,
@@ -80,6 +81,9 @@ class SlackNotifier:
 
     def send_triage(self, message: OutboxMessage, triage: AlertTriage) -> str:
         return self._post(message, triage_post(triage), triage_text(triage))
+
+    def send_burnout(self, message: OutboxMessage) -> str:
+        return self._post(message, burnout_blocks(message.data), burnout_text(message.data))
 
     def send_page(self, message: OutboxMessage, page: Page, incident: Incident) -> str:
         return self._post(message, page_blocks(page, incident), page_text(page, incident))
