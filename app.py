@@ -229,6 +229,7 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
             documents,
             policy,
             clock,
+            oncall=load.between,
         )
         alert_store = SqlAlertStore(engine)
         runbooks = RunbookService(

@@ -15,6 +15,7 @@ from bot.incidents import visible_to
 from bot.insights.metrics import Metrics, Occurrence, charted_weeks, compute
 from bot.insights.periods import Period, parse_range
 from bot.metrics import Measures
+from bot.oncall.load import PersonLoad
 from bot.ports import ChartMaker, Clock, Documents, InsightsStore
 from bot.priority import PriorityMatrix
 from models import Role
@@ -55,6 +56,8 @@ class Digest:
     # Private incidents declared in the period and the one before: counted, never described.
     private: int = 0
     private_before: int = 0
+    # Who carried on-call in the period: pages, out of hours, most paged first.
+    oncall: tuple[PersonLoad, ...] = ()
 
 
 class InsightsService:
@@ -66,8 +69,11 @@ class InsightsService:
         documents: Documents,
         policy: Policy,
         clock: Clock,
+        oncall: Callable[[datetime, datetime], Sequence[PersonLoad]] | None = None,
     ) -> None:
         self._store, self._follow_through = store, follow_through
+        # Each person's on-call load between two instants (bot.oncall.load_service).
+        self._oncall = oncall
         self._charts, self._documents = charts, documents
         self._policy, self._clock = policy, clock
         self._zone = ZoneInfo(policy.timezone)
@@ -143,6 +149,14 @@ class InsightsService:
             self.pictures(week),
             private=sum(1 for i in incidents if i.private and i.declared_at in period),
             private_before=sum(1 for i in incidents if i.private and i.declared_at in previous),
+            oncall=tuple(
+                sorted(
+                    (p for p in self._oncall(period.start, period.end) if p.pages),
+                    key=lambda p: (-p.pages, -p.out_of_hours, p.person),
+                )
+            )
+            if self._oncall
+            else (),
         )
 
     def export(self, viewer: str | None, period: Period) -> list[dict[str, str]]:

@@ -3,6 +3,8 @@ load` shows her numbers flagged, and the schedule's owner gets one burnout warni
 often the scheduler ticks; on SQLite and PostgreSQL. Every working day is struck off, so
 every page is out of hours whatever time the test runs at."""
 
+from datetime import UTC, datetime, time, timedelta
+
 import pytest
 
 from bot.config import Policy
@@ -24,7 +26,11 @@ def policy(slack: FakeSlack) -> Policy:
         {
             "announcements_channel": incidents.id,
             "services": [{"name": "checkout-api", "schedule": "payments"}],
-            "insights": {"working_days": []},
+            "insights": {
+                "working_days": [],
+                "digest_channel": incidents.id,
+                "digest_at": "mon 09:00",
+            },
             "oncall": {
                 "burnout": {"severe": 5, "out_of_hours_pages": 0, "within": "7d"},
                 "schedules": [
@@ -93,3 +99,22 @@ def test_the_owner_is_warned_once_across_ticks_and_windows(
     later(running, clock, days=8)  # a new window, but the page is no longer in the last 7d
     later(running, clock, minutes=1)
     assert len(warnings_to(slack, "U_BOB")) == 1
+
+
+def test_the_weekly_digest_says_who_carried_the_pages(running: Running, clock: FastForward) -> None:
+    slack = running.slack
+    declare_on(running, "checkout-api")
+    slack.wait_for(lambda: pages_to(slack, "U_CAROL"))
+    now = clock()
+    monday = now.date() + timedelta(days=(7 - now.weekday()) % 7)
+    due = datetime.combine(monday, time(9), tzinfo=UTC)
+    if due <= now:
+        due += timedelta(days=7)
+    clock.advance(seconds=(due - now).total_seconds() + 60)
+    running.sitrep.tick()
+    incidents = slack.channel_by_name("incidents")
+    assert incidents is not None
+    [digest] = slack.wait_for(
+        lambda: [m for m in slack.messages(incidents.id) if "Incident digest" in m.all_text]
+    )
+    assert "*On call:* <@U_CAROL> 1 page (1 out of hours)" in digest.all_text

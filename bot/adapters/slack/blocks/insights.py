@@ -93,6 +93,13 @@ def digest_blocks(digest: Digest, window: str, limit: int = 50) -> list[Block]:
     blocks.append(SectionBlock(fields=[MarkdownTextObject(text=f) for f in fields]))
     blocks += _where_and_when(week, digest.previous)
     blocks.append(_section(_follow_through_line(digest.follow_through, window)))
+    if digest.oncall:
+        carried = " · ".join(
+            f"<@{p.person}> {p.pages} page{'s' if p.pages != 1 else ''}"
+            + (f" ({p.out_of_hours} out of hours)" if p.out_of_hours else "")
+            for p in digest.oncall[:5]
+        )
+        blocks.append(_section(f"*On call:* {carried}"))
     blocks += [_picture(p) for p in digest.pictures]
     return blocks[:limit]
 
