@@ -16,6 +16,7 @@ import argparse
 import logging
 import signal
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -46,6 +47,7 @@ from bot.adapters.db.problems import SqlProblemStore
 from bot.adapters.db.search import SqlSearchIndex
 from bot.adapters.db.similar import SqlSimilarIndex
 from bot.adapters.db.store import SqlIncidentStore
+from bot.adapters.db.updates import SqlStatusPageStore, SqlSubscriptionStore
 from bot.adapters.jira import JiraTracker
 from bot.adapters.runbook_files import read_runbooks, runbooks_folder
 from bot.adapters.slack.client import make_client
@@ -54,6 +56,12 @@ from bot.adapters.slack.notifier import SlackNotifier
 from bot.adapters.slack.people import SlackPeople
 from bot.adapters.slack.rooms import SlackRooms
 from bot.adapters.templates import MarkdownRenderer, Templates
+from bot.adapters.update_drafts import (
+    UPDATE_DRAFT_ENTRIES,
+    UPDATE_DRAFT_TIMEOUT,
+    ClaudeUpdateDrafter,
+)
+from bot.adapters.web.statuspage import StatusPageRenderer
 from bot.alerts.service import AlertService
 from bot.category_advice import CategoryAdvisor
 from bot.closing import ClosingCheck, ClosingService
@@ -75,10 +83,14 @@ from bot.scheduling.service import SchedulerService
 from bot.search import SearchService
 from bot.settings import Settings, load_settings
 from bot.similar import SimilarService
+from bot.statuspage.service import StatusPageService
 from bot.timeline import TimelineService
+from bot.update_entries import Update
+from bot.updates import UpdateService
 from handlers.deps import Background, Deps
 from handlers.feeds import Feeds, feed_token
 from handlers.http import HttpServer, Wsgi, make_wsgi
+from handlers.status_page import StatusPageRoute
 from handlers.webhooks import Webhooks, secrets_of
 
 log = logging.getLogger("sitrep")
@@ -97,13 +109,21 @@ class Sitrep:
     deps: Deps
     executors: tuple[ThreadPoolExecutor, ...]
     webhooks: Webhooks
+    status_page: StatusPageRoute
     feeds: Feeds | None = None
     scheduler: BackgroundScheduler | None = None
 
     def wsgi(self, *, slack: bool = True) -> Wsgi:
         """The HTTP face: Slack's requests (unless they come by Socket Mode), alert
-        webhooks, the health check."""
-        return make_wsgi(self.bolt, self.engine, self.webhooks, slack=slack, feeds=self.feeds)
+        webhooks, the status page, the calendar feeds, the health check."""
+        return make_wsgi(
+            self.bolt,
+            self.engine,
+            self.webhooks,
+            slack=slack,
+            status_page=self.status_page,
+            feeds=self.feeds,
+        )
 
     def recover(self, grace: timedelta = ROOM_LEASE) -> None:
         """Finishes what a process that died after acknowledging left undone: rooms not
@@ -258,6 +278,7 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
         executor = ThreadPoolExecutor(
             max_workers=settings.sitrep_worker_threads, thread_name_prefix="sitrep-worker"
         )
+        status_page = StatusPageService(SqlStatusPageStore(engine), policy, clock)
         deps = Deps(
             incidents=incidents,
             timeline=TimelineService(store, clock),
@@ -277,6 +298,13 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
             oncall=oncall,
             paging=paging,
             load=load,
+            updates=UpdateService(
+                incidents,
+                SqlSubscriptionStore(engine),
+                clock,
+                drafter=_update_drafter(settings, templates, incidents),
+            ),
+            status_page=status_page,
             policy=policy,
             clock=clock,
         )
@@ -287,6 +315,12 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
         engine.dispose()
         raise
     handlers.register(bolt, deps, alerts)
+    route = StatusPageRoute(
+        status_page.page,
+        StatusPageRenderer(),
+        policy.status_page.title,
+        policy.status_page.cache_seconds,
+    )
     return Sitrep(
         bolt=bolt,
         engine=engine,
@@ -294,6 +328,7 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
         executors=(executor, drafting),
         webhooks=webhooks,
         feeds=feeds,
+        status_page=route,
     )
 
 
@@ -328,6 +363,26 @@ def _classifier(settings: Settings, templates: Templates) -> claude.ClaudeClassi
         max_retries=settings.sitrep_ai_max_retries,
     )
     return claude.ClaudeClassifier(client, templates, model=settings.sitrep_ai_model)
+
+
+def _update_drafter(
+    settings: Settings, templates: Templates, incidents: IncidentService
+) -> Callable[[int], Update | None] | None:
+    """With a key, Claude drafts status updates from the latest timeline. A draft must
+    arrive while the person is still at the form: a short timeout, no retries."""
+    key = settings.anthropic_api_key
+    if key is None or not key.get_secret_value().strip():
+        return None
+    client = claude.make_client(
+        key.get_secret_value(),
+        settings.anthropic_base_url,
+        timeout=min(settings.sitrep_ai_timeout, UPDATE_DRAFT_TIMEOUT),
+        max_retries=0,
+    )
+    drafter = ClaudeUpdateDrafter(client, templates, model=settings.sitrep_ai_model)
+    return lambda incident_id: drafter.draft(
+        incidents.get(incident_id), incidents.timeline(incident_id, limit=UPDATE_DRAFT_ENTRIES)
+    )
 
 
 def _tracker(settings: Settings) -> IssueTracker | None:

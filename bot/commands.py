@@ -49,6 +49,7 @@ from bot.requests import (
     ShowStats,
 )
 from bot.search_query import SEARCH_USAGE, parse_search
+from bot.update_commands import UPDATE_PARSERS, UPDATE_USAGE
 from models.enums import Detection, ImpactScope, LinkKind, Role, Status
 
 MAX_TEXT: Final = 3000
@@ -72,6 +73,7 @@ USAGE: Final = {
     " [at 14:05 | at 2026-11-29T14:05Z (deploys)]",
     "resolve": "/incident resolve [INC-…] [fixed|workaround] [summary]",
     **CLOSING_USAGE,
+    **UPDATE_USAGE,
     "reopen": "/incident reopen [INC-…] [reason]",
     "close": "/incident close [INC-…]",
     "postmortem": "/incident postmortem [INC-…] [export | review @person… | publish]",
@@ -495,6 +497,8 @@ _ALIASES: Final = {
     "impact": "scope",
     "problems": "problem",
     "on-call": "oncall",
+    "follow": "subscribe",
+    "unfollow": "unsubscribe",
 }
 _PARSERS: Final[dict[str, Callable[[str, list[str]], Request]]] = {
     "declare": _declare,
@@ -527,5 +531,6 @@ _PARSERS: Final[dict[str, Callable[[str, list[str]], Request]]] = {
     "oncall": parse_oncall,
     "ack": parse_ack,
     "page": parse_page,
+    **UPDATE_PARSERS,
     "help": _help,
 }

@@ -24,6 +24,7 @@ from bot.errors import ConfigError, IncidentError
 from bot.links import web_address
 from bot.oncall.policy import Oncall
 from bot.priority import PriorityMatrix
+from bot.statuspage.policy import StatusPage
 from models import ChecklistItem
 
 _DURATION = re.compile(r"^\s*(\d+)\s*(s|m|min|h|d|w)\s*$")
@@ -117,6 +118,8 @@ class Severity(BaseModel):
     verification_window: Duration | Literal["none"] = "none"
     # A workaround opens (or links) a problem record, so the real fix is tracked.
     workaround_opens_problem: bool = False
+    # Where status updates of its (non-private) incidents are posted besides their channel.
+    stakeholder_channels: tuple[Annotated[str, Field(pattern=r"^[CG][A-Za-z0-9_]+$")], ...] = ()
 
     @model_validator(mode="before")
     @classmethod
@@ -164,6 +167,13 @@ class Service(BaseModel):
     # Who is paged when it has an incident: a `[[oncall.escalation_policies]]` name. Without
     # one, a service with a schedule pages the schedule's first layer.
     escalation_policy: str | None = None
+    # Shown on the public status page as `component` (default: its name).
+    public: bool = False
+    component: Annotated[str, Field(max_length=80)] = ""
+
+    @property
+    def component_name(self) -> str:
+        return self.component or self.name
 
 
 DEFAULT_SEVERITIES = (
@@ -535,6 +545,8 @@ class Policy(BaseModel):
     priority_matrix: PriorityMatrix = PriorityMatrix()
     # On-call schedules (`[[oncall.schedules]]`) and their calendar feeds.
     oncall: Oncall = Oncall()
+    # The public status page (`GET /status`).
+    status_page: StatusPage = StatusPage()
 
     @model_validator(mode="after")
     def _alert_severities(self) -> Self:
@@ -596,6 +608,11 @@ class Policy(BaseModel):
                     f"services.{i}.escalation_policy: {service.escalation_policy!r} is not in "
                     f"oncall.escalation_policies ({known})"
                 )
+        unknown_states = sorted(set(self.status_page.states) - set(keys))
+        if unknown_states:
+            raise ValueError(
+                f"status_page.states: {', '.join(unknown_states)} is not a configured severity"
+            )
         titles = [r.title.casefold() for r in self.runbooks]
         if len(set(titles)) != len(titles):
             raise ValueError("runbooks: each title must be unique")

@@ -29,6 +29,7 @@ from bot.lifecycle import (
 from bot.links import MAX_LINK_TITLE, Moment, described, markup, resolved, web_address
 from bot.ports import Clock, IncidentStore
 from bot.refs import normalise_ref
+from bot.update_entries import final_update
 from models import (
     Detection,
     EntryKind,
@@ -192,7 +193,7 @@ class IncidentService:
                     target.value,
                     [s.value for s in legal_targets(incident.status)],
                 )
-            return [self._apply(incident, event, now, actor, note)], []
+            return self._moved(incident, event, now, actor, note), []
 
         return self.change(incident_id, mutate, allow_closed=True)
 
@@ -406,24 +407,6 @@ class IncidentService:
 
         return self.change(incident_id, mutate)
 
-    def post_update(
-        self, incident_id: int, actor: str, happening: str, impact: str, next_steps: str
-    ) -> Change:
-        """A status update in the proven shape; it counts as the update the cadence asks for."""
-
-        def mutate(incident: Incident, now: datetime) -> Mutated:
-            text = f"Update: {happening}"
-            data: dict[str, object] = {
-                "happening": happening,
-                "impact": impact,
-                "next_steps": next_steps,
-            }
-            entry = system_entry(EntryKind.UPDATE, now, actor, text, data)
-            entry.key_event = True
-            return [entry], []
-
-        return self.change(incident_id, mutate)
-
     def add_link(
         self,
         incident_id: int,
@@ -591,9 +574,19 @@ class IncidentService:
 
     def _event(self, incident_id: int, event: Event, actor: str, note: str) -> Change:
         def mutate(incident: Incident, now: datetime) -> Mutated:
-            return [self._apply(incident, event, now, actor, note)], []
+            return self._moved(incident, event, now, actor, note), []
 
         return self.change(incident_id, mutate, allow_closed=True)
+
+    def _moved(
+        self, incident: Incident, event: Event, now: datetime, actor: str, note: str
+    ) -> list[TimelineEntry]:
+        """The entries of moving `incident` by `event`: resolving a published incident
+        also posts the status page's final update."""
+        entries = [self._apply(incident, event, now, actor, note)]
+        if event is Event.RESOLVE and incident.published_at is not None:
+            entries.append(final_update(incident, actor or None, now, note))
+        return entries
 
     def _apply(
         self, incident: Incident, event: Event, now: datetime, actor: str, note: str

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from bot.postmortem.narrative import Narrative
     from bot.scheduling.due import Notice, Situation
     from bot.scheduling.followups import Followup
+    from bot.scheduling.updates import Posted
 
 Clock = Callable[[], datetime]
 
@@ -319,6 +320,10 @@ class OutboxStore(Protocol):
 
     def situation(self, incident_id: int) -> "Situation | None": ...
 
+    def recent_updates(self, since: datetime) -> list["Posted"]:
+        """Status updates recorded since `since`, with their incidents and subscribers."""
+        ...
+
     def followups(
         self,
         *,
@@ -373,6 +378,10 @@ class Notifier(Protocol):
 
     def send_digest(self, message: OutboxMessage, digest: "Digest") -> str:
         """Posts the incident digest; returns its ID (ts)."""
+        ...
+
+    def send_update(self, message: OutboxMessage) -> str:
+        """Posts the status update the message carries (a channel, or a person's DM)."""
         ...
 
     def send_triage(self, message: OutboxMessage, triage: AlertTriage) -> str:

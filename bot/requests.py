@@ -269,6 +269,32 @@ class RecordRootCause:
 
 ClosingRequest = RecordFix | Verify | RecordRootCause
 
+
+@dataclass(frozen=True)
+class OpenUpdate:
+    """Opens the status-update form."""
+
+    ref: str | None
+
+
+@dataclass(frozen=True)
+class Subscribe:
+    """Follows (or, without `follow`, stops following) an incident's updates by DM."""
+
+    ref: str | None
+    follow: bool
+
+
+@dataclass(frozen=True)
+class Publish:
+    """Puts the incident on (or takes it off) the public status page."""
+
+    ref: str | None
+    publish: bool
+
+
+UpdateRequest = OpenUpdate | Subscribe | Publish
+
 ProblemRequest = (
     OpenProblem
     | LinkProblem
@@ -379,4 +405,5 @@ Request = (
     | ClosingRequest
     | OncallRequest
     | PagingRequest
+    | UpdateRequest
 )

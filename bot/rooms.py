@@ -27,6 +27,7 @@ _BOOKKEEPING = {
     "room_opened_at",
     "request_key",
     "nudges_snoozed_until",
+    "next_update_at",
     "channel_archived_at",
     "problem_id",  # the channel is told in a post; the announcement does not show it
 }

@@ -12,6 +12,7 @@ from handlers import (
     events,
     paging,
     search,
+    updates,
     views,
 )
 from handlers.deps import Deps
@@ -19,7 +20,17 @@ from handlers.errors import register as register_errors
 
 
 def register(app: App, deps: Deps, alert_service: AlertService) -> None:
-    for surface in (commands, events, actions, action_items, search, views, closing, paging):
+    for surface in (
+        commands,
+        events,
+        actions,
+        action_items,
+        search,
+        views,
+        closing,
+        paging,
+        updates,
+    ):
         surface.register(app, deps)
     alerts.register(app, deps, alert_service)
     register_errors(app)

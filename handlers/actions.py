@@ -18,6 +18,7 @@ from bot.adapters.slack.ids import Action, status_from_action_id
 from bot.errors import ChatUnavailable, IncidentError
 from bot.incidents import Change
 from bot.similar import snapshot
+from handlers import updates
 from handlers.deps import Deps, draft_if_due, reclassified
 from handlers.errors import reported
 from handlers.modals import open_modal
@@ -142,16 +143,29 @@ def register(app: App, deps: Deps) -> None:
         minutes = int(body["actions"][0]["value"])
         respond(replace_original=True, text=blocks.snoozed(body["user"]["id"], minutes))
 
-    def open_update_form(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def open_update_form(
+        ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
         """A nudge's "Post update" button: the form opens before the ack (its trigger
-        expires in 3 seconds)."""
+        expires in 3 seconds); a draft replaces it after."""
         incident = incidents.by_channel((body.get("channel") or {}).get("id", ""))
         if incident is not None:
             try:
-                open_modal(client, body["trigger_id"], blocks.update_modal(incident))
-            except ChatUnavailable as error:
-                log.warning("update form not opened: %s", error)
+                context[updates.FORM] = updates.open_form(
+                    client, body["trigger_id"], incident, deps
+                )
+            except IncidentError as error:
+                context[_REFUSAL] = str(error)
         ack()
+
+    @reported
+    def draft_update(
+        body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+    ) -> None:
+        if refusal := context.get(_REFUSAL):
+            respond(response_type="ephemeral", replace_original=False, text=refusal)
+            return
+        updates.draft_into_form(deps, client, context.get(updates.FORM))
 
     def acknowledge(ack: Ack) -> None:
         ack()
@@ -211,7 +225,7 @@ def register(app: App, deps: Deps) -> None:
     app.action(Action.OPEN_PROBLEM)(ack=act_on_recurrence, lazy=[show_recurrence])
     app.action(Action.LINK_PROBLEM)(ack=act_on_recurrence, lazy=[show_recurrence])
     app.action(re.compile(rf"^{re.escape(Action.SNOOZE)}\.\d+$"))(ack=snooze, lazy=[show_snooze])
-    app.action(Action.POST_UPDATE)(open_update_form)
+    app.action(Action.POST_UPDATE)(ack=open_update_form, lazy=[draft_update])
 
     status_buttons = re.compile(rf"^{re.escape(Action.SET_STATUS)}\.[a-z]+$")
     app.action(status_buttons)(ack=set_status, lazy=[show])

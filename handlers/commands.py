@@ -5,7 +5,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.action_items import NewItem
@@ -51,9 +51,10 @@ from bot.requests import (
     SetStatus,
     Show,
     ShowStats,
+    UpdateRequest,
     Verify,
 )
-from handlers import oncall, paging, problems
+from handlers import oncall, paging, problems, updates
 from handlers.deps import Deps, draft_if_due, link_runbooks, reclassified
 from handlers.errors import reported
 from handlers.modals import open_modal
@@ -70,10 +71,15 @@ def command_key(command: dict[str, Any]) -> str:
 
 
 def register(app: App, deps: Deps) -> None:
-    def run_command(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
+    def run_command(
+        ack: Ack, command: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
         try:
             request = parse(command.get("text", ""), deps.policy.severity_keys)
-            reply = _act(request, command, deps, client)
+            if isinstance(request, UpdateRequest):
+                reply = updates.answer(request, command, deps, client, context)
+            else:
+                reply = _act(request, command, deps, client)
         except IncidentError as error:
             usage = getattr(error, "usage", "") or _usage_of(command.get("text", ""), error)
             ack(response_type="ephemeral", text=str(error), blocks=blocks.usage(str(error), usage))
@@ -81,11 +87,16 @@ def register(app: App, deps: Deps) -> None:
         ack(**reply)
 
     @reported
-    def finish_command(command: dict[str, Any], respond: Respond) -> None:
+    def finish_command(
+        command: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+    ) -> None:
         try:
             request = parse(command.get("text", ""), deps.policy.severity_keys)
         except IncidentError:
             return  # answered in the ack; nothing to do
+        if isinstance(request, UpdateRequest):
+            updates.follow_up(request, command, deps, client, context.get(updates.FORM))
+            return
         try:
             _follow_up(request, command, deps, respond)
         except (ChatUnavailable, IncidentError) as error:

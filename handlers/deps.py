@@ -22,7 +22,9 @@ from bot.runbooks import RunbookService
 from bot.scheduling.service import SchedulerService
 from bot.search import SearchService
 from bot.similar import SimilarService
+from bot.statuspage.service import StatusPageService
 from bot.timeline import TimelineService
+from bot.updates import UpdateService
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +68,8 @@ class Deps:
     oncall: OncallService
     paging: PagingService
     load: LoadService
+    updates: UpdateService
+    status_page: StatusPageService
     policy: Policy
     clock: Clock
 

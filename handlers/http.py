@@ -18,6 +18,7 @@ from waitress.channel import HTTPChannel
 
 log = logging.getLogger(__name__)
 
+STATUS_PATHS = ("/status", "/status/", "/status.json", "/status/feed.atom")
 MAX_BODY = 1024 * 1024  # Slack's own payloads are far smaller
 # waitress reads bodies up to this before calling the app, which answers 413 past MAX_BODY;
 # beyond it waitress drops the connection without reading further.
@@ -55,6 +56,7 @@ def make_wsgi(
     *,
     slack: bool = True,
     feeds: WebhookApp | None = None,
+    status_page: Wsgi | None = None,
 ) -> Wsgi:
     """The app's routes; without `slack` (Socket Mode, where Bolt checks no signatures),
     `/slack/events` is not served at all."""
@@ -63,6 +65,8 @@ def make_wsgi(
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
         if path == "/healthz":
             return _health(engine, start_response)
+        if status_page is not None and path in STATUS_PATHS:
+            return status_page(environ, start_response)
         if webhooks is not None and path.startswith("/webhooks/"):
             return webhooks(environ, start_response, path.removeprefix("/webhooks/").strip("/"))
         if feeds is not None and path.startswith("/oncall/"):

@@ -1,4 +1,5 @@
-"""The declare modal and the global shortcut that opens it."""
+"""The declare modal and the global shortcut that opens it (the update form is in
+handlers/updates.py)."""
 
 import json
 import logging
@@ -68,35 +69,6 @@ def register(app: App, deps: Deps) -> None:
             client.chat_postMessage(channel=user, text=text)
 
     app.view(Callback.DECLARE)(ack=declare_from_form, lazy=[open_room])
-
-    def post_update(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        """The update form: stored before the ack; a missing answer is shown on the form."""
-        values = input_values(view)
-        happening = ((values.get(Field.HAPPENING) or {}).get("value") or "").strip()
-        if not happening:
-            ack(response_action="errors", errors={Field.HAPPENING: "Say what is happening."})
-            return
-        incident_id = json.loads(view.get("private_metadata") or "{}").get("incident")
-        try:
-            deps.incidents.post_update(
-                int(incident_id or 0),
-                body["user"]["id"],
-                blocks.escape(happening),
-                blocks.escape(((values.get(Field.IMPACT) or {}).get("value") or "").strip()),
-                blocks.escape(((values.get(Field.NEXT_STEPS) or {}).get("value") or "").strip()),
-            )
-        except IncidentError as error:
-            ack(response_action="errors", errors={Field.HAPPENING: str(error)})
-            return
-        ack()
-
-    @reported
-    def show_update(view: dict[str, Any]) -> None:
-        incident_id = json.loads(view.get("private_metadata") or "{}").get("incident")
-        if incident_id:
-            deps.rooms.refresh(int(incident_id))
-
-    app.view(Callback.UPDATE)(ack=post_update, lazy=[show_update])
 
 
 class _Invalid(Exception):

@@ -24,6 +24,7 @@ from models.incident import (
     Incident,
     IncidentRole,
     IncidentSequence,
+    Subscription,
     TimelineEntry,
 )
 from models.oncall import OncallOverride
@@ -61,6 +62,7 @@ __all__ = [
     "ProblemStatus",
     "Role",
     "Status",
+    "Subscription",
     "TimelineEntry",
     "TriageState",
     "Verification",

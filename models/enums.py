@@ -68,6 +68,7 @@ class EntryKind(StrEnum):
     RECURRENCE = "recurrence"  # earlier incidents like it, with buttons to open or link a problem
     PAGED = "paged"  # someone paged, by an escalation policy or by hand
     ACKNOWLEDGED = "acknowledged"  # someone answered the pages
+    PUBLICATION = "publication"  # put on, or taken off, the public status page
 
     @property
     def posted_in_channel(self) -> bool:
@@ -122,6 +123,16 @@ class NoticeKind(StrEnum):
     def about_pages(self) -> bool:
         """Decided by the incident's pages rather than by the due-work policy."""
         return self in (NoticeKind.PAGE, NoticeKind.UNANSWERED)
+
+    # A status update: posted in a stakeholder channel, and DMed to each subscriber.
+    STAKEHOLDERS = "stakeholders"
+    SUBSCRIBER = "subscriber"
+    NEXT_UPDATE = "next_update"  # the time the last update promised the next one has come
+
+    @property
+    def about_update(self) -> bool:
+        """Carries a status update: sent whatever the incident has done since."""
+        return self in (NoticeKind.STAKEHOLDERS, NoticeKind.SUBSCRIBER)
 
     @property
     def about_items(self) -> bool:

@@ -44,6 +44,10 @@ class Incident(SQLModel, table=True):
     resolution_summary: str = ""
     # Update-cadence nudges are held back until then ("snooze").
     nudges_snoozed_until: datetime | None = Field(default=None, sa_column=utc_column())
+    # Shown on the public status page since then (never for a private incident); NULL: not.
+    published_at: datetime | None = Field(default=None, sa_column=utc_column())
+    # When the latest status update promised the next one: the commander is reminded then.
+    next_update_at: datetime | None = Field(default=None, sa_column=utc_column())
     # Set by the modal path so a double-submitted view declares one incident, not two.
     request_key: str | None = Field(default=None, unique=True, max_length=64)
     # Bumped by every change: updates are compare-and-set on it, so racing clicks apply once.
@@ -133,3 +137,15 @@ class TimelineEntry(SQLModel, table=True):
     data: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
     # When the system entry was posted to the incident channel; NULL means still to post.
     posted_at: datetime | None = Field(default=None, sa_column=utc_column())
+
+
+class Subscription(SQLModel, table=True):
+    """Someone following an incident's status updates by direct message."""
+
+    __tablename__ = "subscription"
+    __table_args__ = (sa.UniqueConstraint("incident_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    user_id: str = Field(max_length=32)
+    created_at: datetime = Field(sa_column=utc_column(nullable=False))

@@ -212,3 +212,9 @@ def _walk(value: object, clean: Callable[[str], str]) -> object:
     if isinstance(value, dict):
         return {key: _walk(item, clean) for key, item in value.items()}
     return value
+
+
+def safe_text(text: str, *, links: set[str], people: set[str]) -> str:
+    """One text a model wrote, made safe to show as `sanitised` does for a narrative."""
+    targets = {_origin_folded(link) for link in links} | {f"@{person}" for person in people}
+    return _clean_text(text, targets, people)

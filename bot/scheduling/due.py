@@ -50,6 +50,7 @@ def due_notices(situation: Situation, now: datetime, policy: Policy) -> list[Not
         found += _nudge(situation, now, policy)
         found += _no_commander(situation, now, policy)
         found += _escalation(situation, now, policy)
+        found += _next_update(incident, situation.commander, now)
     if incident.status is Status.MITIGATED and incident.mitigated_at is not None:
         period = policy.reminders.stale_mitigated_after
         found += _stale(incident, NoticeKind.STALE_MITIGATED, incident.mitigated_at, period, now)
@@ -85,6 +86,24 @@ def _nudge(situation: Situation, now: datetime, policy: Policy) -> list[Notice]:
             target=_channel(incident),
             due_at=due,
             data={"silent_since": silent_since.isoformat()},
+        )
+    ]
+
+
+def _next_update(incident: Incident, commander: str | None, now: datetime) -> list[Notice]:
+    """The time the latest update promised the next one has come: the commander is
+    reminded in the channel, once. A newer update moves the time, and so the key."""
+    due = incident.next_update_at
+    if due is None or now < due:
+        return []
+    return [
+        Notice(
+            f"next-update:{incident.id}:{_epoch(due)}",
+            NoticeKind.NEXT_UPDATE,
+            _id(incident),
+            _channel(incident),
+            due,
+            {"promised": due.isoformat(), "commander": commander},
         )
     ]
 

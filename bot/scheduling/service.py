@@ -16,6 +16,7 @@ from bot.ports import Clock, Notifier, OutboxStore
 from bot.scheduling.digest import digest_notices
 from bot.scheduling.due import Notice, Situation, due_notices
 from bot.scheduling.followups import Followup, followup_notices
+from bot.scheduling.updates import DELIVERY_WINDOW, update_notices
 from models import AlertTriage, EntryKind, NoticeKind, OutboxMessage, TimelineEntry
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,8 @@ class SchedulerService:
         self._burnout = burnout or (lambda: [])
 
     def tick(self) -> Sent:
-        """Queues what is due and sends what is queued: the periodic job of every replica."""
+        """Queues what is due and sends what is queued: the periodic job of every replica
+        (and, right after a status update, the request's own work, so it goes out at once)."""
         queued = self.plan()
         return self.send(queued)
 
@@ -102,6 +104,12 @@ class SchedulerService:
         except Exception:  # the digest must not stop the incidents' notices
             log.exception("could not plan the digest")
         try:
+            notices += update_notices(
+                self._store.recent_updates(now - DELIVERY_WINDOW), self._policy
+            )
+        except Exception:  # nor the status updates' deliveries
+            log.exception("could not plan the status updates' deliveries")
+        try:
             notices += [triage_notice(triage) for triage in self._triage()]
         except Exception:  # nor the alerts in triage
             log.exception("could not plan the triage posts")
@@ -123,7 +131,9 @@ class SchedulerService:
         if not self._store.renew(message.id, token, now + self._lease):
             return Outcome.LOST
         situation = None
-        if message.incident_id and not (message.kind.about_items or message.kind.about_pages):
+        if message.incident_id and not (
+            message.kind.about_items or message.kind.about_pages or message.kind.about_update
+        ):
             situation = self._store.situation(message.incident_id)
         try:
             # A message taken over from a sender that died may already be in Slack.
@@ -133,6 +143,8 @@ class SchedulerService:
                 sent = self._send_digest(message, now)
             elif message.kind is NoticeKind.TRIAGE:
                 sent = self._send_triage(message)
+            elif message.kind.about_update:
+                sent = self._notifier.send_update(message)  # said once: always still worth it
             elif message.kind.about_items:
                 sent = self._send_followup(message, now)
             elif message.kind is NoticeKind.BURNOUT:

@@ -61,6 +61,8 @@ def test_declaring_by_command_opens_a_channel_with_a_pinned_announcement(running
         "Resolve",
         "Claim commander",
         "Similar incidents",
+        "Subscribe",
+        "Publish to status page",
     ]
     assert slack.wait_for(lambda: slack.topic(channel.id)) == (
         f"{FIRST} | SEV2 | Declared | No commander yet"

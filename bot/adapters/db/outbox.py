@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from bot.adapters.db.engine import Sessions
 from bot.scheduling.due import Notice, Situation
 from bot.scheduling.followups import Followup
+from bot.scheduling.updates import Posted
 from models import (
     ActionItem,
     ActionStatus,
@@ -23,6 +24,7 @@ from models import (
     Postmortem,
     Role,
     Status,
+    Subscription,
     TimelineEntry,
 )
 
@@ -93,6 +95,36 @@ class SqlOutboxStore:
                 paged=incident.id in paged,
             )
             for incident in incidents
+        ]
+
+    def recent_updates(self, since: datetime) -> list[Posted]:
+        """Status updates since `since` with their incidents and subscribers, in three
+        queries."""
+        with self._sessions.read() as session:
+            entries = list(
+                session.exec(
+                    select(TimelineEntry)
+                    .where(
+                        col(TimelineEntry.kind) == EntryKind.UPDATE,
+                        col(TimelineEntry.occurred_at) >= since,
+                    )
+                    .order_by(col(TimelineEntry.id))
+                )
+            )
+            ids = {e.incident_id for e in entries}
+            if not ids:
+                return []
+            incidents = {
+                i.id: i for i in session.exec(select(Incident).where(col(Incident.id).in_(ids)))
+            }
+            following: dict[int, list[Subscription]] = {}
+            for subscription in session.exec(
+                select(Subscription).where(col(Subscription.incident_id).in_(ids))
+            ):
+                following.setdefault(subscription.incident_id, []).append(subscription)
+        return [
+            Posted(incidents[e.incident_id], e, tuple(following.get(e.incident_id, ())))
+            for e in entries
         ]
 
     def followups(

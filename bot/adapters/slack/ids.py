@@ -18,6 +18,10 @@ class Action(StrEnum):
     CONFIRM_CATEGORY = "incident.confirm_category"
     CHOOSE_CATEGORY = "incident.choose_category"  # the other categories, on the same post
     SHOW_SIMILAR = "incident.show_similar"  # value: the incident's ID
+    # On the announcement: follow the incident's updates by DM, and the status page.
+    SUBSCRIBE = "incident.subscribe"
+    PUBLISH = "incident.publish"
+    UNPUBLISH = "incident.unpublish"
     # Under a resolution's post; the value is the incident's ID (the select's: a duration).
     FIX_PERMANENT = "incident.fix_permanent"
     FIX_WORKAROUND = "incident.fix_workaround"
@@ -68,6 +72,8 @@ class Field(StrEnum):
     HAPPENING = "update.happening"
     IMPACT = "update.impact"
     NEXT_STEPS = "update.next_steps"
+    NEXT_UPDATE = "update.next_update"
+    PUBLIC = "update.public"
     EVIDENCE = "action_item.evidence"
     REASON = "action_item.reason"
     ITEM_TITLE = "action_item.title"

@@ -24,6 +24,7 @@ from bot.adapters.slack.blocks.paging import (
     unanswered_text,
 )
 from bot.adapters.slack.blocks.text import MAX_FALLBACK, clip
+from bot.adapters.slack.blocks.updates import update_post, update_text
 from bot.adapters.slack.client import error_code, in_plain_words
 from bot.config import Policy
 from bot.errors import ChannelArchived, ChatUnavailable, RateLimited, Undeliverable
@@ -78,6 +79,9 @@ class SlackNotifier:
                 raise
             # The charts are still being processed: the numbers go out without them.
             return self._post(message, without_pictures(blocks), digest_text(digest))
+
+    def send_update(self, message: OutboxMessage) -> str:
+        return self._post(message, update_post(message.data), update_text(message.data))
 
     def send_triage(self, message: OutboxMessage, triage: AlertTriage) -> str:
         return self._post(message, triage_post(triage), triage_text(triage))

@@ -20,7 +20,7 @@ from bot.adapters.slack.blocks.incident import (
 )
 from bot.adapters.slack.blocks.insights import stats_blocks, stats_text, without_pictures
 from bot.adapters.slack.blocks.links import bookmark_title
-from bot.adapters.slack.blocks.modals import declare_modal, update_modal
+from bot.adapters.slack.blocks.modals import declare_modal
 from bot.adapters.slack.blocks.notices import snoozed
 from bot.adapters.slack.blocks.oncall import (
     cancelled_reply,
@@ -66,6 +66,7 @@ from bot.adapters.slack.blocks.text import (
     plain,
     when,
 )
+from bot.adapters.slack.blocks.updates import update_modal
 
 __all__ = [
     "FIELD_OF",

@@ -220,6 +220,14 @@ def _controls(
     elements.append(
         ButtonElement(text="Similar incidents", value=value, action_id=Action.SHOW_SIMILAR)
     )
+    if incident.status is not Status.CLOSED:
+        elements.append(ButtonElement(text="Subscribe", value=value, action_id=Action.SUBSCRIBE))
+    if not incident.private:  # a private incident is never published
+        elements.append(
+            ButtonElement(text="Publish to status page", value=value, action_id=Action.PUBLISH)
+            if incident.published_at is None
+            else ButtonElement(text="Unpublish", value=value, action_id=Action.UNPUBLISH)
+        )
     return elements
 
 
@@ -292,6 +300,12 @@ def entry_post(entry: TimelineEntry, policy: Policy) -> list[Block] | None:
         )
         text += f"\n*Impact:* {defang(data['impact'])}" if data.get("impact") else ""
         text += f"\n*Next:* {defang(data['next_steps'])}" if data.get("next_steps") else ""
+        if data.get("next_update_at"):
+            text += f"\n*Next update:* {when(datetime.fromisoformat(data['next_update_at']))}"
+        text += "\n_Public: on the status page_" if data.get("public") else ""
+    elif entry.kind is EntryKind.PUBLICATION:
+        verb = "published it to" if entry.data.get("published") else "took it off"
+        text = f":globe_with_meridians: {who} {verb} the status page"
     elif entry.kind is EntryKind.LINK:
         text = link_post(entry, who)
     elif entry.kind is EntryKind.RUNBOOK:

@@ -1,4 +1,4 @@
-"""The declare and update modals. Pure."""
+"""The declare modal. Pure."""
 
 import json
 
@@ -19,7 +19,7 @@ from bot.adapters.slack.blocks.incident import severity_options
 from bot.adapters.slack.blocks.text import MAX_OPTION, clip
 from bot.adapters.slack.ids import Callback, Field
 from bot.config import Policy
-from models import Detection, ImpactScope, Incident
+from models import Detection, ImpactScope
 
 
 def declare_modal(
@@ -129,33 +129,4 @@ def declare_modal(
         blocks=blocks,
         # Where to answer the declarer: the slash command's response_url, if there was one.
         private_metadata=json.dumps({"response_url": reply_to}),
-    )
-
-
-def update_modal(incident: Incident) -> View:
-    """The status-update form: the proven shape of an incident update."""
-
-    def field(block: Field, label: str, hint: str, optional: bool = False) -> InputBlock:
-        return InputBlock(
-            block_id=block,
-            label=label,
-            optional=optional,
-            element=PlainTextInputElement(
-                action_id=block, multiline=True, max_length=1000, placeholder=hint
-            ),
-        )
-
-    return View(
-        type="modal",
-        callback_id=Callback.UPDATE,
-        title=clip(f"Update {incident.ref}", 24),
-        submit="Post update",
-        close="Cancel",
-        blocks=[
-            field(Field.HAPPENING, "What is happening?", "Checkout errors are down to 2%"),
-            field(Field.IMPACT, "Impact, in users' terms", "Some card payments fail", True),
-            field(Field.NEXT_STEPS, "What happens next?", "Watching for 30 minutes", True),
-        ],
-        # The incident the update is for.
-        private_metadata=json.dumps({"incident": incident.id}),
     )

@@ -11,6 +11,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.adapters.slack.blocks.text import MAX_SECTION, clip, defang, duration, when
+from bot.adapters.slack.blocks.updates import next_update_text, post_update_button
 from bot.adapters.slack.ids import Action, status_action_id
 from bot.scheduling.due import Situation
 from models import NoticeKind, OutboxMessage, Status
@@ -34,6 +35,8 @@ def notice(
             ),
         ]  # fmt: skip
         blocks.append(ActionsBlock(elements=buttons))
+    elif message.kind is NoticeKind.NEXT_UPDATE:
+        blocks.append(post_update_button())
     elif message.kind is NoticeKind.MONITORED:
         close = ButtonElement(
             text="Close", action_id=status_action_id(Status.CLOSED), style="primary"
@@ -84,6 +87,8 @@ def notice_text(message: OutboxMessage, situation: Situation, now: datetime) -> 
                 f":hourglass: {ref} was resolved {duration(since, now)} ago and is not closed. "
                 f"{commander}: close it once the follow-up is done."
             )
+        case NoticeKind.NEXT_UPDATE:
+            return next_update_text(incident, situation.commander)
         case NoticeKind.MONITORED:
             return (
                 f":white_check_mark: {ref} stayed quiet through its verification window. "
