@@ -95,7 +95,7 @@ class StatusPageRoute:
                 body = as_atom(page)
             else:
                 body = self._renderer.html(page).encode()
-            etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+            etag = _etag(kind, page)
             rendered = _Rendered(body, etag, now + self._cache_seconds)
             self._cache[kind] = rendered
             return rendered
@@ -137,3 +137,12 @@ class StatusPageRoute:
             ],
         )
         return [body]
+
+
+def _etag(kind: str, page: Page) -> str:
+    """The same for the same content, whenever it was rendered (the page's "as of" time
+    is left out), so a reader that has it gets a 304."""
+    content = as_json(page)
+    content["page"].pop("updated_at", None)
+    digest = hashlib.sha256(json.dumps([kind, content], sort_keys=True).encode()).hexdigest()
+    return f'"{digest[:32]}"'
