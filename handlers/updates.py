@@ -142,7 +142,7 @@ def register(app: App, deps: Deps) -> None:
             ack(response_action="errors", errors=invalid.errors)
             return
         except IncidentError as error:
-            ack(response_action="errors", errors={values[Field.HAPPENING][0]: str(error)})
+            ack(response_action="errors", errors={_block(values, Field.HAPPENING): str(error)})
             return
         ack()
 
@@ -222,17 +222,21 @@ def _values(view: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]:
     }
 
 
+def _block(values: dict[str, tuple[str, dict[str, Any]]], field: Field) -> str:
+    """The block ID `field` has on this form (a drafted form's differ)."""
+    return values.get(field, (str(field), {}))[0]
+
+
 def _update(values: dict[str, tuple[str, dict[str, Any]]]) -> Update:
     def text(field: Field) -> str:
         return ((values.get(field, ("", {}))[1]).get("value") or "").strip()
 
     errors: dict[str, str] = {}
-    happening_block = values.get(Field.HAPPENING, (Field.HAPPENING, {}))[0]
     if not text(Field.HAPPENING):
-        errors[happening_block] = "Say what is happening."
+        errors[_block(values, Field.HAPPENING)] = "Say what is happening."
     for field in (Field.HAPPENING, Field.IMPACT, Field.NEXT_STEPS):
         if len(text(field)) > MAX_UPDATE_FIELD:
-            errors[values[field][0]] = f"Keep it under {MAX_UPDATE_FIELD} characters."
+            errors[_block(values, field)] = f"Keep it under {MAX_UPDATE_FIELD} characters."
     next_update: timedelta | None = None
     choice = ((values.get(Field.NEXT_UPDATE, ("", {}))[1]).get("selected_option") or {}).get(
         "value"

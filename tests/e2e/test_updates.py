@@ -3,6 +3,7 @@ update reaches the incident channel, the stakeholder channel of its severity and
 subscriber's DMs, each once; it resets the cadence and its "next update" reminds the
 commander once. Private incidents never leave their channel."""
 
+import json
 from typing import Any
 
 import pytest
@@ -228,11 +229,12 @@ def test_a_private_incident_update_never_leaves_its_channel(running: Running) ->
     )
     running.slack.wait_for(lambda: running.slack.pins(channel))
     running.driver.command("subscribe", user="U_ALICE", channel=channel)
-    post_update(running, channel, form("The secret thing", public=True), user="U_ALICE")
-    # Public is refused for a private incident (its form has no such box, and the service
-    # refuses it anyway), so the update is posted without it.
-    shown = running.slack.open_views("U_ALICE")
-    assert all(Field.PUBLIC not in str(v.blocks) for v in shown)
+    running.driver.command("update", user="U_ALICE", channel=channel)
+    [view] = running.slack.wait_for(lambda: running.slack.open_views("U_ALICE"))
+    assert Field.PUBLIC not in json.dumps(view.blocks)  # no Public box on a private incident
+    # …and a crafted submission asking for it anyway is refused, changing nothing.
+    refused = running.driver.submit(view.id, form("The secret thing", public=True), user="U_ALICE")
+    assert "private" in refused.json["errors"][Field.HAPPENING]
     post_update(running, channel, form("The secret thing"), user="U_ALICE")
     running.slack.wait_for(
         lambda: [m for m in running.slack.messages(channel) if "The secret thing" in m.all_text]
