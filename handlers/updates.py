@@ -56,9 +56,16 @@ def open_form(client: WebClient, trigger_id: str, incident: Incident, deps: Deps
 def draft_into_form(deps: Deps, client: WebClient, form: dict[str, Any] | None) -> None:
     """After the ack: the form shows Claude's draft instead, unless the person posted an
     update meanwhile or the form changed (its hash); a failed draft just leaves the form
-    as it was, without the "drafting" note."""
+    as it was, without the "drafting" note. Claude may take seconds: the drafting threads
+    wait for it, not the ones acknowledged work needs."""
     if not form or not deps.updates.drafts:
         return
+    deps.background.run(
+        lambda: _show_draft(deps, client, form), f"drafting an update of {form['incident']}"
+    )
+
+
+def _show_draft(deps: Deps, client: WebClient, form: dict[str, Any]) -> None:
     incident = deps.incidents.get(int(form["incident"]))
     assert incident.id is not None
     draft = deps.updates.draft(incident.id)
