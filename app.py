@@ -543,15 +543,13 @@ def _run_socket_mode(sitrep: Sitrep, settings: Settings) -> int:
         signal.signal(signum, lambda *_: stopping.set())
     log.info("Sitrep is connecting to Slack in Socket Mode")
     handler.connect()  # type: ignore[no-untyped-call]
-    # Alert webhooks still come over HTTP; Slack's requests don't.
-    server = None
-    if sitrep.deps.policy.alerts.sources or (sitrep.feeds and sitrep.feeds.enabled):
-        server = HttpServer(sitrep.wsgi(slack=False), settings.host, settings.port, threads=4)
-        threading.Thread(target=server.serve, name="sitrep-webhooks", daemon=True).start()
-        log.info("alert webhooks on http://%s:%s/webhooks/<source>", settings.host, server.port)
+    # The status page, alert webhooks, calendar feeds and the health check still come over
+    # HTTP; Slack's requests don't.
+    server = HttpServer(sitrep.wsgi(slack=False), settings.host, settings.port, threads=4)
+    threading.Thread(target=server.serve, name="sitrep-http", daemon=True).start()
+    log.info("status page and webhooks on http://%s:%s", settings.host, server.port)
     stopping.wait()
-    if server is not None:
-        server.stop()
+    server.stop()
     handler.close()  # type: ignore[no-untyped-call]
     sitrep.close()
     log.info("Sitrep stopped")
