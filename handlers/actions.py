@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 from bot.adapters.slack import blocks
 from bot.adapters.slack.ids import Action, status_from_action_id
 from bot.errors import ChatUnavailable, IncidentError
-from bot.incidents import Change
+from bot.incidents import Change, IncidentService
 from bot.similar import snapshot
 from handlers import updates
 from handlers.deps import Deps, draft_if_due, reclassified
@@ -30,30 +30,32 @@ log = logging.getLogger(__name__)
 ChangeFn = Callable[[int, str, dict[str, Any]], Change]
 # Bolt hands the ack function's context, copied, to the work after the ack: the refusal (a
 # plain string) travels there to be told.
-_REFUSAL = "sitrep_refusal"
+REFUSAL = "sitrep_refusal"
+
+
+def control(incidents: IncidentService, change: ChangeFn) -> Callable[..., None]:
+    """The ack function of a control on a message in an incident channel: it makes the
+    change before the ack; a refusal is kept for the work after it to tell."""
+
+    def apply(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+        try:
+            incident = incidents.find(None, (body.get("channel") or {}).get("id"))
+            assert incident.id is not None
+            change(incident.id, body["user"]["id"], body["actions"][0])
+        except IncidentError as error:
+            context[REFUSAL] = str(error)
+        ack()
+
+    return apply
 
 
 def register(app: App, deps: Deps) -> None:
     incidents = deps.incidents
 
-    def control(change: ChangeFn) -> Callable[..., None]:
-        """The ack function of one announcement control: it makes the change."""
-
-        def apply(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-            try:
-                incident = incidents.find(None, (body.get("channel") or {}).get("id"))
-                assert incident.id is not None
-                change(incident.id, body["user"]["id"], body["actions"][0])
-            except IncidentError as error:
-                context[_REFUSAL] = str(error)
-            ack()
-
-        return apply
-
     @reported
     def show(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
         """After the ack: tell a refused click why, or show the change in Slack."""
-        if refusal := context.get(_REFUSAL):
+        if refusal := context.get(REFUSAL):
             respond(response_type="ephemeral", replace_original=False, text=refusal)
             return
         incident = incidents.by_channel((body.get("channel") or {}).get("id", ""))
@@ -76,9 +78,10 @@ def register(app: App, deps: Deps) -> None:
         draft_if_due(deps, incident.id, body["user"]["id"])
 
     change_status = control(
+        incidents,
         lambda iid, user, action: incidents.change_status(
             iid, status_from_action_id(action["action_id"]), user
-        )
+        ),
     )
 
     def set_status(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
@@ -92,35 +95,40 @@ def register(app: App, deps: Deps) -> None:
                     try:
                         open_modal(client, body["trigger_id"], form)
                     except ChatUnavailable as error:
-                        context[_REFUSAL] = str(error)
+                        context[REFUSAL] = str(error)
                     ack()
                     return
         change_status(ack, body, context)
 
     change_severity = control(
+        incidents,
         lambda iid, user, action: incidents.change_severity(
             iid, action["selected_option"]["value"], user
-        )
+        ),
     )
     claim_commander = control(
+        incidents,
         lambda iid, user, _: incidents.assign_role(
             iid, Role.COMMANDER, user, user, only_if_vacant=True
-        )
+        ),
     )
     confirm_category = control(
+        incidents,
         lambda iid, user, action: incidents.set_category(
             iid, action["value"], user, confirming=True
-        )
+        ),
     )
     choose_category = control(
+        incidents,
         lambda iid, user, action: incidents.set_category(
             iid, action["selected_option"]["value"], user
-        )
+        ),
     )
     assign_commander = control(
+        incidents,
         lambda iid, user, action: incidents.assign_role(
             iid, Role.COMMANDER, action["selected_user"], user
-        )
+        ),
     )
 
     def snooze(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
@@ -131,13 +139,13 @@ def register(app: App, deps: Deps) -> None:
             minutes = int(body["actions"][0]["value"])
             deps.schedule.snooze(incident.id, body["user"]["id"], minutes)
         except IncidentError as error:
-            context[_REFUSAL] = str(error)
+            context[REFUSAL] = str(error)
         ack()
 
     @reported
     def show_snooze(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
         """After the ack: the nudge is replaced by who snoozed it, for how long."""
-        if refusal := context.get(_REFUSAL):
+        if refusal := context.get(REFUSAL):
             respond(response_type="ephemeral", replace_original=False, text=refusal)
             return
         minutes = int(body["actions"][0]["value"])
@@ -155,14 +163,14 @@ def register(app: App, deps: Deps) -> None:
                     client, body["trigger_id"], incident, deps
                 )
             except IncidentError as error:
-                context[_REFUSAL] = str(error)
+                context[REFUSAL] = str(error)
         ack()
 
     @reported
     def draft_update(
         body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
     ) -> None:
-        if refusal := context.get(_REFUSAL):
+        if refusal := context.get(REFUSAL):
             respond(response_type="ephemeral", replace_original=False, text=refusal)
             return
         updates.draft_into_form(deps, client, context.get(updates.FORM))
@@ -200,14 +208,14 @@ def register(app: App, deps: Deps) -> None:
             else:
                 deps.problems.open("", user, incident.id)
         except IncidentError as error:
-            context[_REFUSAL] = str(error)
+            context[REFUSAL] = str(error)
         ack()
 
     @reported
     def show_recurrence(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
         """After the ack: the post says what was done, instead of its buttons, and the
         channel shows the link; a refused click is told why, privately."""
-        if refusal := context.get(_REFUSAL):
+        if refusal := context.get(REFUSAL):
             respond(response_type="ephemeral", replace_original=False, text=refusal)
             return
         incident = incidents.by_channel((body.get("channel") or {}).get("id", ""))

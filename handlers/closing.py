@@ -5,7 +5,6 @@ The form's answers are stored, and the incident closed, before the ack: what is 
 missing is said on the form next to its field."""
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -17,12 +16,11 @@ from bot.closing import AnswerRefused
 from bot.config import parse_duration
 from bot.errors import ChecklistIncomplete, IncidentError
 from bot.incidents import Change
+from handlers.actions import REFUSAL, control
 from handlers.deps import Deps, draft_if_due
 from handlers.errors import reported
 from handlers.modals import input_values
 from models import ChecklistItem, Fix, Verification
-
-_REFUSAL = "sitrep_refusal"
 
 
 def register(app: App, deps: Deps) -> None:
@@ -60,21 +58,9 @@ def register(app: App, deps: Deps) -> None:
 
     app.view(Callback.CLOSE)(ack=close_from_form, lazy=[show_closed])
 
-    def resolution_control(change: Callable[[int, str, dict[str, Any]], Change]) -> Any:
-        def apply(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-            try:
-                incident = incidents.find(None, (body.get("channel") or {}).get("id"))
-                assert incident.id is not None
-                change(incident.id, body["user"]["id"], body["actions"][0])
-            except IncidentError as error:
-                context[_REFUSAL] = str(error)
-            ack()
-
-        return apply
-
     @reported
     def show(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
-        if refusal := context.get(_REFUSAL):
+        if refusal := context.get(REFUSAL):
             respond(response_type="ephemeral", replace_original=False, text=refusal)
             return
         incident = incidents.by_channel((body.get("channel") or {}).get("id", ""))
@@ -83,10 +69,10 @@ def register(app: App, deps: Deps) -> None:
             draft_if_due(deps, incident.id, body["user"]["id"])
 
     def fixed(fix: Fix) -> Any:
-        return resolution_control(lambda iid, user, _: closing.record_fix(iid, user, fix).change)
+        return control(incidents, lambda iid, user, _: closing.record_fix(iid, user, fix).change)
 
     def verified(how: Verification) -> Any:
-        return resolution_control(lambda iid, user, _: closing.verify(iid, user, how))
+        return control(incidents, lambda iid, user, _: closing.verify(iid, user, how))
 
     def monitor(incident_id: int, user: str, action: dict[str, Any]) -> Change:
         chosen = action["selected_option"]["value"]
@@ -98,7 +84,7 @@ def register(app: App, deps: Deps) -> None:
     app.action(Action.FIX_WORKAROUND)(ack=fixed(Fix.WORKAROUND), lazy=[show])
     app.action(Action.VERIFY_REPORTER)(ack=verified(Verification.REPORTER), lazy=[show])
     app.action(Action.VERIFY_METRICS)(ack=verified(Verification.METRICS), lazy=[show])
-    app.action(Action.MONITOR)(ack=resolution_control(monitor), lazy=[show])
+    app.action(Action.MONITOR)(ack=control(incidents, monitor), lazy=[show])
 
 
 def _answers(view: dict[str, Any]) -> Answers:
