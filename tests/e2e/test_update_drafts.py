@@ -21,6 +21,7 @@ def extra_settings(claude: FakeAnthropic) -> dict[str, Any]:
         "anthropic_base_url": claude.base_url,
         "sitrep_ai_timeout": 1.5,
         "sitrep_ai_max_retries": 0,
+        "sitrep_ai_categories": False,  # the script here is the drafts' (see test_category_model)
     }
 
 
