@@ -105,10 +105,6 @@ class IncidentService:
         # The closing checklist of an incident about to close (bot.closing); None: no check.
         self._checklist = checklist
 
-    def check_closing_with(self, checklist: Callable[[Incident], Checklist]) -> None:
-        """Sets the closing checklist once its service exists (it needs this one)."""
-        self._checklist = checklist
-
     def declare(self, request: Declaration) -> Incident:
         """Stores a new incident with its first timeline entry and returns it."""
         if self._policy.severity(request.severity) is None:
