@@ -326,29 +326,34 @@ class IncidentService:
 
     def set_detection(self, incident_id: int, detection: Detection, actor: str) -> Change:
         """Records how the incident was noticed."""
-
-        def mutate(incident: Incident, now: datetime) -> Mutated:
-            before = incident.detection
-            if before is detection:
-                raise NothingChanged(f"{incident.ref} already says {detection.label.lower()}.")
-            incident.detection = detection
-            text = f"Detected by: {detection.label}"
-            data: dict[str, object] = {"from": before, "to": detection.value}
-            return [system_entry(EntryKind.DETECTION_CHANGED, now, actor, text, data)], []
-
-        return self.change(incident_id, mutate)
+        return self._classify(
+            incident_id, actor, "detection", detection, EntryKind.DETECTION_CHANGED, "Detected by"
+        )
 
     def set_impact_scope(self, incident_id: int, scope: ImpactScope, actor: str) -> Change:
         """Records who the incident affects."""
+        return self._classify(
+            incident_id, actor, "impact_scope", scope, EntryKind.SCOPE_CHANGED, "Scope of impact"
+        )
+
+    def _classify(
+        self,
+        incident_id: int,
+        actor: str,
+        field: str,
+        value: Detection | ImpactScope,
+        kind: EntryKind,
+        label: str,
+    ) -> Change:
+        """Sets one of the incident's classifying fields, recording the change."""
 
         def mutate(incident: Incident, now: datetime) -> Mutated:
-            before = incident.impact_scope
-            if before is scope:
-                raise NothingChanged(f"{incident.ref} already says {scope.label.lower()}.")
-            incident.impact_scope = scope
-            text = f"Scope of impact: {scope.label}"
-            data: dict[str, object] = {"from": before, "to": scope.value}
-            return [system_entry(EntryKind.SCOPE_CHANGED, now, actor, text, data)], []
+            before = getattr(incident, field)
+            if before is value:
+                raise NothingChanged(f"{incident.ref} already says {value.label.lower()}.")
+            setattr(incident, field, value)
+            data: dict[str, object] = {"from": before, "to": value.value}
+            return [system_entry(kind, now, actor, f"{label}: {value.label}", data)], []
 
         return self.change(incident_id, mutate)
 
