@@ -23,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import anthropic
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_bolt import App
 from slack_bolt.error import BoltError
@@ -332,17 +333,27 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
     )
 
 
-def _drafter(settings: Settings, templates: Templates) -> Drafter | None:
-    """Claude writes post-mortem narratives when a key is set; without one, the template."""
+def _claude(
+    settings: Settings, *, timeout: float | None = None, max_retries: int | None = None
+) -> anthropic.Anthropic | None:
+    """A client of Claude's API when a key is set (the settings' timeout and retries unless
+    given); None without one."""
     key = settings.anthropic_api_key
     if key is None or not key.get_secret_value().strip():
         return None
-    client = claude.make_client(
+    return claude.make_client(
         key.get_secret_value(),
         settings.anthropic_base_url,
-        timeout=settings.sitrep_ai_timeout,
-        max_retries=settings.sitrep_ai_max_retries,
+        timeout=settings.sitrep_ai_timeout if timeout is None else timeout,
+        max_retries=settings.sitrep_ai_max_retries if max_retries is None else max_retries,
     )
+
+
+def _drafter(settings: Settings, templates: Templates) -> Drafter | None:
+    """Claude writes post-mortem narratives when a key is set; without one, the template."""
+    client = _claude(settings)
+    if client is None:
+        return None
     return claude.ClaudeDrafter(
         client,
         templates,
@@ -353,15 +364,9 @@ def _drafter(settings: Settings, templates: Templates) -> Drafter | None:
 
 def _classifier(settings: Settings, templates: Templates) -> claude.ClaudeClassifier | None:
     """Claude suggests categories too when a key is set; without one, keywords alone."""
-    key = settings.anthropic_api_key
-    if key is None or not key.get_secret_value().strip() or not settings.sitrep_ai_categories:
+    client = _claude(settings) if settings.sitrep_ai_categories else None
+    if client is None:
         return None
-    client = claude.make_client(
-        key.get_secret_value(),
-        settings.anthropic_base_url,
-        timeout=settings.sitrep_ai_timeout,
-        max_retries=settings.sitrep_ai_max_retries,
-    )
     return claude.ClaudeClassifier(client, templates, model=settings.sitrep_ai_model)
 
 
@@ -370,15 +375,11 @@ def _update_drafter(
 ) -> Callable[[int], Update | None] | None:
     """With a key, Claude drafts status updates from the latest timeline. A draft must
     arrive while the person is still at the form: a short timeout, no retries."""
-    key = settings.anthropic_api_key
-    if key is None or not key.get_secret_value().strip():
-        return None
-    client = claude.make_client(
-        key.get_secret_value(),
-        settings.anthropic_base_url,
-        timeout=min(settings.sitrep_ai_timeout, UPDATE_DRAFT_TIMEOUT),
-        max_retries=0,
+    client = _claude(
+        settings, timeout=min(settings.sitrep_ai_timeout, UPDATE_DRAFT_TIMEOUT), max_retries=0
     )
+    if client is None:
+        return None
     drafter = ClaudeUpdateDrafter(client, templates, model=settings.sitrep_ai_model)
     return lambda incident_id: drafter.draft(
         incidents.get(incident_id), incidents.timeline(incident_id, limit=UPDATE_DRAFT_ENTRIES)
