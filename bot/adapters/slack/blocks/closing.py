@@ -26,7 +26,7 @@ from bot.adapters.slack.ids import Action, Callback, Field
 from bot.categories import category_names
 from bot.checklist import MAX_REASON, MAX_ROOT_CAUSE, Checked, Checklist
 from bot.config import Policy
-from models import ChecklistItem, Fix, Incident, TimelineEntry, Verification
+from models import ChecklistItem, EntryKind, Fix, Incident, TimelineEntry, Verification
 
 # How long "Monitor for" offers.
 MONITOR_OPTIONS: Final = (("30m", "30 minutes"), ("1h", "1 hour"), ("4h", "4 hours"),
@@ -162,25 +162,25 @@ def resolved_controls(incident_id: int) -> list[Block]:
 def closing_post(entry: TimelineEntry, who: str) -> str | None:
     """The channel post of a closing step; None for another kind of entry."""
     data = entry.data
-    match entry.kind.value:
-        case "root_cause":
+    match entry.kind:
+        case EntryKind.ROOT_CAUSE:
             if data.get("unknown"):
                 return f":grey_question: {who} recorded the root cause as unknown, deliberately"
             return f":mag_right: {who} recorded the root cause: {defang(data['root_cause'])}"
-        case "fix_recorded":
+        case EntryKind.FIX_RECORDED:
             fix = Fix(data["to"])
             if fix is Fix.WORKAROUND:
                 return (
                     f":adhesive_bandage: {who}: *temporary workaround*, a permanent fix is pending"
                 )
             return f":hammer_and_wrench: {who}: *fixed permanently*"
-        case "verified":
+        case EntryKind.VERIFIED:
             how = Verification(data["how"])
             text = f":eyes: {who} verified the resolution: {how.label}"
             if until := data.get("until"):
                 text += f" until {when(datetime.fromisoformat(until))}"
             return text
-        case "checklist":
+        case EntryKind.CHECKLIST:
             said = "; ".join(escape(a) for a in data.get("answers", []))
             return f":clipboard: {who} filled in the closing checklist: {said}"
     return None
