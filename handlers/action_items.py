@@ -20,13 +20,12 @@ from bot.adapters.slack.ids import Action, Callback, Field
 from bot.config import Priority
 from bot.errors import ChatUnavailable, DueDateInPast, IncidentError
 from handlers.deps import Deps
-from handlers.errors import reported
+from handlers.errors import REFUSAL, reported
 from handlers.home import publish_home
 from handlers.modals import input_values, open_modal
 
 log = logging.getLogger(__name__)
 
-_REFUSAL = "sitrep_refusal"  # see handlers/actions.py: the ack's context reaches the lazy
 _CHANGED = "sitrep_changed"
 
 
@@ -67,9 +66,9 @@ def _register_controls(app: App, deps: Deps) -> None:
             else:
                 items.reschedule(item_id, user, date.fromisoformat(action["selected_date"]))
         except IncidentError as error:
-            context[_REFUSAL] = str(error)
+            context[REFUSAL] = str(error)
         except (KeyError, ValueError):
-            context[_REFUSAL] = "That action item control didn't make sense to me."
+            context[REFUSAL] = "That action item control didn't make sense to me."
         ack()
 
     @reported
@@ -78,7 +77,7 @@ def _register_controls(app: App, deps: Deps) -> None:
     ) -> None:
         """In the App Home the tab is redrawn (with the refusal, if any); elsewhere the
         person is answered privately."""
-        user, refusal = body["user"]["id"], context.get(_REFUSAL, "")
+        user, refusal = body["user"]["id"], context.get(REFUSAL, "")
         home = _from_home(body)
         if home:
             publish_home(deps, client, user, notice=refusal)
@@ -138,7 +137,7 @@ def _register_shortcut(app: App, deps: Deps) -> None:
         channel, message = body["channel"]["id"], body.get("message") or {}
         incident = deps.incidents.by_channel(channel)
         if incident is None:
-            context[_REFUSAL] = (
+            context[REFUSAL] = (
                 "*Create action item* works on messages in an incident channel. Elsewhere use "
                 "`/incident action INC-… <text>`."
             )
@@ -150,12 +149,12 @@ def _register_shortcut(app: App, deps: Deps) -> None:
                     client, body["trigger_id"], blocks.create_item_modal(incident, text, link)
                 )
             except ChatUnavailable as error:
-                context[_REFUSAL] = str(error)
+                context[REFUSAL] = str(error)
         ack()
 
     @reported
     def explain(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
-        if refusal := context.get(_REFUSAL):
+        if refusal := context.get(REFUSAL):
             _tell(respond, body, refusal)
 
     app.shortcut(Callback.CREATE_ITEM)(ack=open_create_form, lazy=[explain])
@@ -204,14 +203,14 @@ def _register_proposals(app: App, deps: Deps) -> None:
             deps.action_items.accept_proposal(incident.id, user, draft, int(index))
             context[_CHANGED] = incident.id
         except IncidentError as error:
-            context[_REFUSAL] = str(error)
+            context[REFUSAL] = str(error)
         except (KeyError, ValueError):
-            context[_REFUSAL] = "That proposal didn't make sense to me."
+            context[REFUSAL] = "That proposal didn't make sense to me."
         ack()
 
     @reported
     def show_accepted(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
-        if refusal := context.get(_REFUSAL):
+        if refusal := context.get(REFUSAL):
             respond(response_type="ephemeral", replace_original=False, text=refusal)
         incident_id = context.get(_CHANGED)
         if incident_id is None:

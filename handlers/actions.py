@@ -20,7 +20,7 @@ from bot.incidents import Change, IncidentService
 from bot.similar import snapshot
 from handlers import updates
 from handlers.deps import Deps, draft_if_due, reclassified
-from handlers.errors import reported
+from handlers.errors import REFUSAL, reported
 from handlers.modals import open_modal
 from models import Role, Status
 
@@ -28,9 +28,6 @@ log = logging.getLogger(__name__)
 
 # (incident id, clicking user, the clicked action) -> the change it made
 ChangeFn = Callable[[int, str, dict[str, Any]], Change]
-# Bolt hands the ack function's context, copied, to the work after the ack: the refusal (a
-# plain string) travels there to be told.
-REFUSAL = "sitrep_refusal"
 
 
 def control(incidents: IncidentService, change: ChangeFn) -> Callable[..., None]:

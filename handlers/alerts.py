@@ -13,12 +13,11 @@ from bot.adapters.slack.ids import Action
 from bot.alerts.service import AlertService
 from bot.errors import IncidentError
 from handlers.deps import Deps
-from handlers.errors import reported
+from handlers.errors import REFUSAL, reported
 from models import AlertTriage, Incident
 
 log = logging.getLogger(__name__)
 
-_REFUSAL = "sitrep_refusal"
 _DECIDED = "sitrep_triage"
 
 
@@ -29,14 +28,14 @@ def register(app: App, deps: Deps, alerts: AlertService) -> None:
             assert intake.incident is not None
             context[_DECIDED] = intake.incident.id
         except (IncidentError, ValueError) as error:
-            context[_REFUSAL] = str(error)
+            context[REFUSAL] = str(error)
         ack()
 
     def dismiss(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         try:
             alerts.dismiss(_triage_id(body), body["user"]["id"])
         except (IncidentError, ValueError) as error:
-            context[_REFUSAL] = str(error)
+            context[REFUSAL] = str(error)
         ack()
 
     @reported
@@ -44,7 +43,7 @@ def register(app: App, deps: Deps, alerts: AlertService) -> None:
         body: dict[str, Any], respond: Respond, context: BoltContext, client: WebClient
     ) -> None:
         """After the ack: open the declared incident's room, and mark the post decided."""
-        if refusal := context.get(_REFUSAL):
+        if refusal := context.get(REFUSAL):
             respond(response_type="ephemeral", replace_original=False, text=refusal)
             return
         incident_id = context.get(_DECIDED)

@@ -16,9 +16,9 @@ from bot.closing import AnswerRefused
 from bot.config import parse_duration
 from bot.errors import ChecklistIncomplete, IncidentError
 from bot.incidents import Change
-from handlers.actions import REFUSAL, control
+from handlers.actions import control
 from handlers.deps import Deps, draft_if_due
-from handlers.errors import reported
+from handlers.errors import REFUSAL, reported
 from handlers.modals import input_values
 from models import ChecklistItem, Fix, Verification
 

@@ -13,6 +13,10 @@ from bot.adapters.slack.ids import Field
 
 log = logging.getLogger(__name__)
 
+# Bolt hands an ack function's context, copied, to the work after the ack: a refusal (a
+# plain string) travels there under this key, to be told to the person privately.
+REFUSAL = "sitrep_refusal"
+
 
 def register(app: App) -> None:
     @app.error

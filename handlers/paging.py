@@ -10,9 +10,8 @@ from bot.adapters.slack.ids import Action
 from bot.errors import IncidentError
 from bot.requests import AckPages, PageSomeone, PagingRequest
 from handlers.deps import Deps
-from handlers.errors import reported
+from handlers.errors import REFUSAL, reported
 
-_REFUSAL = "sitrep_refusal"
 _INCIDENT = "sitrep_incident"
 
 
@@ -51,7 +50,7 @@ def register(app: App, deps: Deps) -> None:
             context[_INCIDENT] = page
             paging.acknowledge(page, body["user"]["id"])
         except IncidentError as error:
-            context[_REFUSAL] = str(error)
+            context[REFUSAL] = str(error)
         ack()
 
     def escalate(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
@@ -60,12 +59,12 @@ def register(app: App, deps: Deps) -> None:
             context[_INCIDENT] = paging.incident_of(page_id)
             paging.escalate(page_id, body["user"]["id"])
         except IncidentError as error:
-            context[_REFUSAL] = str(error)
+            context[REFUSAL] = str(error)
         ack()
 
     @reported
     def show(respond: Respond, context: BoltContext) -> None:
-        if refusal := context.get(_REFUSAL):
+        if refusal := context.get(REFUSAL):
             respond(response_type="ephemeral", replace_original=False, text=refusal)
             return
         incident_id = int(context[_INCIDENT])

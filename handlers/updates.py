@@ -20,7 +20,7 @@ from bot.errors import ChatUnavailable, IncidentClosed, IncidentError
 from bot.requests import OpenUpdate, Publish, Subscribe, UpdateRequest
 from bot.update_entries import MAX_UPDATE_FIELD, Update
 from handlers.deps import Deps
-from handlers.errors import reported
+from handlers.errors import REFUSAL, reported
 from models import Incident, Status
 
 log = logging.getLogger(__name__)
@@ -28,7 +28,6 @@ log = logging.getLogger(__name__)
 # Bolt hands the ack function's context, copied, to the work after the ack: the opened
 # form (its view ID and hash) and a refusal travel there this way.
 FORM = "sitrep_update_form"
-_REFUSAL = "sitrep_refusal"
 
 
 def open_form(client: WebClient, trigger_id: str, incident: Incident, deps: Deps) -> dict[str, Any]:
@@ -169,9 +168,9 @@ def register(app: App, deps: Deps) -> None:
             try:
                 incident = deps.incidents.find(None, (body.get("channel") or {}).get("id"))
                 assert incident.id is not None
-                context[_REFUSAL] = change(incident.id, body["user"]["id"])
+                context[REFUSAL] = change(incident.id, body["user"]["id"])
             except IncidentError as error:
-                context[_REFUSAL] = str(error)
+                context[REFUSAL] = str(error)
             ack()
 
         return apply
@@ -180,7 +179,7 @@ def register(app: App, deps: Deps) -> None:
     def tell(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
         """After the ack: the clicker is told what happened (or why not), privately, and
         the announcement shows the change."""
-        if said := context.get(_REFUSAL):
+        if said := context.get(REFUSAL):
             respond(response_type="ephemeral", replace_original=False, text=said)
         incident = deps.incidents.by_channel((body.get("channel") or {}).get("id", ""))
         if incident is not None and incident.id is not None:
