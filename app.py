@@ -14,6 +14,7 @@ if __name__ == "__main__":
 
 import argparse
 import logging
+import os
 import signal
 import threading
 from collections.abc import Callable
@@ -49,6 +50,7 @@ from bot.adapters.db.search import SqlSearchIndex
 from bot.adapters.db.similar import SqlSimilarIndex
 from bot.adapters.db.store import SqlIncidentStore
 from bot.adapters.db.updates import SqlStatusPageStore, SqlSubscriptionStore
+from bot.adapters.db.webhooks import SqlWebhookStore
 from bot.adapters.jira import JiraTracker
 from bot.adapters.runbook_files import read_runbooks, runbooks_folder
 from bot.adapters.slack.client import make_client
@@ -63,6 +65,7 @@ from bot.adapters.update_drafts import (
     ClaudeUpdateDrafter,
 )
 from bot.adapters.web.statuspage import StatusPageRenderer
+from bot.adapters.webhooks import HttpWebhookSender
 from bot.alerts.service import AlertService
 from bot.category_advice import CategoryAdvisor
 from bot.closing import ClosingCheck, ClosingService
@@ -88,6 +91,7 @@ from bot.statuspage.service import StatusPageService
 from bot.timeline import TimelineService
 from bot.update_entries import Update
 from bot.updates import UpdateService
+from bot.webhooks.service import WebhookService
 from handlers.deps import Background, Deps
 from handlers.feeds import Feeds, feed_token
 from handlers.http import HttpServer, Wsgi, make_wsgi
@@ -113,6 +117,8 @@ class Sitrep:
     status_page: StatusPageRoute
     feeds: Feeds | None = None
     scheduler: BackgroundScheduler | None = None
+    # Incident events out to the policy's endpoints (None when it names none).
+    outgoing: WebhookService | None = None
 
     def wsgi(self, *, slack: bool = True) -> Wsgi:
         """The HTTP face: Slack's requests (unless they come by Socket Mode), alert
@@ -139,6 +145,11 @@ class Sitrep:
     def tick(self) -> None:
         """Queues the notices now due and sends those queued, each once."""
         self.deps.schedule.tick()
+
+    def send_webhooks(self) -> None:
+        """Plans the events each outgoing webhook is owed and sends them, at least once."""
+        if self.outgoing is not None:
+            self.outgoing.tick()
 
     def close(self) -> None:
         """Stops gracefully: the periodic jobs finish the sends they claimed, the workers
@@ -310,6 +321,7 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
             clock=clock,
         )
         webhooks = Webhooks(deps, alerts, secrets_of(policy), client)
+        outgoing = _outgoing(engine, policy, clock)
         feeds = Feeds(deps.oncall, feed_token(policy))
         bolt = _bolt_app(settings, client, executor)
     except ConfigError:
@@ -330,6 +342,7 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
         webhooks=webhooks,
         feeds=feeds,
         status_page=route,
+        outgoing=outgoing,
     )
 
 
@@ -384,6 +397,19 @@ def _update_drafter(
     return lambda incident_id: drafter.draft(
         incidents.get(incident_id), incidents.timeline(incident_id, limit=UPDATE_DRAFT_ENTRIES)
     )
+
+
+def _outgoing(engine: Engine, policy: Policy, clock: Clock) -> WebhookService | None:
+    """Outgoing webhooks, when the policy names endpoints; their secrets are read now, so a
+    missing environment variable stops start-up."""
+    settings = policy.outgoing_webhooks
+    if not settings.endpoints:
+        return None
+    secrets = {e.name: e.read_secret(os.environ) for e in settings.endpoints}
+    sender = HttpWebhookSender(timeout=settings.timeout_seconds)
+    outgoing = WebhookService(SqlWebhookStore(engine), sender, policy, secrets, clock)
+    outgoing.register()
+    return outgoing
 
 
 def _tracker(settings: Settings) -> IssueTracker | None:
@@ -504,6 +530,12 @@ def _start_scheduler(sitrep: Sitrep, settings: Settings) -> BackgroundScheduler:
         max_instances=1,
         coalesce=True,
     )
+    if sitrep.outgoing is not None:
+        # Its own job: a slow receiver never holds Slack notices or pages back.
+        scheduler.add_job(
+            sitrep.send_webhooks, "interval", seconds=settings.sitrep_tick_seconds,
+            id="outgoing-webhooks", max_instances=1, coalesce=True,
+        )  # fmt: skip
     for job, name in ((sitrep.recover, "open-missing-rooms"), (sitrep.draft_missing, "drafts")):
         # A draft may wait minutes on Claude: its own job, so rooms are never held up.
         scheduler.add_job(

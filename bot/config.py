@@ -25,6 +25,7 @@ from bot.links import web_address
 from bot.oncall.policy import Oncall
 from bot.priority import PriorityMatrix
 from bot.statuspage.policy import StatusPage
+from bot.webhooks.policy import OutgoingWebhooks
 from models import ChecklistItem
 
 _DURATION = re.compile(r"^\s*(\d+)\s*(s|m|min|h|d|w)\s*$")
@@ -547,6 +548,8 @@ class Policy(BaseModel):
     oncall: Oncall = Oncall()
     # The public status page (`GET /status`).
     status_page: StatusPage = StatusPage()
+    # Incident events sent, signed, to the endpoints named (`[[outgoing_webhooks.endpoints]]`).
+    outgoing_webhooks: OutgoingWebhooks = OutgoingWebhooks()
 
     @model_validator(mode="after")
     def _alert_severities(self) -> Self:

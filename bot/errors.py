@@ -126,3 +126,7 @@ class UnknownSchedule(IncidentError):
         names = ", ".join(f"`{n}`" for n in known)
         choices = f" Known: {names}." if names else " No schedules are configured yet."
         super().__init__(f"I don't know a schedule or service called `{name[:40]}`.{choices}")
+
+
+class WebhookUnreachable(Exception):
+    """An outgoing webhook's receiver gave no answer (refused, timed out, bad address)."""

@@ -23,6 +23,8 @@ from models import (
     Status,
     TimelineEntry,
     TriageState,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 
 if TYPE_CHECKING:
@@ -393,6 +395,11 @@ class Notifier(Protocol):
         (the numbers are in the message's data); returns its ID (ts)."""
         ...
 
+    def send_webhook_disabled(self, message: OutboxMessage) -> str:
+        """Tells the admins that an outgoing webhook endpoint was disabled after repeated
+        failures (its name, URL and last error are in the message's data); returns its ts."""
+        ...
+
     def find_sent(self, message: OutboxMessage) -> str | None:
         """The ID of a message already posted for this one's key, if any (a sender died
         between posting and recording it)."""
@@ -689,4 +696,73 @@ class People(Protocol):
 
     def name(self, user: str) -> str:
         """A name to show them by where mentions don't work (a calendar); the ID at worst."""
+        ...
+
+
+class WebhookStore(Protocol):
+    """Outgoing webhooks' endpoints and deliveries; every delivery is created once and
+    sent by whoever holds its lease."""
+
+    def endpoint(self, name: str, fingerprint: str, now: datetime) -> WebhookEndpoint:
+        """The endpoint's state, created (owed events from `now` on) when first seen; a
+        changed fingerprint (URL or secret) clears its failures and re-enables it, owing
+        events from `now` on."""
+        ...
+
+    def events(
+        self, since: datetime, kinds: Sequence[EntryKind]
+    ) -> list[tuple[TimelineEntry, Incident]]:
+        """Timeline entries of `kinds` recorded since `since`, with their incidents."""
+        ...
+
+    def known(self, endpoint_id: int, entry_ids: Sequence[int]) -> set[int]:
+        """Which of `entry_ids` already have a delivery to the endpoint."""
+        ...
+
+    def add(
+        self, endpoint_id: int, deliveries: Sequence[Mapping[str, Any]], planned_until: datetime
+    ) -> int:
+        """Creates the deliveries none exists for yet (one per endpoint and entry, whoever
+        races) and moves the endpoint's planning mark; returns how many were created."""
+        ...
+
+    def claim(
+        self, endpoint_id: int, now: datetime, lease_until: datetime, limit: int, token: str
+    ) -> list[WebhookDelivery]:
+        """Leases deliveries due now to `token`, while the endpoint is enabled and not
+        backing off; another holder's unexpired lease is skipped."""
+        ...
+
+    def renew(self, delivery_id: int, token: str, lease_until: datetime) -> bool: ...
+
+    def delivered(self, delivery_id: int, token: str, now: datetime, status: int) -> bool:
+        """Records the delivery done and the endpoint's run of failures ended, while
+        `token` holds it; False if it no longer does."""
+        ...
+
+    def failed(
+        self, delivery_id: int, token: str, now: datetime, error: str, retry_at: datetime | None
+    ) -> int | None:
+        """Records a failed attempt: retried at `retry_at` (None: given up); returns the
+        endpoint's failures in a row, or None if `token` no longer held the delivery."""
+        ...
+
+    def pause(self, endpoint_id: int, until: datetime) -> None:
+        """The endpoint is not tried again before `until`."""
+        ...
+
+    def release(self, delivery_id: int, token: str) -> None:
+        """Gives the lease back unused."""
+        ...
+
+    def disable(self, endpoint_id: int, now: datetime, notice: "Notice | None") -> bool:
+        """Disables the endpoint (its pending deliveries given up) and queues `notice` in
+        the outbox, in one transaction; False if it was already disabled."""
+        ...
+
+
+class WebhookSender(Protocol):
+    def post(self, url: str, headers: Mapping[str, str], body: bytes) -> int:
+        """POSTs `body`; returns the HTTP status. Raises WebhookUnreachable when no answer
+        came (connection refused, timeout)."""
         ...

@@ -32,6 +32,7 @@ from models.outbox import OutboxMessage
 from models.paging import BY_HAND, Page
 from models.postmortem import Postmortem
 from models.problem import Problem, ProblemSequence
+from models.webhook import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "BY_HAND",
@@ -66,4 +67,6 @@ __all__ = [
     "TimelineEntry",
     "TriageState",
     "Verification",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

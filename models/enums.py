@@ -118,6 +118,8 @@ class NoticeKind(StrEnum):
     UNANSWERED = "page_unanswered"
     # A schedule's owner told that someone's on-call load is over the burnout limit.
     BURNOUT = "burnout"
+    # An outgoing webhook endpoint disabled after repeated failures: the admins are told.
+    WEBHOOK_DISABLED = "webhook_disabled"
 
     @property
     def about_pages(self) -> bool:

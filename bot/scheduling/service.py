@@ -151,6 +151,8 @@ class SchedulerService:
                 # Once over the limit in a window, the warning stands: sent even if the
                 # load has since fallen back (the window's key keeps it to one).
                 sent = self._notifier.send_burnout(message)
+            elif message.kind is NoticeKind.WEBHOOK_DISABLED:
+                sent = self._notifier.send_webhook_disabled(message)  # it stays disabled
             elif message.kind.about_pages:
                 sent = self._paging.deliver(message) if self._paging else None
             else:

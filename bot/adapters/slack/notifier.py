@@ -25,6 +25,7 @@ from bot.adapters.slack.blocks.paging import (
 )
 from bot.adapters.slack.blocks.text import MAX_FALLBACK, clip
 from bot.adapters.slack.blocks.updates import update_post, update_text
+from bot.adapters.slack.blocks.webhooks import disabled_blocks, disabled_text
 from bot.adapters.slack.client import error_code, in_plain_words
 from bot.config import Policy
 from bot.errors import ChannelArchived, ChatUnavailable, RateLimited, Undeliverable
@@ -88,6 +89,9 @@ class SlackNotifier:
 
     def send_burnout(self, message: OutboxMessage) -> str:
         return self._post(message, burnout_blocks(message.data), burnout_text(message.data))
+
+    def send_webhook_disabled(self, message: OutboxMessage) -> str:
+        return self._post(message, disabled_blocks(message.data), disabled_text(message.data))
 
     def send_page(self, message: OutboxMessage, page: Page, incident: Incident) -> str:
         return self._post(message, page_blocks(page, incident), page_text(page, incident))

@@ -1,0 +1,1 @@
+"""Outgoing webhooks: incident events sent, signed, to the endpoints the policy names."""
