@@ -23,6 +23,8 @@ def test_the_readme_policy_example_loads(tmp_path: Path) -> None:
     assert policy.due_after("p1") == timedelta(days=14)
     assert policy.alerts.rules[0].action == "ignore"
     assert policy.alerts.sources["pagerduty"].signing_secret_env == "SITREP_PAGERDUTY_SECRET"
+    [hook] = policy.outgoing_webhooks.endpoints
+    assert hook.secret_env == "SITREP_WEBHOOK_WAREHOUSE_SECRET" and not hook.include_private
 
 
 def test_serious_severities_draft_their_post_mortem_on_resolve_by_default() -> None:
