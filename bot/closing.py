@@ -18,6 +18,7 @@ from bot.commands import MAX_TEXT
 from bot.config import Policy
 from bot.errors import IncidentError, NothingChanged
 from bot.incidents import Change, IncidentService, Mutated, system_entry
+from bot.permissions import Permission
 from bot.ports import ActionItemStore, PostmortemStore
 from bot.problems import ProblemService
 from models import (
@@ -102,6 +103,8 @@ class ClosingService:
     def close(self, incident_id: int, actor: str, answers: Answers | None = None) -> Change:
         """Records `answers`, then closes if the checklist is complete (raises
         ChecklistIncomplete naming what is missing otherwise; the answers stay recorded)."""
+        # Before the answers are recorded: a refused closer changes nothing.
+        self._incidents.authorize(Permission.CLOSE, incident_id, actor)
         if answers is not None and answers.given:
             self.answer(incident_id, actor, answers)
         return self._incidents.close(incident_id, actor)

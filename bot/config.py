@@ -23,6 +23,7 @@ from bot.categories import DEFAULT_CATEGORIES, Category
 from bot.errors import ConfigError, IncidentError
 from bot.links import web_address
 from bot.oncall.policy import Oncall
+from bot.permissions import PermissionsPolicy
 from bot.priority import PriorityMatrix
 from bot.statuspage.policy import StatusPage
 from bot.webhooks.policy import OutgoingWebhooks
@@ -550,6 +551,8 @@ class Policy(BaseModel):
     status_page: StatusPage = StatusPage()
     # Incident events sent, signed, to the endpoints named (`[[outgoing_webhooks.endpoints]]`).
     outgoing_webhooks: OutgoingWebhooks = OutgoingWebhooks()
+    # Who may do what (`[permissions]`): admins, and per action who may (default anyone).
+    permissions: PermissionsPolicy = PermissionsPolicy()
 
     @model_validator(mode="after")
     def _alert_severities(self) -> Self:

@@ -3,7 +3,8 @@
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from types import MappingProxyType
+from typing import Final, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.categories import MAX_TAGS, category_names, find_category, suggest
@@ -27,6 +28,7 @@ from bot.lifecycle import (
     next_status,
 )
 from bot.links import MAX_LINK_TITLE, Moment, described, markup, resolved, web_address
+from bot.permissions import Permission, Permissions
 from bot.ports import Clock, IncidentStore
 from bot.refs import normalise_ref
 from bot.update_entries import final_update
@@ -45,6 +47,16 @@ from models import (
 
 _MAX_ATTEMPTS = 25  # enough for a few dozen people clicking the same incident at once
 ROOM_LEASE = timedelta(minutes=2)
+
+
+# The lifecycle events the policy names; every other move is `change_status`.
+_PERMISSION_OF: Final = MappingProxyType(
+    {
+        Event.RESOLVE: Permission.RESOLVE,
+        Event.CLOSE: Permission.CLOSE,
+        Event.REOPEN: Permission.REOPEN,
+    }
+)
 
 
 class _Claimed(Exception):
@@ -102,6 +114,7 @@ class IncidentService:
         checklist: Callable[[Incident], Checklist] | None = None,
     ) -> None:
         self._store, self._policy, self._clock = store, policy, clock
+        self.permissions = Permissions(policy.permissions)
         # The closing checklist of an incident about to close (bot.closing); None: no check.
         self._checklist = checklist
 
@@ -177,6 +190,28 @@ class IncidentService:
             raise IncidentNotFound(str(incident_id))
         return incident
 
+    def authorize(self, permission: Permission, incident_id: int, actor: str | None) -> None:
+        """Raises NotPermitted unless `actor` may do `permission` to the incident (before a
+        form is opened for it; the change itself checks again)."""
+        self._permit(permission, self.get(incident_id), actor)
+
+    def _permit(self, permission: Permission, incident: Incident, actor: str | None) -> None:
+        if not actor or not self.permissions.restricted(permission) or incident.id is None:
+            return
+        incident_id = incident.id
+        roles = self.roles(incident_id)
+
+        def member() -> bool:
+            return (
+                actor == incident.reporter
+                or actor in roles.values()
+                or self._store.has_taken_part(incident_id, actor)
+            )
+
+        self.permissions.check(
+            permission, actor, incident.ref, commander=roles.get(Role.COMMANDER), member=member
+        )
+
     def change_status(self, incident_id: int, target: Status, actor: str, note: str = "") -> Change:
         """Moves the incident to `target` if the lifecycle allows it."""
 
@@ -211,6 +246,7 @@ class IncidentService:
         def mutate(incident: Incident, now: datetime) -> Mutated:
             if incident.severity == severity:
                 raise NothingChanged(f"{incident.ref} is already {severity.upper()}.")
+            self._permit(Permission.CHANGE_SEVERITY, incident, actor)
             before, incident.severity = incident.severity, severity
             text = f"Severity {before.upper()} → {severity.upper()}" + (
                 f": {reason}" if reason else ""
@@ -248,6 +284,8 @@ class IncidentService:
                 raise NothingChanged(
                     f"<@{current[role]}> is already {role.label.lower()} of {incident.ref}."
                 )
+            if not (only_if_vacant and user_id == actor):  # claiming a vacant role is open
+                self._permit(Permission.ASSIGN_ROLE, incident, actor)
             if role is Role.COMMANDER and incident.acknowledged_at is None:
                 incident.acknowledged_at = now
             text = f"{role.label}: <@{user_id}>"
@@ -584,6 +622,7 @@ class IncidentService:
     ) -> list[TimelineEntry]:
         """The entries of moving `incident` by `event`: resolving a published incident
         also posts the status page's final update."""
+        self._permit(_PERMISSION_OF.get(event, Permission.CHANGE_STATUS), incident, actor)
         entries = [self._apply(incident, event, now, actor, note)]
         if event is Event.RESOLVE and incident.published_at is not None:
             entries.append(final_update(incident, actor or None, now, note))

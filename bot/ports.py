@@ -107,6 +107,10 @@ class IncidentStore(Protocol):
 
     def list_incidents(self, *, include_resolved: bool, limit: int) -> list[Incident]: ...
 
+    def has_taken_part(self, incident_id: int, user: str) -> bool:
+        """Whether `user` wrote in the incident's channel or recorded anything on it."""
+        ...
+
     def involving(self, user: str, limit: int) -> list[Incident]:
         """Open incidents `user` declared, holds a role in or has spoken in, latest first."""
         ...

@@ -17,6 +17,7 @@ from bot.adapters.slack import blocks
 from bot.adapters.slack.ids import Action, status_from_action_id
 from bot.errors import ChatUnavailable, IncidentError
 from bot.incidents import Change, IncidentService
+from bot.permissions import Permission
 from bot.similar import snapshot
 from handlers import updates
 from handlers.deps import Deps, draft_if_due, reclassified
@@ -88,10 +89,11 @@ def register(app: App, deps: Deps) -> None:
             if incident is not None and incident.id is not None:
                 checklist = deps.closing.checklist(incident.id)
                 if incident.status is Status.RESOLVED and not checklist.complete:
-                    form = blocks.close_modal(incident, checklist, deps.policy)
                     try:
+                        incidents.authorize(Permission.CLOSE, incident.id, body["user"]["id"])
+                        form = blocks.close_modal(incident, checklist, deps.policy)
                         open_modal(client, body["trigger_id"], form)
-                    except ChatUnavailable as error:
+                    except (ChatUnavailable, IncidentError) as error:
                         context[REFUSAL] = str(error)
                     ack()
                     return

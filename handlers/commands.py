@@ -14,6 +14,7 @@ from bot.checklist import Answers
 from bot.commands import parse, usage_for
 from bot.errors import ChatUnavailable, IncidentError, NotAnIncidentChannel
 from bot.incidents import Change, Declaration, IncidentService
+from bot.permissions import Permission
 from bot.postmortem.service import PostmortemService
 from bot.requests import (
     AckPages,
@@ -182,6 +183,7 @@ def _act(
             text = f"Working out the numbers for {period.label}…"
             return {"response_type": "ephemeral", "text": text}
         case ExportIncidents():
+            incidents.permissions.check_admin(user, "export incidents")
             period = deps.insights.period(request.range)
             text = (
                 f"Exporting the incidents of {period.label} as CSV: the file arrives in your "
@@ -189,6 +191,7 @@ def _act(
             )
             return {"response_type": "ephemeral", "text": text}
         case ExportActions():
+            incidents.permissions.check_admin(user, "export action items")
             deps.exports.check()
             incident = incidents.find(request.ref, channel, user)
             text = f"Sending the open action items of {incident.ref} to Jira…"
@@ -209,6 +212,7 @@ def _act(
         assert incident.id is not None
         checklist = deps.closing.checklist(incident.id)
         if incident.status is Status.RESOLVED and not checklist.complete:
+            incidents.authorize(Permission.CLOSE, incident.id, user)
             # The checklist to finish, before the ack: its trigger_id lives 3 seconds.
             form = blocks.close_modal(incident, checklist, deps.policy)
             open_modal(client, command["trigger_id"], form)
@@ -369,6 +373,7 @@ def _follow_up(request: Request, command: dict[str, Any], deps: Deps, respond: R
             _follow_insights(request, command, deps, respond)
         case ExportActions():
             try:
+                deps.incidents.permissions.check_admin(command["user_id"], "export action items")
                 deps.exports.check()
                 incident = deps.incidents.find(request.ref, channel, command["user_id"])
             except IncidentError:
@@ -448,6 +453,8 @@ def _follow_insights(
     """Numbers and charts are worked out off the threads acknowledged work needs."""
     user, insights = command["user_id"], deps.insights
     try:
+        if isinstance(request, ExportIncidents):
+            deps.incidents.permissions.check_admin(user, "export incidents")
         period = insights.period(request.range)
     except IncidentError:
         return  # the ack said why

@@ -20,6 +20,7 @@ from bot.oncall.rotation import (
     shift_at,
     shifts_between,
 )
+from bot.permissions import Permissions
 from bot.ports import Clock, OverrideStore, People
 from bot.requests import AddOverride, LocalMoment
 from models import OncallOverride
@@ -60,6 +61,7 @@ class OncallService:
     def __init__(self, store: OverrideStore, people: People, policy: Policy, clock: Clock):
         self._store, self._people, self._policy, self._clock = store, people, policy, clock
         self._oncall = policy.oncall
+        self._permissions = Permissions(policy.permissions)
 
     @property
     def schedules(self) -> tuple[Schedule, ...]:
@@ -99,7 +101,10 @@ class OncallService:
 
     def override(self, request: AddOverride, by: str, request_key: str) -> OncallOverride:
         """Puts `request.user` on call instead of the rotation; times are read in `by`'s
-        timezone. A repeated request key returns the override it made."""
+        timezone. A repeated request key returns the override it made. Putting someone else
+        on call is an admin command (once admins are configured)."""
+        if request.user != by:
+            self._permissions.check_admin(by, "put someone else on call")
         schedule = self._pick(request.schedule)
         layer = self._layer(schedule, request.layer)
         zone = self.zone_of(by)

@@ -183,6 +183,15 @@ class SqlIncidentStore:
         with self._reading() as session:
             return list(session.exec(query))
 
+    def has_taken_part(self, incident_id: int, user: str) -> bool:
+        query = sa.select(
+            sa.exists().where(
+                col(TimelineEntry.incident_id) == incident_id, col(TimelineEntry.author) == user
+            )
+        )
+        with self._reading() as session:
+            return bool(session.execute(query).scalar())
+
     def involving(self, user: str, limit: int) -> list[Incident]:
         """Open incidents the person declared, holds a role in or has spoken in."""
         role = sa.exists().where(
