@@ -39,6 +39,7 @@ from bot.adapters import claude
 from bot.adapters.charts import MatplotlibCharts
 from bot.adapters.db.action_items import SqlActionItemStore
 from bot.adapters.db.alerts import SqlAlertStore
+from bot.adapters.db.audit import SqlAuditLog
 from bot.adapters.db.engine import make_engine, migrate
 from bot.adapters.db.insights import SqlInsightsStore
 from bot.adapters.db.oncall import SqlOverrideStore
@@ -67,6 +68,7 @@ from bot.adapters.update_drafts import (
 from bot.adapters.web.statuspage import StatusPageRenderer
 from bot.adapters.webhooks import HttpWebhookSender
 from bot.alerts.service import AlertService
+from bot.audit import AuditService, Surface, via
 from bot.category_advice import CategoryAdvisor
 from bot.closing import ClosingCheck, ClosingService
 from bot.config import Policy, load_policy
@@ -92,7 +94,7 @@ from bot.timeline import TimelineService
 from bot.update_entries import Update
 from bot.updates import UpdateService
 from bot.webhooks.service import WebhookService
-from handlers.deps import Background, Deps
+from handlers.deps import Background, ContextExecutor, Deps
 from handlers.feeds import Feeds, feed_token
 from handlers.http import HttpServer, Wsgi, make_wsgi
 from handlers.status_page import StatusPageRoute
@@ -135,16 +137,19 @@ class Sitrep:
     def recover(self, grace: timedelta = ROOM_LEASE) -> None:
         """Finishes what a process that died after acknowledging left undone: rooms not
         opened, changes not posted."""
-        self.deps.rooms.open_missing_rooms(grace)
-        self.deps.rooms.post_missing_entries(grace)
+        with via(Surface.SCHEDULER):
+            self.deps.rooms.open_missing_rooms(grace)
+            self.deps.rooms.post_missing_entries(grace)
 
     def draft_missing(self) -> None:
         """Drafts the post-mortems a process that died after a resolution left undrafted."""
-        self.deps.postmortems.draft_missing()
+        with via(Surface.SCHEDULER):
+            self.deps.postmortems.draft_missing()
 
     def tick(self) -> None:
         """Queues the notices now due and sends those queued, each once."""
-        self.deps.schedule.tick()
+        with via(Surface.SCHEDULER):
+            self.deps.schedule.tick()
 
     def send_webhooks(self) -> None:
         """Plans the events each outgoing webhook is owed and sends them, at least once."""
@@ -185,7 +190,7 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
         # Drafting with Claude and exporting to Jira can take minutes: their own threads, so
         # acknowledged work (channels, announcements) never waits behind them, and enough
         # of them that an export rarely waits behind a draft.
-        drafting = ThreadPoolExecutor(max_workers=4, thread_name_prefix="sitrep-slow")
+        drafting = ContextExecutor(max_workers=4, thread_name_prefix="sitrep-slow")
         advisor = CategoryAdvisor(incidents, _classifier(settings, templates), policy)
 
         def advise_later(incident_id: int) -> None:
@@ -287,11 +292,13 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
             paging=paging,
             burnout=load.burnout_due,
         )
-        executor = ThreadPoolExecutor(
+        executor = ContextExecutor(
             max_workers=settings.sitrep_worker_threads, thread_name_prefix="sitrep-worker"
         )
         status_page = StatusPageService(SqlStatusPageStore(engine), policy, clock)
+        audit = AuditService(SqlAuditLog(engine), incidents.permissions, clock)
         deps = Deps(
+            audit=audit,
             incidents=incidents,
             timeline=TimelineService(store, clock),
             rooms=rooms,

@@ -23,6 +23,7 @@ from bot.requests import (
     AddNote,
     AddTags,
     AssignRole,
+    AuditLogRequest,
     Close,
     Declare,
     DraftPostmortem,
@@ -89,6 +90,7 @@ USAGE: Final = {
     "problem": PROBLEM_USAGE,
     "oncall": ONCALL_USAGE,
     **PAGING_USAGE,
+    "admin": "/incident admin audit [7d|30d|90d|INC-…]",
     "help": "/incident help",
 }
 
@@ -450,6 +452,13 @@ def _stats(rest: str, severities: list[str]) -> ShowStats:
     return ShowStats(period, service, severity, public)
 
 
+def _admin(rest: str, _: list[str]) -> AuditLogRequest:
+    words = rest.split()
+    if not words or words[0].lower() != "audit" or len(words) > 2:
+        raise UsageError("Admin commands: `audit`.")
+    return AuditLogRequest(words[1] if len(words) > 1 else "30d")
+
+
 def _export(rest: str, _: list[str]) -> ExportIncidents:
     words = rest.split()
     if len(words) > 1:
@@ -501,6 +510,7 @@ _ALIASES: Final = {
     "unfollow": "unsubscribe",
 }
 _PARSERS: Final[dict[str, Callable[[str, list[str]], Request]]] = {
+    "admin": _admin,
     "declare": _declare,
     "status": _status,
     "sev": _sev,

@@ -10,6 +10,7 @@ from models import (
     ActionItem,
     AlertStatus,
     AlertTriage,
+    AuditEntry,
     EntryKind,
     Incident,
     IncidentAlert,
@@ -70,6 +71,18 @@ class ChatRooms(Protocol):
 
     def post_notice(self, incident: Incident) -> None:
         """Points the announcements channel to the incident's channel."""
+        ...
+
+
+class AuditLog(Protocol):
+    """The audit log's storage."""
+
+    def add(self, entry: AuditEntry) -> None: ...
+
+    def find(
+        self, *, since: datetime | None, target: str | None, offset: int, limit: int | None
+    ) -> list[AuditEntry]:
+        """Entries since then (or of that target), newest first."""
         ...
 
 

@@ -372,8 +372,16 @@ class PageSomeone:
 PagingRequest = AckPages | PageSomeone
 
 
+@dataclass(frozen=True)
+class AuditLogRequest:
+    """`/incident admin audit [7d|30d|90d|INC-…]`: the audit log, for admins."""
+
+    query: str
+
+
 Request = (
-    Declare
+    AuditLogRequest
+    | Declare
     | SetStatus
     | SetSeverity
     | AssignRole

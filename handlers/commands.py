@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 
 from bot.action_items import NewItem
 from bot.adapters.slack import blocks
+from bot.audit import AUDIT_PAGE
 from bot.checklist import Answers
 from bot.commands import parse, usage_for
 from bot.errors import ChatUnavailable, IncidentError, NotAnIncidentChannel
@@ -23,6 +24,7 @@ from bot.requests import (
     AddNote,
     AddTags,
     AssignRole,
+    AuditLogRequest,
     Close,
     Declare,
     DraftPostmortem,
@@ -121,6 +123,11 @@ def _act(
     match request:
         case Help():
             return _ephemeral(blocks.help_blocks(deps.policy), "Sitrep commands")
+        case AuditLogRequest():
+            query = deps.audit.query(request.query)
+            logged = deps.audit.find(user, query)
+            shown = blocks.audit_blocks(logged, query.label, AUDIT_PAGE)
+            return _ephemeral(shown, f"Audit log: {query.label}")
         case Declare() if request.complete:
             assert request.severity is not None and request.title is not None
             incident = incidents.declare(
@@ -360,6 +367,7 @@ def _follow_up(request: Request, command: dict[str, Any], deps: Deps, respond: R
         case (
             Declare()
             | Help()
+            | AuditLogRequest()
             | ListIncidents()
             | Show()
             | ListActions()

@@ -1,11 +1,14 @@
 """What the listeners need, bound by closure in each `register`."""
 
+import contextvars
 import logging
 from collections.abc import Callable
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 from bot.action_items import ActionItemService
+from bot.audit import AuditService
 from bot.closing import ClosingService
 from bot.config import Policy
 from bot.exports import ExportService
@@ -27,6 +30,14 @@ from bot.timeline import TimelineService
 from bot.updates import UpdateService
 
 log = logging.getLogger(__name__)
+
+
+class ContextExecutor(ThreadPoolExecutor):
+    """A thread pool whose work runs in the context of whoever submitted it: the work after
+    an ack keeps the request's surface (slash command, button…) for the audit log."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        return super().submit(contextvars.copy_context().run, fn, *args, **kwargs)
 
 
 class Background:
@@ -70,6 +81,7 @@ class Deps:
     load: LoadService
     updates: UpdateService
     status_page: StatusPageService
+    audit: AuditService
     policy: Policy
     clock: Clock
 

@@ -24,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.alerts.events import BadPayload
 from bot.alerts.formats import SOURCES, parse
 from bot.alerts.service import AlertService, Intake, Outcome
+from bot.audit import Surface, set_surface
 from bot.config import Policy
 from bot.errors import ConfigError
 from handlers.alerts import show_decision
@@ -97,6 +98,7 @@ class Webhooks:
     def __call__(
         self, environ: dict[str, Any], start_response: StartResponse, source: str
     ) -> Iterable[bytes]:
+        set_surface(Surface.ALERT)  # this request's thread, and the work it hands on
         status, body, headers = self._answer(environ, source)
         return json_reply(start_response, status, body, headers)
 

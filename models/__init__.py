@@ -2,6 +2,7 @@
 
 from models.action_item import ActionItem
 from models.alert import AlertTriage, IncidentAlert, IncidentLink
+from models.audit import AuditEntry
 from models.enums import (
     ActionStatus,
     AlertStatus,
@@ -40,6 +41,7 @@ __all__ = [
     "ActionStatus",
     "AlertStatus",
     "AlertTriage",
+    "AuditEntry",
     "ChecklistItem",
     "Detection",
     "DraftSource",

@@ -8,7 +8,8 @@ from bot.config import Policy
 from bot.permissions import PermissionsPolicy
 from models import EntryKind, Status
 from tests.e2e.conftest import Running
-from tests.e2e.test_declare import declare
+from tests.e2e.harness import declare_form
+from tests.e2e.test_declare import FIRST, YEAR, declare
 from tests.e2e.test_lifecycle import announcement, wait_shown
 from tests.fakes.slack_api import FakeSlack
 
@@ -125,3 +126,38 @@ def test_admin_commands_are_for_admins(running: Running) -> None:
     running.slack.wait_for(lambda: running.slack.files())
     assert running.sitrep.deps.incidents.permissions.is_admin(ADMIN)
     assert not running.sitrep.deps.incidents.permissions.is_admin("U_BOB")
+
+
+def test_changes_are_audited_with_their_surface_and_only_admins_read_the_log(
+    running: Running,
+) -> None:
+    slack = running.slack
+    assert running.driver.command("declare", user="U_BOB").body == ""
+    [view] = slack.wait_for(lambda: slack.open_views("U_BOB"))
+    running.driver.submit(view.id, declare_form("Payments failing", "sev2"), user="U_BOB")
+    channel = slack.wait_for(lambda: slack.channel_by_name(f"inc-{YEAR}-0001-payments-failing"))
+    [pinned] = slack.wait_for(lambda: slack.pins(channel.id))
+    running.driver.click(channel.id, pinned.ts, "Investigating", user="U_BOB")
+    assert running.driver.command("sev 1", user="U_BOB", channel=channel.id).body == ""
+    running.driver.command("sev 3", user="U_EVE", channel=channel.id)  # refused: not audited
+
+    audit = running.sitrep.deps.audit
+    logged = [
+        (e.actor, e.action, e.surface)
+        for e in audit.find(ADMIN, audit.query(FIRST))
+        if e.action != "category_suggested"
+    ]
+    assert logged == [
+        ("U_BOB", "severity_changed", "slash_command"),
+        ("U_BOB", "status_changed", "button"),
+        ("U_BOB", "declared", "modal"),
+    ]
+
+    reply = running.driver.command("admin audit 7d", user="U_BOB")
+    assert reply.json["response_type"] == "ephemeral"
+    assert reply.json["text"].startswith("Sorry, only Sitrep's admins may read the audit log")
+    reply = running.driver.command(f"admin audit {FIRST}", user=ADMIN)
+    assert reply.json["response_type"] == "ephemeral"
+    shown = reply.text
+    assert f"Audit log: {FIRST}" in shown
+    assert "*severity_changed*" in shown and "slash_command" in shown and "<@U_BOB>" in shown

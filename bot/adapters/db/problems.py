@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from bot.adapters.db.engine import Sessions
+from bot.audit import incident_audit
 from models import (
     ActionItem,
     EntryKind,
@@ -71,6 +72,7 @@ class SqlProblemStore:
                     raise _LostRace
                 for entry in entries:
                     session.add(entry)
+                session.add_all(incident_audit(incident, entries))
         except _LostRace:
             incident.problem_id = problem.id = None
             return False

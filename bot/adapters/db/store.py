@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.adapters.db.engine import Sessions
+from bot.audit import incident_audit
 from models import (
     EntryKind,
     Incident,
@@ -93,6 +94,7 @@ class SqlIncidentStore:
                 for row in (*entries, *roles):
                     row.incident_id = incident.id
                     session.add(row)
+                session.add_all(incident_audit(incident, entries))
             return incident
         except IntegrityError:
             if incident.request_key is None:
@@ -141,6 +143,7 @@ class SqlIncidentStore:
                 session.add(role)
             for entry in entries:
                 session.add(entry)
+            session.add_all(incident_audit(incident, entries))
         return True
 
     def add_link(
@@ -154,6 +157,7 @@ class SqlIncidentStore:
                 session.add(link)
                 session.flush()  # a link to that URL already there fails here, undoing it all
                 session.add(entry)
+                session.add_all(incident_audit(incident, [entry]))
         except IntegrityError:
             return False  # a racing caller added it: re-read, it is "already there"
         return True

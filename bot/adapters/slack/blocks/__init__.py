@@ -7,6 +7,7 @@ from bot.adapters.slack.blocks.action_items import (
     create_item_modal,
     exported_reply,
 )
+from bot.adapters.slack.blocks.audit import audit_blocks
 from bot.adapters.slack.blocks.closing import FIELD_OF, close_modal
 from bot.adapters.slack.blocks.home import home
 from bot.adapters.slack.blocks.incident import (
@@ -77,6 +78,7 @@ __all__ = [
     "action_item_list",
     "announcement",
     "announcement_fallback",
+    "audit_blocks",
     "bookmark_title",
     "cancelled_reply",
     "channel_topic",
