@@ -3,7 +3,7 @@
 A new table only: nothing existing is altered, so SQLite's search triggers stay.
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-01 12:00:00.000000
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 import models.columns
 
 revision: str = "0015"
-down_revision: str | None = "0013"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
