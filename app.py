@@ -13,6 +13,7 @@ if __name__ == "__main__":
     ensure_environment()
 
 import argparse
+import importlib.metadata
 import logging
 import os
 import signal
@@ -50,6 +51,7 @@ from bot.adapters.db.problems import SqlProblemStore
 from bot.adapters.db.search import SqlSearchIndex
 from bot.adapters.db.similar import SqlSimilarIndex
 from bot.adapters.db.store import SqlIncidentStore
+from bot.adapters.db.tokens import SqlTokenStore
 from bot.adapters.db.updates import SqlStatusPageStore, SqlSubscriptionStore
 from bot.adapters.db.webhooks import SqlWebhookStore
 from bot.adapters.jira import JiraTracker
@@ -68,6 +70,7 @@ from bot.adapters.update_drafts import (
 from bot.adapters.web.statuspage import StatusPageRenderer
 from bot.adapters.webhooks import HttpWebhookSender
 from bot.alerts.service import AlertService
+from bot.api_tokens import TokenService
 from bot.audit import AuditService, Surface, via
 from bot.category_advice import CategoryAdvisor
 from bot.closing import ClosingCheck, ClosingService
@@ -94,6 +97,7 @@ from bot.timeline import TimelineService
 from bot.update_entries import Update
 from bot.updates import UpdateService
 from bot.webhooks.service import WebhookService
+from handlers.api import RestApi
 from handlers.deps import Background, ContextExecutor, Deps
 from handlers.feeds import Feeds, feed_token
 from handlers.http import HttpServer, Wsgi, make_wsgi
@@ -118,6 +122,7 @@ class Sitrep:
     webhooks: Webhooks
     status_page: StatusPageRoute
     feeds: Feeds | None = None
+    api: RestApi | None = None
     scheduler: BackgroundScheduler | None = None
     # Incident events out to the policy's endpoints (None when it names none).
     outgoing: WebhookService | None = None
@@ -132,6 +137,7 @@ class Sitrep:
             slack=slack,
             status_page=self.status_page,
             feeds=self.feeds,
+            api=self.api,
         )
 
     def recover(self, grace: timedelta = ROOM_LEASE) -> None:
@@ -324,6 +330,7 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
                 drafter=_update_drafter(settings, templates, incidents),
             ),
             status_page=status_page,
+            tokens=TokenService(SqlTokenStore(engine), clock),
             policy=policy,
             clock=clock,
         )
@@ -350,7 +357,15 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
         feeds=feeds,
         status_page=route,
         outgoing=outgoing,
+        api=RestApi(deps, deps.tokens, _version()),
     )
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("sitrep")
+    except importlib.metadata.PackageNotFoundError:
+        return "unreleased"
 
 
 def _claude(

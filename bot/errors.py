@@ -39,6 +39,7 @@ class InvalidTransition(IncidentError):
     """The lifecycle forbids the change; the message names the legal ones."""
 
     def __init__(self, ref: str, current: str, target: str, legal: Iterable[str]) -> None:
+        legal = tuple(legal)
         options = ", ".join(f"`{s}`" for s in legal)
         if current == target:
             message = f"{ref} is already {current}."
@@ -50,7 +51,7 @@ class InvalidTransition(IncidentError):
             else (f" {ref} is {current}: that is final.")
         )
         super().__init__(message)
-        self.current, self.target = current, target
+        self.current, self.target, self.legal = current, target, legal
 
 
 class IncidentClosed(IncidentError):

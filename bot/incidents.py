@@ -18,6 +18,7 @@ from bot.errors import (
     InvalidTransition,
     NotAnIncidentChannel,
     NothingChanged,
+    UsageError,
 )
 from bot.lifecycle import (
     DESTINATION,
@@ -29,7 +30,7 @@ from bot.lifecycle import (
 )
 from bot.links import MAX_LINK_TITLE, Moment, described, markup, resolved, web_address
 from bot.permissions import Permission, Permissions
-from bot.ports import Clock, IncidentStore
+from bot.ports import Clock, IncidentQuery, IncidentStore
 from bot.refs import normalise_ref
 from bot.update_entries import final_update
 from models import (
@@ -178,6 +179,15 @@ class IncidentService:
             raise NotAnIncidentChannel()
         return incident
 
+    def named(self, ref: str) -> Incident:
+        """The incident called `ref`, whoever may see it: for callers that decide that
+        themselves (API tokens)."""
+        normal = normalise_ref(ref)
+        incident = self._store.get(normal) if normal else None
+        if incident is None:
+            raise IncidentNotFound(ref[:40])
+        return incident
+
     def by_channel(self, channel_id: str) -> Incident | None:
         return self._store.by_channel(channel_id)
 
@@ -299,6 +309,25 @@ class IncidentService:
             return [entry], [_role(role, user_id, now)]
 
         return self.change(incident_id, mutate)
+
+    def rename(self, incident_id: int, title: str, actor: str) -> Change:
+        """Gives the incident a new title (its channel keeps its name)."""
+        title = title.strip()
+        if not title:
+            raise UsageError("Give the incident a title.")
+
+        def mutate(incident: Incident, now: datetime) -> Mutated:
+            if incident.title == title:
+                raise NothingChanged(f"{incident.ref} is already called that.")
+            before, incident.title = incident.title, title
+            data = {"from": before, "to": title}
+            return [system_entry(EntryKind.TITLE_CHANGED, now, actor, f"Title: {title}", data)], []
+
+        return self.change(incident_id, mutate)
+
+    def query(self, wanted: IncidentQuery) -> list[Incident]:
+        """A page of incidents matching `wanted`, newest first."""
+        return self._store.query(wanted)
 
     def change_services(self, incident_id: int, services: tuple[str, ...], actor: str) -> Change:
         """Sets the affected services; with a service catalogue, only its services."""

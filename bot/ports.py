@@ -10,6 +10,7 @@ from models import (
     ActionItem,
     AlertStatus,
     AlertTriage,
+    ApiToken,
     AuditEntry,
     EntryKind,
     Incident,
@@ -86,6 +87,21 @@ class AuditLog(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class IncidentQuery:
+    """Which incidents, one page at a time, newest first: `before_id` is where the last
+    page ended."""
+
+    statuses: tuple[Status, ...] = ()
+    severity: str | None = None
+    service: str | None = None
+    declared_from: datetime | None = None
+    declared_until: datetime | None = None
+    include_private: bool = False
+    before_id: int | None = None
+    limit: int = 50
+
+
 class IncidentStore(Protocol):
     """Persistence of the incident aggregate. Each method is one short transaction."""
 
@@ -106,6 +122,8 @@ class IncidentStore(Protocol):
     def by_channel(self, channel_id: str) -> Incident | None: ...
 
     def by_id(self, incident_id: int) -> Incident | None: ...
+
+    def query(self, wanted: IncidentQuery) -> list[Incident]: ...
 
     def save(
         self,
@@ -782,4 +800,21 @@ class WebhookSender(Protocol):
     def post(self, url: str, headers: Mapping[str, str], body: bytes) -> int:
         """POSTs `body`; returns the HTTP status. Raises WebhookUnreachable when no answer
         came (connection refused, timeout)."""
+
+
+class TokenStore(Protocol):
+    """API tokens, by the hash of their secret."""
+
+    def add(self, token: ApiToken) -> ApiToken | None:
+        """Stores a new token; None when a live token already has its name."""
+        ...
+
+    def revoke(self, name: str, at: datetime) -> ApiToken | None:
+        """Marks the live token called `name` revoked; None when there is none."""
+        ...
+
+    def live(self) -> list[ApiToken]: ...
+
+    def by_hash(self, secret_hash: str) -> ApiToken | None:
+        """The live token with this secret hash."""
         ...

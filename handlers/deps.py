@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.action_items import ActionItemService
+from bot.api_tokens import TokenService
 from bot.audit import AuditService
 from bot.closing import ClosingService
 from bot.config import Policy
@@ -82,6 +83,7 @@ class Deps:
     updates: UpdateService
     status_page: StatusPageService
     audit: AuditService
+    tokens: TokenService
     policy: Policy
     clock: Clock
 

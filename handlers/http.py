@@ -57,6 +57,7 @@ def make_wsgi(
     slack: bool = True,
     feeds: WebhookApp | None = None,
     status_page: Wsgi | None = None,
+    api: WebhookApp | None = None,
 ) -> Wsgi:
     """The app's routes; without `slack` (Socket Mode, where Bolt checks no signatures),
     `/slack/events` is not served at all."""
@@ -69,6 +70,8 @@ def make_wsgi(
             return status_page(environ, start_response)
         if webhooks is not None and path.startswith("/webhooks/"):
             return webhooks(environ, start_response, path.removeprefix("/webhooks/").strip("/"))
+        if api is not None and (path == "/api/v1" or path.startswith("/api/v1/")):
+            return api(environ, start_response, path.removeprefix("/api/v1"))
         if feeds is not None and path.startswith("/oncall/"):
             return feeds(environ, start_response, path.removeprefix("/oncall/"))
         if path != "/slack/events" or not slack:

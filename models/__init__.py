@@ -2,6 +2,7 @@
 
 from models.action_item import ActionItem
 from models.alert import AlertTriage, IncidentAlert, IncidentLink
+from models.api_token import ApiToken
 from models.audit import AuditEntry
 from models.enums import (
     ActionStatus,
@@ -18,6 +19,7 @@ from models.enums import (
     ProblemStatus,
     Role,
     Status,
+    TokenScope,
     TriageState,
     Verification,
 )
@@ -41,6 +43,7 @@ __all__ = [
     "ActionStatus",
     "AlertStatus",
     "AlertTriage",
+    "ApiToken",
     "AuditEntry",
     "ChecklistItem",
     "Detection",
@@ -67,6 +70,7 @@ __all__ = [
     "Status",
     "Subscription",
     "TimelineEntry",
+    "TokenScope",
     "TriageState",
     "Verification",
     "WebhookDelivery",

@@ -69,6 +69,7 @@ class EntryKind(StrEnum):
     PAGED = "paged"  # someone paged, by an escalation policy or by hand
     ACKNOWLEDGED = "acknowledged"  # someone answered the pages
     PUBLICATION = "publication"  # put on, or taken off, the public status page
+    TITLE_CHANGED = "title_changed"
 
     @property
     def posted_in_channel(self) -> bool:
@@ -280,3 +281,10 @@ class Verification(StrEnum):
             Verification.METRICS: "metrics back to normal",
             Verification.MONITORING: "monitoring",
         }[self]
+
+
+class TokenScope(StrEnum):
+    """What an API token may do: read, or read and change."""
+
+    READ = "read"
+    WRITE = "write"

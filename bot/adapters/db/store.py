@@ -1,5 +1,6 @@
 """The incident store on SQLModel: one short transaction per method."""
 
+import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -12,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from bot.adapters.db.engine import Sessions
 from bot.audit import incident_audit
+from bot.ports import IncidentQuery
 from models import (
     EntryKind,
     Incident,
@@ -195,6 +197,27 @@ class SqlIncidentStore:
         )
         with self._reading() as session:
             return bool(session.execute(query).scalar())
+
+    def query(self, wanted: IncidentQuery) -> list[Incident]:
+        query = select(Incident).order_by(col(Incident.id).desc()).limit(wanted.limit)
+        if wanted.statuses:
+            query = query.where(col(Incident.status).in_(wanted.statuses))
+        if wanted.severity:
+            query = query.where(col(Incident.severity) == wanted.severity)
+        if wanted.service:
+            # Services are a JSON array of names: match one name, quotes included.
+            named = sa.cast(col(Incident.services), sa.Text)
+            query = query.where(named.contains(json.dumps(wanted.service), autoescape=True))
+        if wanted.declared_from:
+            query = query.where(col(Incident.declared_at) >= wanted.declared_from)
+        if wanted.declared_until:
+            query = query.where(col(Incident.declared_at) < wanted.declared_until)
+        if not wanted.include_private:
+            query = query.where(sa.not_(col(Incident.private)))
+        if wanted.before_id is not None:
+            query = query.where(col(Incident.id) < wanted.before_id)
+        with self._reading() as session:
+            return list(session.exec(query))
 
     def involving(self, user: str, limit: int) -> list[Incident]:
         """Open incidents the person declared, holds a role in or has spoken in."""

@@ -24,7 +24,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.action_items import MAX_TITLE, Proposals
-from bot.adapters.slack.blocks.text import MAX_BLOCKS, MAX_SECTION, clip, defang
+from bot.adapters.slack.blocks.text import MAX_BLOCKS, MAX_SECTION, actor_mention, clip, defang
 from bot.adapters.slack.ids import Action, Callback, Field
 from bot.exports import Exported
 from bot.scheduling.followups import Followup
@@ -269,7 +269,7 @@ def exported_reply(result: Exported) -> str:
 
 def action_item_post(entry: TimelineEntry) -> str:
     """How an action item's step is told in the incident channel."""
-    data, who = entry.data, f"<@{entry.author}>" if entry.author else "Sitrep"
+    data, who = entry.data, actor_mention(entry.author)
     title = defang(str(data.get("title", "")))
     match data.get("verb"):
         case "added":

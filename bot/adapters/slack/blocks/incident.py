@@ -38,6 +38,7 @@ from bot.adapters.slack.blocks.text import (
     MAX_OPTION,
     MAX_SECTION,
     STATUS_EMOJI,
+    actor_mention,
     clip,
     defang,
     duration,
@@ -268,7 +269,7 @@ def notice(incident: Incident, policy: Policy) -> list[Block]:
 
 def entry_post(entry: TimelineEntry, policy: Policy) -> list[Block] | None:
     """How a change or a note is shown in the incident channel; None for what isn't shown."""
-    who = f"<@{entry.author}>" if entry.author else "Sitrep"
+    who = actor_mention(entry.author)
     if entry.kind is EntryKind.NOTE:
         text = f":pushpin: *Key event* from {who}: {defang(entry.text)}"
     elif entry.kind is EntryKind.STATUS_CHANGED:
@@ -281,6 +282,8 @@ def entry_post(entry: TimelineEntry, policy: Policy) -> list[Block] | None:
             f"*{entry.data['to'].upper()}*"
         )
         text += f": {defang(entry.data['reason'])}" if entry.data.get("reason") else ""
+    elif entry.kind is EntryKind.TITLE_CHANGED:
+        text = f":pencil2: {who} renamed the incident: *{defang(entry.data['to'])}*"
     elif entry.kind is EntryKind.SERVICES_CHANGED:
         names = ", ".join(entry.data["to"]) or "none"
         text = f":gear: {who} set the affected services: {defang(names)}"

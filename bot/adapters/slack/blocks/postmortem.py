@@ -7,7 +7,7 @@ from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, Sec
 
 from bot.action_items import Proposals, Proposed
 from bot.adapters.slack.blocks.action_items import proposal_blocks
-from bot.adapters.slack.blocks.text import MAX_SECTION, clip, defang
+from bot.adapters.slack.blocks.text import MAX_SECTION, actor_mention, clip, defang
 from bot.postmortem.service import Drafted
 from models import DraftSource, TimelineEntry
 
@@ -16,7 +16,7 @@ def postmortem_post(entry: TimelineEntry) -> list[Block]:
     """The channel post of a post-mortem step: drafted, sent for review, published."""
     data = entry.data
     link = f"<{data['url']}|the post-mortem canvas>" if data.get("url") else "the post-mortem"
-    who = f"<@{entry.author}>" if entry.author else "Sitrep"
+    who = actor_mention(entry.author)
     event = data.get("event")
     if event == "in_review":
         names = ", ".join(f"<@{r}>" for r in data.get("reviewers", []))

@@ -20,6 +20,7 @@ from bot.adapters.slack.blocks.text import (
     MAX_BLOCKS,
     MAX_SECTION,
     STATUS_EMOJI,
+    actor_mention,
     clip,
     defang,
     duration,
@@ -130,7 +131,7 @@ def summary_blocks(
 
 
 def _timeline_line(entry: TimelineEntry) -> str:
-    who = f"<@{entry.author}>" if entry.author else "Sitrep"
+    who = actor_mention(entry.author)
     mark = ":pushpin: " if entry.key_event else ""
     reply = "↳ " if entry.thread_ts else ""
     text = clip(entry.text.replace("\n", " "), 200)

@@ -5,6 +5,7 @@ import re
 from datetime import datetime
 from typing import Final
 
+from bot.api_tokens import api_name
 from models import Status
 
 # Slack's limits (https://docs.slack.dev/reference/block-kit): exceeding any is invalid_blocks.
@@ -23,6 +24,15 @@ STATUS_EMOJI: Final = {
     Status.RESOLVED: ":white_check_mark:",
     Status.CLOSED: ":lock:",
 }
+
+
+def actor_mention(author: str | None) -> str:
+    """Who did something, in mrkdwn: a person, a system through the API, or Sitrep itself."""
+    if not author:
+        return "Sitrep"
+    if (name := api_name(author)) is not None:
+        return f"*{escape(name)}* (API)"
+    return f"<@{author}>"
 
 
 def clip(text: str, limit: int) -> str:

@@ -20,7 +20,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.adapters.slack.blocks.text import MAX_SECTION, clip, defang, editable, when
+from bot.adapters.slack.blocks.text import MAX_SECTION, actor_mention, clip, defang, editable, when
 from bot.adapters.slack.ids import Action, Callback, Field
 from bot.update_entries import MAX_UPDATE_FIELD, NEXT_UPDATE_CHOICES, Update
 from models import Incident
@@ -131,7 +131,7 @@ def update_post(data: dict[str, Any]) -> list[Block]:
 
 
 def update_text(data: dict[str, Any]) -> str:
-    who = f"<@{data['author']}>" if data.get("author") else "Sitrep"
+    who = actor_mention(data.get("author"))
     text = (
         f":loudspeaker: *{data['ref']}* ({str(data['severity']).upper()}: "
         f"{defang(data['title'])}): update from {who}\n"
