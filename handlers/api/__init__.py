@@ -15,7 +15,9 @@ from handlers.http import StartResponse, json_reply
 class RestApi:
     def __init__(self, deps: Deps, tokens: TokenService, version: str) -> None:
         self._api = Api(deps, tokens)
-        self.document = document(self._api.routes, version)
+        policy = deps.policy
+        services = [service.name for service in policy.services]
+        self.document = document(self._api.routes, version, policy.severity_keys, services)
         self._page = page(self.document).encode()
 
     def __call__(

@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from handlers.api.routes import PREFIX, Route
+from handlers.api.routes import MAX_ID, PREFIX, Route
 from handlers.api.schemas import ErrorReply
 from models import TokenScope
 
@@ -24,11 +24,15 @@ _REASONS = {
 }
 _PARAMETERS = {
     "ref": {"type": "string", "pattern": "^[Ii][Nn][Cc]-[0-9]{4}-[0-9]{4,}$"},
-    "item_id": {"type": "integer", "minimum": 1},
+    "item_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
 }
 
 
-def document(routes: Sequence[Route], version: str) -> dict[str, Any]:
+def document(
+    routes: Sequence[Route], version: str, severities: Sequence[str], services: Sequence[str]
+) -> dict[str, Any]:
+    """The document for this deployment: severities (and services, with a catalogue) are
+    the policy's, so a generated client knows the values the API accepts."""
     models: dict[type[BaseModel], str] = {ErrorReply: "serialization"}
     for route in routes:
         models[route.reply] = "serialization"
@@ -42,6 +46,11 @@ def document(routes: Sequence[Route], version: str) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for route in routes:
         paths.setdefault(PREFIX + route.path, {})[route.method.lower()] = _operation(route, refs)
+    allowed = {"severity": list(severities), **({"services": list(services)} if services else {})}
+    if services:
+        allowed["service"] = list(services)
+    _constrain(definitions.get("$defs", {}), allowed)
+    _constrain(paths, allowed)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -119,3 +128,31 @@ def _operation(route: Route, refs: dict[type[BaseModel], dict[str, str] | str]) 
 
 def _ref(found: dict[str, str] | str) -> str:
     return found if isinstance(found, str) else found["$ref"]
+
+
+def _constrain(node: Any, allowed: dict[str, list[str]]) -> None:
+    """Gives every string property (or parameter, or array item) named in `allowed` the
+    policy's values as its enum."""
+    if isinstance(node, list):
+        for item in node:
+            _constrain(item, allowed)
+        return
+    if not isinstance(node, dict):
+        return
+    if node.get("in") in ("query", "path") and node.get("name") in allowed:
+        _enum(node["schema"], allowed[node["name"]])
+    for name, schema in (node.get("properties") or {}).items():
+        if name in allowed:
+            _enum(schema, allowed[name])
+    for value in node.values():
+        _constrain(value, allowed)
+
+
+def _enum(schema: dict[str, Any], values: list[str]) -> None:
+    if schema.get("type") == "string":
+        schema["enum"] = values
+    for key in ("anyOf", "oneOf"):
+        for option in schema.get(key, []):
+            _enum(option, values)
+    if isinstance(schema.get("items"), dict):
+        _enum(schema["items"], values)

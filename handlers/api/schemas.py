@@ -5,7 +5,7 @@ import html
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from bot.insights.metrics import Metrics, Spread
 from models import (
@@ -22,9 +22,15 @@ from models import (
 )
 
 UserId = Annotated[str, StringConstraints(pattern=r"^[UW][A-Z0-9_]{2,30}$")]
-Service = Annotated[str, StringConstraints(min_length=1, max_length=80)]
-Title = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-Text = Annotated[str, StringConstraints(max_length=3000)]
+# No NUL anywhere (PostgreSQL can't store it), and for what must say something, one
+# character that is not white space by any of the regex dialects involved (JSON Schema's,
+# pydantic's, Python's): so the document and the validation agree on every string.
+_NO_NUL = r"^[^\u0000]*$"
+_SOMETHING = r"^[^\u0000]*[^\s\u0000\u001c-\u001f\u0085\ufeff][^\u0000]*$"
+Service = Annotated[str, StringConstraints(min_length=1, max_length=80, pattern=_SOMETHING)]
+Title = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=_SOMETHING)]
+Text = Annotated[str, StringConstraints(max_length=3000, pattern=_NO_NUL)]
+Said = Annotated[str, StringConstraints(min_length=1, max_length=3000, pattern=_SOMETHING)]
 
 
 def _plain(markup: str) -> str:
@@ -54,7 +60,8 @@ class IncidentCreate(Strict):
 
 
 class IncidentUpdate(Strict):
-    """Only the fields given change. A status change follows the lifecycle."""
+    """Only the fields given change (none: nothing does). A status change follows the
+    lifecycle."""
 
     title: Title | None = None
     severity: Annotated[str, StringConstraints(min_length=1, max_length=16)] | None = None
@@ -63,44 +70,49 @@ class IncidentUpdate(Strict):
     services: list[Service] | None = Field(None, max_length=20)
     note: Text = Field("", description="Why: kept with a status or severity change.")
 
-    @model_validator(mode="after")
-    def _something(self) -> "IncidentUpdate":
-        fields = (self.title, self.severity, self.status, self.commander, self.services)
-        if all(value is None for value in fields):
-            raise ValueError("Give at least one of title, severity, status, commander, services.")
-        return self
-
 
 class EntryCreate(Strict):
-    text: Annotated[str, StringConstraints(min_length=1, max_length=3000)]
+    text: Said
 
 
 class LinkCreate(Strict):
-    url: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+    # An http(s) address with an ASCII host (punycode for others) and a printable ASCII
+    # rest (percent-encode the others): what the links service accepts, said in the schema.
+    url: Annotated[
+        str,
+        StringConstraints(
+            max_length=2000,
+            pattern=r"^https?://[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(:[0-9]{1,4})?([/?#][!-~]*)?$",
+        ),
+    ]
     kind: LinkKind = LinkKind.OTHER
-    title: Annotated[str, StringConstraints(max_length=200)] = ""
+    title: Annotated[str, StringConstraints(max_length=200, pattern=_NO_NUL)] = ""
 
 
 class ActionItemUpdate(Strict):
     status: Literal["done", "cancelled"]
-    note: Annotated[str, StringConstraints(min_length=1, max_length=3000)] = Field(
-        description="What was done (or a link to it), or why it is cancelled."
-    )
+    note: Said = Field(description="What was done (or a link to it), or why it is cancelled.")
 
 
 class IncidentFilter(Strict):
     status: list[Status] = Field(default_factory=list)
     severity: str | None = None
-    service: str | None = None
+    service: Service | None = None
     declared_after: datetime | None = None
     declared_before: datetime | None = None
-    cursor: str | None = None
+    cursor: str | None = Field(
+        None, pattern=r"^i[0-9]{1,12}$", description="The `next_cursor` of the previous page."
+    )
     limit: int = Field(50, ge=1, le=200)
 
 
 class MetricsFilter(Strict):
-    range: str = Field("30d", description="`7d`, `30d`, `90d`, `quarter` or `YYYY-Qn`.")
-    service: str | None = None
+    range: str = Field(
+        "30d",
+        description="`7d`, `30d`, `90d` (any 1 to 366 days), `quarter` or `YYYY-Qn`.",
+        pattern=r"^(([1-9][0-9]?|[12][0-9]{2}|3[0-5][0-9]|36[0-6])d|quarter|[0-9]{4}-[Qq][1-4])$",
+    )
+    service: Service | None = None
     severity: str | None = None
 
 

@@ -295,7 +295,7 @@ def test_listing_filters_and_pages_with_a_cursor(running: Running) -> None:
     assert len(declared["incidents"]) == 5
     later = call(running, "GET", "/incidents?declared_after=2999-01-01T00:00:00Z", secret).body
     assert later["incidents"] == []
-    assert call(running, "GET", "/incidents?cursor=bogus", secret).status == 400
+    assert call(running, "GET", "/incidents?cursor=bogus", secret).status == 422
     assert call(running, "GET", "/incidents?status=nonsense", secret).status == 422
 
 
