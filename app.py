@@ -330,7 +330,7 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
                 drafter=_update_drafter(settings, templates, incidents),
             ),
             status_page=status_page,
-            tokens=TokenService(SqlTokenStore(engine), clock),
+            tokens=TokenService(SqlTokenStore(engine), clock, incidents.permissions),
             policy=policy,
             clock=clock,
         )

@@ -6,14 +6,15 @@ import re
 import secrets
 from dataclasses import dataclass
 
+from bot.actors import API_PREFIX, api_actor
 from bot.errors import IncidentError, UsageError
+from bot.permissions import NotPermitted, Permissions
 from bot.ports import Clock, TokenStore
 from models import ApiToken, TokenScope
 
 PREFIX = "sitrep_"
-ACTOR_PREFIX = "api:"
-# An actor is stored where a Slack user ID fits (32 characters), prefix included.
-MAX_NAME = 28
+# A token's actor (`api:<name>`) must fit where a Slack user ID goes: 32 characters.
+MAX_NAME = 32 - len(API_PREFIX)
 _NAME = re.compile(rf"[a-z0-9][a-z0-9._-]{{0,{MAX_NAME - 1}}}")
 USAGE = "/incident admin token create <name> [read|write] [private] · revoke <name> · list"
 
@@ -26,12 +27,7 @@ class Issued:
 
 def actor_of(token: ApiToken) -> str:
     """How the token appears as the author of what it does."""
-    return f"{ACTOR_PREFIX}{token.name}"
-
-
-def api_name(actor: str | None) -> str | None:
-    """The token name when `actor` is an API token, else None (a person or Sitrep)."""
-    return actor.removeprefix(ACTOR_PREFIX) if actor and actor.startswith(ACTOR_PREFIX) else None
+    return api_actor(token.name)
 
 
 def _hash(secret: str) -> str:
@@ -39,11 +35,15 @@ def _hash(secret: str) -> str:
 
 
 class TokenService:
-    def __init__(self, store: TokenStore, clock: Clock) -> None:
-        self._store, self._clock = store, clock
+    """Tokens are managed by the policy's admins in Slack (there must be some: a token may
+    change any incident), or by the operator at the command line (`actor` None)."""
 
-    def create(self, name: str, scope: TokenScope, private: bool, actor: str) -> Issued:
+    def __init__(self, store: TokenStore, clock: Clock, permissions: Permissions) -> None:
+        self._store, self._clock, self._permissions = store, clock, permissions
+
+    def create(self, name: str, scope: TokenScope, private: bool, actor: str | None) -> Issued:
         """A new live token called `name`; raises when the name is bad or already live."""
+        self._check(actor)
         name = name.strip().lower()
         if not _NAME.fullmatch(name):
             raise UsageError(
@@ -58,7 +58,7 @@ class TokenService:
                 "secret_hash": _hash(secret),
                 "scope": scope,
                 "private": private,
-                "created_by": actor,
+                "created_by": actor or "operator",
                 "created_at": self._clock(),
             }
         )
@@ -67,14 +67,16 @@ class TokenService:
             raise IncidentError(f"A token called `{name}` already exists; revoke it first.")
         return Issued(stored, secret)
 
-    def revoke(self, name: str) -> ApiToken:
+    def revoke(self, name: str, actor: str | None) -> ApiToken:
         """Revokes the live token called `name`: it stops working at once."""
+        self._check(actor)
         revoked = self._store.revoke(name.strip().lower(), self._clock())
         if revoked is None:
             raise IncidentError(f"There is no live token called `{name[:MAX_NAME]}`.")
         return revoked
 
-    def live(self) -> list[ApiToken]:
+    def live(self, actor: str | None) -> list[ApiToken]:
+        self._check(actor)
         return self._store.live()
 
     def authenticate(self, secret: str) -> ApiToken | None:
@@ -82,3 +84,10 @@ class TokenService:
         if not secret.startswith(PREFIX) or len(secret) > 200:
             return None
         return self._store.by_hash(_hash(secret))
+
+    def _check(self, actor: str | None) -> None:
+        if actor is not None and not self._permissions.is_admin(actor):
+            raise NotPermitted(
+                "Sorry, only Sitrep's admins may manage API tokens"
+                " (the policy's `[permissions] admins`)."
+            )

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Final, Literal, cast
 
+from bot.api_tokens import USAGE as TOKEN_USAGE
 from bot.categories import MAX_TAGS, normalise_tags
 from bot.closing_commands import CLOSING_USAGE, fix_word, parse_cause, parse_fix, parse_verify
 from bot.config import Priority
@@ -34,6 +35,7 @@ from bot.requests import (
     Help,
     ListActions,
     ListIncidents,
+    ManageTokens,
     PublishPostmortem,
     Reopen,
     Request,
@@ -51,7 +53,7 @@ from bot.requests import (
 )
 from bot.search_query import SEARCH_USAGE, parse_search
 from bot.update_commands import UPDATE_PARSERS, UPDATE_USAGE
-from models.enums import Detection, ImpactScope, LinkKind, Role, Status
+from models.enums import Detection, ImpactScope, LinkKind, Role, Status, TokenScope
 
 MAX_TEXT: Final = 3000
 MAX_TITLE: Final = 200
@@ -90,7 +92,7 @@ USAGE: Final = {
     "problem": PROBLEM_USAGE,
     "oncall": ONCALL_USAGE,
     **PAGING_USAGE,
-    "admin": "/incident admin audit [7d|30d|90d|INC-…]",
+    "admin": f"/incident admin audit [7d|30d|90d|INC-…] · {TOKEN_USAGE}",
     "help": "/incident help",
 }
 
@@ -452,11 +454,25 @@ def _stats(rest: str, severities: list[str]) -> ShowStats:
     return ShowStats(period, service, severity, public)
 
 
-def _admin(rest: str, _: list[str]) -> AuditLogRequest:
-    words = rest.split()
-    if not words or words[0].lower() != "audit" or len(words) > 2:
-        raise UsageError("Admin commands: `audit`.")
+def _admin(rest: str, _: list[str]) -> AuditLogRequest | ManageTokens:
+    words = rest.lower().split()
+    if words[:1] == ["token"]:
+        return _tokens(words[1:])
+    if not words or words[0] != "audit" or len(words) > 2:
+        raise UsageError("Admin commands: `audit`, `token`.", USAGE["admin"])
     return AuditLogRequest(words[1] if len(words) > 1 else "30d")
+
+
+def _tokens(words: list[str]) -> ManageTokens:
+    match words:
+        case ["list"]:
+            return ManageTokens("list")
+        case ["revoke", name]:
+            return ManageTokens("revoke", name)
+        case ["create", name, *options] if set(options) <= {"read", "write", "private"}:
+            scope = TokenScope.WRITE if "write" in options else TokenScope.READ
+            return ManageTokens("create", name, scope, "private" in options)
+    raise UsageError("Say what to do with API tokens.", TOKEN_USAGE)
 
 
 def _export(rest: str, _: list[str]) -> ExportIncidents:

@@ -83,6 +83,8 @@ class Declaration:
     impact_scope: ImpactScope | None = None
     # More words the category is suggested from, e.g. the alerts' names.
     hints: tuple[str, ...] = ()
+    # Who declared it when that is not the reporter: an API token (`api:<name>`).
+    actor: str | None = None
 
 
 @dataclass(frozen=True)
@@ -151,7 +153,7 @@ class IncidentService:
         entry = system_entry(
             EntryKind.DECLARED,
             now,
-            request.reporter or None,
+            request.actor or request.reporter or None,
             f"Declared {request.severity.upper()}: {incident.title}",
             {"severity": request.severity},
         )

@@ -13,6 +13,7 @@ from models.enums import (
     ProblemStatus,
     Role,
     Status,
+    TokenScope,
     Verification,
 )
 
@@ -379,8 +380,19 @@ class AuditLogRequest:
     query: str
 
 
+@dataclass(frozen=True)
+class ManageTokens:
+    """`/incident admin token create <name> [read|write] [private]`, `revoke <name>`, `list`."""
+
+    action: str  # create, revoke or list
+    name: str = ""
+    scope: TokenScope = TokenScope.READ
+    private: bool = False
+
+
 Request = (
     AuditLogRequest
+    | ManageTokens
     | Declare
     | SetStatus
     | SetSeverity

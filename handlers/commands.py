@@ -35,6 +35,7 @@ from bot.requests import (
     Help,
     ListActions,
     ListIncidents,
+    ManageTokens,
     OncallRequest,
     PageSomeone,
     ProblemRequest,
@@ -123,6 +124,8 @@ def _act(
     match request:
         case Help():
             return _ephemeral(blocks.help_blocks(deps.policy), "Sitrep commands")
+        case ManageTokens():
+            return _tokens(request, user, deps)
         case AuditLogRequest():
             query = deps.audit.query(request.query)
             logged = deps.audit.find(user, query)
@@ -368,6 +371,7 @@ def _follow_up(request: Request, command: dict[str, Any], deps: Deps, respond: R
             Declare()
             | Help()
             | AuditLogRequest()
+            | ManageTokens()
             | ListIncidents()
             | Show()
             | ListActions()
@@ -516,6 +520,17 @@ def _follow_insights(
         deps.background.run(answered(lambda: stats(request)), f"stats for {user}")
     else:
         deps.background.run(answered(export), f"the export for {user}")
+
+
+def _tokens(request: ManageTokens, user: str, deps: Deps) -> dict[str, Any]:
+    tokens = deps.tokens
+    if request.action == "create":
+        issued = tokens.create(request.name, request.scope, request.private, user)
+        return _ephemeral(blocks.token_issued(issued), f"API token {issued.token.name}")
+    if request.action == "revoke":
+        revoked = tokens.revoke(request.name, user)
+        return {"response_type": "ephemeral", "text": f"Revoked the API token *{revoked.name}*."}
+    return _ephemeral(blocks.tokens_listed(tokens.live(user)), "API tokens")
 
 
 def _ephemeral(content: list[Any], fallback: str) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.adapters.slack import blocks
 from bot.api_tokens import TokenService, actor_of
+from bot.audit import Surface, via
 from bot.errors import (
     ChecklistIncomplete,
     IncidentClosed,
@@ -118,7 +119,8 @@ class Api:
                 _validated(route.body, _json_body(environ)) if route.body else None,
                 environ.get("HTTP_IDEMPOTENCY_KEY") or None,
             )
-            return route.run(call)
+            with via(Surface.API):
+                return route.run(call)
         except ApiError:
             raise
         except InvalidTransition as error:
@@ -213,6 +215,7 @@ class Api:
                 private=body.private,
                 commander=body.commander,
                 request_key=request_key,
+                actor=actor_of(call.token),
             )
         )
         assert incident.id is not None

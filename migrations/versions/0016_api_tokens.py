@@ -1,7 +1,7 @@
 """api tokens: how other systems authenticate to the REST API (hashed secrets, scopes)
 
 Revision ID: 0016
-Revises: 0013
+Revises: 0015
 Create Date: 2026-11-29 14:00:00.000000
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import models.columns
 
 revision: str = "0016"
-down_revision: str | None = "0013"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

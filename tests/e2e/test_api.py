@@ -2,6 +2,7 @@
 in Slack. Runs on SQLite and PostgreSQL."""
 
 import json
+import re
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -12,11 +13,24 @@ import pytest
 
 from bot.action_items import NewItem
 from bot.api_tokens import Issued
+from bot.config import Policy
+from bot.permissions import PermissionsPolicy
 from models import ActionStatus, Status, TokenScope
 from tests.e2e.conftest import Running
 from tests.e2e.harness import eventually
+from tests.fakes.slack_api import FakeSlack
 
 YEAR = datetime.now(UTC).year
+ADMIN = "U_CAROL"
+
+
+@pytest.fixture
+def policy(slack: FakeSlack) -> Policy:
+    channel = slack.channel_by_name("incidents")
+    assert channel is not None
+    return Policy(announcements_channel=channel.id, permissions=PermissionsPolicy(admins=(ADMIN,)))
+
+
 FIRST = f"INC-{YEAR}-0001"
 
 
@@ -53,8 +67,9 @@ def call(
 def token(
     running: Running, name: str = "deploy-bot", scope: TokenScope = TokenScope.WRITE, **more: Any
 ) -> str:
+    """A token made by the operator (at the command line: see the admin command's test)."""
     issued: Issued = running.sitrep.deps.tokens.create(
-        name, scope, more.get("private", False), "U_ADMIN"
+        name, scope, more.get("private", False), None
     )
     return issued.secret
 
@@ -311,7 +326,7 @@ def test_no_token_or_a_bad_or_revoked_one_is_401_and_read_only_is_403(running: R
     assert call(running, "GET", "/incidents", reader).status == 200
     assert call(running, "GET", "/incidents", reader).body["incidents"] == []
 
-    running.sitrep.deps.tokens.revoke("writer")
+    running.sitrep.deps.tokens.revoke("writer", None)
     answer = declare(running, writer)
     assert answer.status == 401
     assert answer.headers.get("Www-Authenticate") == "Bearer"
@@ -401,3 +416,28 @@ def test_the_state_machine_status_values_are_the_documented_enum(running: Runnin
     with urllib.request.urlopen(f"{running.url}/api/v1/openapi.json", timeout=10) as reply:
         document = json.loads(reply.read())
     assert document["components"]["schemas"]["Status"]["enum"] == [s.value for s in Status]
+
+
+def test_an_admin_creates_a_token_in_slack_and_curl_can_use_it(running: Running) -> None:
+    driver = running.driver
+
+    refused = driver.command("admin token create pipeline write", user="U_ALICE")
+    created = driver.command("admin token create pipeline write", user=ADMIN)
+
+    assert "only Sitrep's admins" in refused.json["text"]
+    assert created.json["response_type"] == "ephemeral"
+    shown = json.dumps(created.json["blocks"])
+    [secret] = re.findall(r"sitrep_[A-Za-z0-9_-]{40,}", shown)
+    answer = declare(running, secret)
+    assert answer.status == 201
+    audit = running.sitrep.deps.audit.find(
+        ADMIN, running.sitrep.deps.audit.query(answer.body["ref"])
+    )
+    declared = [e for e in audit if e.action == "declared"]
+    assert [(e.actor, e.surface) for e in declared] == [("api:pipeline", "api")]
+    listed = driver.command("admin token list", user=ADMIN)
+    assert "pipeline" in json.dumps(listed.json["blocks"])
+    assert secret not in json.dumps(listed.json)
+    driver.command("admin token revoke pipeline", user=ADMIN)
+    assert declare(running, secret).status == 401
+    assert "token" in driver.command("admin token destroy all", user=ADMIN).json["text"]

@@ -7,7 +7,7 @@ from bot.adapters.slack.blocks.action_items import (
     create_item_modal,
     exported_reply,
 )
-from bot.adapters.slack.blocks.audit import audit_blocks
+from bot.adapters.slack.blocks.audit import audit_blocks, token_issued, tokens_listed
 from bot.adapters.slack.blocks.closing import FIELD_OF, close_modal
 from bot.adapters.slack.blocks.home import home
 from bot.adapters.slack.blocks.incident import (
@@ -122,6 +122,8 @@ __all__ = [
     "stats_text",
     "status_reply",
     "summary_blocks",
+    "token_issued",
+    "tokens_listed",
     "update_modal",
     "usage",
     "when",

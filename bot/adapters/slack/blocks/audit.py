@@ -1,4 +1,5 @@
-"""The audit log's answer to `/incident admin audit`."""
+"""Admin answers: the audit log (`/incident admin audit`) and API tokens
+(`/incident admin token`)."""
 
 from collections.abc import Sequence
 
@@ -10,8 +11,9 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.adapters.slack.blocks.text import MAX_SECTION, clip, defang
-from models import AuditEntry
+from bot.adapters.slack.blocks.text import MAX_SECTION, actor_mention, clip, defang
+from bot.api_tokens import Issued
+from models import ApiToken, AuditEntry
 
 
 def audit_blocks(entries: Sequence[AuditEntry], label: str, limit: int) -> list[Block]:
@@ -22,7 +24,7 @@ def audit_blocks(entries: Sequence[AuditEntry], label: str, limit: int) -> list[
         ]
     blocks: list[Block] = [HeaderBlock(text=clip(f"Audit log: {label}", 150))]
     for entry in entries:
-        who = f"<@{entry.actor}>" if entry.actor else "Sitrep"
+        who = actor_mention(entry.actor)
         text = str(entry.details.get("text") or "")
         line = (
             f"`{entry.at.strftime('%Y-%m-%d %H:%M:%S')}Z` {who} *{entry.action}* "
@@ -36,3 +38,28 @@ def audit_blocks(entries: Sequence[AuditEntry], label: str, limit: int) -> list[
         )
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=more)]))
     return blocks
+
+
+def token_issued(issued: Issued) -> list[Block]:
+    """The new token's secret, shown this once, privately, with how to use it."""
+    token = issued.token
+    access = token.scope.value + (", private incidents too" if token.private else "")
+    text = (
+        f":key: API token *{token.name}* ({access}). Copy it now: it is not shown again.\n"
+        f"```{issued.secret}```\n"
+        f"Use it as `Authorization: Bearer <token>` on `/api/v1` (see `/api/v1/docs`). "
+        f"Revoke it with `/incident admin token revoke {token.name}`."
+    )
+    return [SectionBlock(text=MarkdownTextObject(text=text))]
+
+
+def tokens_listed(tokens: Sequence[ApiToken]) -> list[Block]:
+    if not tokens:
+        text = "No live API tokens. Create one: `/incident admin token create <name> write`."
+        return [SectionBlock(text=MarkdownTextObject(text=text))]
+    lines = [
+        f"*{t.name}* · {t.scope.value}{' · private' if t.private else ''} · created "
+        f"{t.created_at.strftime('%Y-%m-%d')} by {actor_mention(t.created_by)}"
+        for t in tokens
+    ]
+    return [SectionBlock(text=MarkdownTextObject(text=clip("\n".join(lines), MAX_SECTION)))]

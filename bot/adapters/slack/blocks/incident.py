@@ -240,10 +240,11 @@ def severity_options(policy: Policy) -> list[Option]:
 
 
 def declared_by(incident: Incident) -> str:
-    """Who declared it: a person, a monitoring alert, or a person from an alert."""
+    """Who declared it: a person, a monitoring alert, a person from an alert, or another
+    system through the API."""
     person = f"<@{incident.reporter}>" if incident.reporter else ""
     if not incident.detected_by:
-        return person
+        return person or "the API"  # neither a person nor an alert: another system
     alert = f"{source_name(incident.detected_by)} alert"
     return f"{person} ({alert})" if person else alert
 

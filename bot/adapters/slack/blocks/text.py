@@ -5,7 +5,7 @@ import re
 from datetime import datetime
 from typing import Final
 
-from bot.api_tokens import api_name
+from bot.actors import api_name
 from models import Status
 
 # Slack's limits (https://docs.slack.dev/reference/block-kit): exceeding any is invalid_blocks.
