@@ -83,6 +83,7 @@ from bot.insights.service import InsightsService, as_csv, as_json, export_rows
 from bot.oncall.load_service import LoadService
 from bot.oncall.paging import PagingService
 from bot.oncall.service import OncallService
+from bot.permissions import Permissions
 from bot.ports import Clock, Drafter, IssueTracker
 from bot.postmortem.service import DRAFT_LEASE, PostmortemService
 from bot.problems import ProblemService
@@ -103,6 +104,7 @@ from handlers.feeds import Feeds, feed_token
 from handlers.http import HttpServer, Wsgi, make_wsgi
 from handlers.status_page import StatusPageRoute
 from handlers.webhooks import Webhooks, secrets_of
+from models import TokenScope
 
 log = logging.getLogger("sitrep")
 
@@ -489,7 +491,12 @@ def _slack_problem(error: Exception) -> str:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="app.py", description="Sitrep: incidents in Slack")
+    if argv[:1] == ["token"]:
+        return _tokens(argv[1:])
+    parser = argparse.ArgumentParser(
+        prog="app.py",
+        description="Sitrep: incidents in Slack. Also: `app.py token create|revoke|list`.",
+    )
     parser.add_argument("command", nargs="?", choices=["run", "migrate", "export"], default="run")
     parser.add_argument("range", nargs="?", default="30d", help="export: 7d, 90d, 2026-Q3…")
     parser.add_argument("--format", choices=["csv", "json"], default="csv", help="export")
@@ -514,6 +521,43 @@ def main(argv: list[str]) -> int:
     if settings.sitrep_scheduler:
         sitrep.scheduler = _start_scheduler(sitrep, settings)
     return _serve(sitrep, settings)
+
+
+def _tokens(argv: list[str]) -> int:
+    """API tokens for the operator, who has the database: the first one before any admin
+    is configured, or one for a system while Slack is away."""
+    parser = argparse.ArgumentParser(prog="app.py token", description="Manage API tokens.")
+    parser.add_argument("action", choices=["create", "revoke", "list"])
+    parser.add_argument("name", nargs="?", default="")
+    parser.add_argument("--scope", choices=[s.value for s in TokenScope], default="read")
+    parser.add_argument("--private", action="store_true", help="may see private incidents")
+    args = parser.parse_args(argv)
+    if args.action != "list" and not args.name:
+        parser.error(f"{args.action} needs a token name")
+    try:
+        settings = load_settings()
+        engine = make_engine(settings.database_url)
+        try:
+            _prepare_database(engine, migrate_schema=settings.sitrep_migrate_on_start)
+            permissions = Permissions(load_policy(settings.sitrep_config).permissions)
+            tokens = TokenService(SqlTokenStore(engine), utc_now, permissions)
+            if args.action == "create":
+                issued = tokens.create(args.name, TokenScope(args.scope), args.private, None)
+                print(issued.secret)
+                print(
+                    f"sitrep: token {issued.token.name} ({args.scope}); shown once", file=sys.stderr
+                )
+            elif args.action == "revoke":
+                print(f"sitrep: revoked {tokens.revoke(args.name, None).name}", file=sys.stderr)
+            else:
+                for token in tokens.live(None):
+                    print(f"{token.name}\t{token.scope.value}\tprivate={token.private}")
+        finally:
+            engine.dispose()
+    except (ConfigError, IncidentError) as error:
+        print(f"sitrep: {error}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def _export(settings: Settings, policy: Policy, args: argparse.Namespace) -> int:

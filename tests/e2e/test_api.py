@@ -7,6 +7,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from bot.permissions import PermissionsPolicy
 from models import ActionStatus, Status, TokenScope
 from tests.e2e.conftest import Running
 from tests.e2e.harness import eventually
+from tests.e2e.test_startup import environment, run_app
 from tests.fakes.slack_api import FakeSlack
 
 YEAR = datetime.now(UTC).year
@@ -441,3 +443,22 @@ def test_an_admin_creates_a_token_in_slack_and_curl_can_use_it(running: Running)
     driver.command("admin token revoke pipeline", user=ADMIN)
     assert declare(running, secret).status == 401
     assert "token" in driver.command("admin token destroy all", user=ADMIN).json["text"]
+
+
+def test_the_operator_manages_tokens_at_the_command_line(
+    running: Running, database_url: str, tmp_path: Path
+) -> None:
+    env = environment(DATABASE_URL=database_url)
+
+    created = run_app("token", "create", "warehouse", "--scope", "write", env=env, cwd=tmp_path)
+
+    assert created.returncode == 0, created.stderr
+    secret = created.stdout.strip()
+    assert call(running, "GET", "/incidents", secret).status == 200
+    listed = run_app("token", "list", env=env, cwd=tmp_path)
+    assert listed.stdout.split() == ["warehouse", "write", "private=False"]
+    assert secret not in listed.stdout
+    again = run_app("token", "create", "warehouse", env=env, cwd=tmp_path)
+    assert again.returncode == 2 and "already exists" in again.stderr
+    assert run_app("token", "revoke", "warehouse", env=env, cwd=tmp_path).returncode == 0
+    assert call(running, "GET", "/incidents", secret).status == 401
