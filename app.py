@@ -1,7 +1,8 @@
 """Sitrep's composition root: builds settings, storage, Slack adapters, services and the
 Bolt app, then serves it over HTTP (waitress) or Socket Mode.
 
-    python app.py            run the bot
+    python app.py            run the bot (without Slack tokens: the local sandbox)
+    python app.py --sandbox  run the bot in the local sandbox, a Slack in the browser
     python app.py migrate    bring the database schema up to date and exit
 """
 
@@ -501,6 +502,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("range", nargs="?", default="30d", help="export: 7d, 90d, 2026-Q3…")
     parser.add_argument("--format", choices=["csv", "json"], default="csv", help="export")
     parser.add_argument("--output", type=Path, help="export: a file (default: standard output)")
+    parser.add_argument(
+        "--sandbox", action="store_true", help="run against a local Slack in the browser"
+    )
     args = parser.parse_args(argv)
     if args.command != "export" and (args.range != "30d" or args.output or args.format != "csv"):
         parser.error("a range, --format and --output go with export")
@@ -514,6 +518,8 @@ def main(argv: list[str]) -> int:
             return 0
         if args.command == "export":
             return _export(settings, load_policy(settings.sitrep_config), args)
+        if args.sandbox or settings.slack_bot_token is None:
+            return _run_sandbox(settings)
         sitrep = build(settings, load_policy(settings.sitrep_config))
     except ConfigError as error:
         print(f"sitrep: {error}", file=sys.stderr)
@@ -627,6 +633,32 @@ def _serve(sitrep: Sitrep, settings: Settings) -> int:
     server.serve()
     sitrep.close()  # finishes work already started after acknowledgements
     log.info("Sitrep stopped")
+    return 0
+
+
+def _run_sandbox(settings: Settings) -> int:
+    """The bot against a local Slack-compatible API, with a page that plays Slack's client."""
+    from sandbox.run import Sandbox
+
+    box = Sandbox.for_settings(settings).start()
+    try:
+        settings = box.settings(settings)
+        sitrep = build(settings, box.policy(load_policy(settings.sitrep_config)))
+    except ConfigError:
+        box.stop()
+        raise
+    if settings.sitrep_scheduler:
+        sitrep.scheduler = _start_scheduler(sitrep, settings)
+    server = HttpServer(
+        box.wsgi(sitrep.wsgi()), settings.host, settings.port, threads=settings.sitrep_http_threads
+    )
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: server.stop())
+    print(f"Sitrep sandbox (no Slack needed): open {box.listening(server.port)}", flush=True)
+    server.serve()
+    sitrep.close()
+    box.stop()
+    log.info("Sitrep sandbox stopped")
     return 0
 
 

@@ -23,8 +23,8 @@ from models import (
     Status,
     TimelineEntry,
 )
+from sandbox.slack.canvas import check_markdown
 from tests.core.test_narrative import narrative
-from tests.fakes.slack.canvas import check_markdown
 
 START = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 GUARD = "\u200b"  # zero-width space: a line that begins with it is a paragraph

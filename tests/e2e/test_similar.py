@@ -4,12 +4,12 @@ requests in, the fake Slack read back, on SQLite and PostgreSQL."""
 
 import json
 
+from sandbox.slack.records import ResponsePost
 from tests.e2e.conftest import Running
 from tests.e2e.test_declare import YEAR
 from tests.e2e.test_lifecycle import posts
 from tests.e2e.test_postmortem import canvas_of
 from tests.e2e.test_search import declare, declare_private
-from tests.fakes.slack.records import ResponsePost
 
 
 def similar_posts(running: Running, channel: str) -> list[str]:

@@ -1,16 +1,16 @@
 """Where tests import the fake Slack from: `FakeSlack`, the workspace's identities and limits, the
-records tests read back and the helpers they build with, re-exported from the `tests.fakes.slack`
-package (its docstring describes the fake).
+records tests read back and the helpers they build with, re-exported from the `sandbox.slack`
+package (its docstring describes the fake): the sandbox runs the same implementation.
 
     with FakeSlack() as slack:
         client = WebClient(token=BOT_TOKEN, base_url=slack.api_url)
         ...
 """
 
-from .slack.blockkit import BlockKitValidator
-from .slack.canvas import CANVAS_MAX_CHARS
-from .slack.decoding import SlackError
-from .slack.identities import (
+from sandbox.slack.blockkit import BlockKitValidator
+from sandbox.slack.canvas import CANVAS_MAX_CHARS
+from sandbox.slack.decoding import SlackError
+from sandbox.slack.identities import (
     APP_ID,
     APP_TOKEN,
     BOT_ID,
@@ -27,7 +27,7 @@ from .slack.identities import (
     TEAM_ID,
     TEAM_NAME,
 )
-from .slack.records import (
+from sandbox.slack.records import (
     Bookmark,
     Call,
     Canvas,
@@ -42,8 +42,8 @@ from .slack.records import (
     User,
     View,
 )
-from .slack.server import FakeSlack
-from .slack.workspace import rich_text, with_block_ids
+from sandbox.slack.server import FakeSlack
+from sandbox.slack.workspace import rich_text, with_block_ids
 
 __all__ = [
     "APP_ID",

@@ -9,9 +9,11 @@ import threading
 import uuid
 from typing import Any
 
+from .decoding import SlackError
 from .identities import APP_ID, BOT_USER_ID, JSON, TEAM_DOMAIN, TEAM_ID
-from .records import Message, _ResponseUrl
-from .workspace import Workspace, rich_text
+from .methods.registry import check_view
+from .records import Ephemeral, Message, _ResponseUrl
+from .workspace import Workspace, rich_text, with_block_ids
 
 
 class PeopleActing:
@@ -359,6 +361,60 @@ class PeopleActing:
                 "is_enterprise_install": False,
                 "enterprise": None,
             }
+
+    # -- what Slack does with the app's answers (the sandbox's browser client) -----------------
+
+    def show_ack(self, channel_id: str, user: str, body: JSON) -> None:
+        """What Slack does with an acknowledgement that carries a message (a slash command's
+        answer): posts it in the channel for `response_type: in_channel`, else shows it to the
+        person alone."""
+        text, blocks = str(body.get("text", "")), list(body.get("blocks") or [])
+        if not text and not blocks:
+            return
+        with self._changed:
+            if body.get("response_type") == "in_channel":
+                self._ws.post_as_bot(channel_id, text, blocks)
+            else:
+                ts = self._ws.next_ts()
+                self._ws.ephemerals.append(
+                    Ephemeral(channel_id, user, text, with_block_ids(blocks), None, ts, "ack")
+                )
+            self._changed.notify_all()
+
+    def answer_submission(self, view_id: str, user: str, body: JSON | None) -> JSON:
+        """What Slack does with the app's answer to a view submission: `errors` keeps the
+        modal open and returns them; `update` and `push` change the stack; `clear` closes
+        every modal; anything else closes the submitted one."""
+        body = body or {}
+        action = body.get("response_action")
+        with self._changed:
+            stack = self._ws.modal_stacks.get(user, [])
+            try:
+                if action == "errors":
+                    return dict(body.get("errors") or {})
+                if action == "clear":
+                    self._ws.modal_stacks.pop(user, None)
+                elif action == "update":
+                    view = self._ws.views[view_id]
+                    payload = check_view(body.get("view"), "modal")
+                    view.payload = payload | {"blocks": with_block_ids(payload.get("blocks", []))}
+                    view.hash = self._ws.new_hash()
+                elif action == "push":
+                    payload = check_view(body.get("view"), "modal")
+                    new = self._ws.new_view(
+                        user, payload, root_view_id=stack[0] if stack else view_id,
+                        previous_view_id=view_id,
+                    )  # fmt: skip
+                    stack.append(new.id)
+                elif view_id in stack:
+                    stack[stack.index(view_id)] = new.id
+                elif view_id in stack:
+                    del stack[stack.index(view_id) :]
+                return {}
+            except SlackError as error:  # Slack shows the modal's generic trouble notice
+                return {"": f"Slack refused the app's answer: {error.body.get('error')}"}
+            finally:
+                self._changed.notify_all()
 
 
 def _find_action(blocks: list[JSON], action_id: str) -> tuple[JSON, JSON]:

@@ -15,5 +15,6 @@ Layout: identities and records (`identities`, `records`); Block Kit validation, 
 workspace, state plus Slack's rules (`workspace`); one function per Web API method, one module per
 Slack family (`methods`); the HTTP server and the test-facing `FakeSlack` (`server`, with what
 tests read and arrange in `access` and what people do in `people`). Socket Mode is
-`tests/fakes/socket_mode.py`; tests import all of it from `tests.fakes.slack_api`.
+`sandbox/socket_mode.py`. The sandbox serves it to a browser (`sandbox.web`); tests import it
+from `tests.fakes.slack_api`, a re-export, so tests and sandbox run one implementation.
 """

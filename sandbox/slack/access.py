@@ -79,6 +79,11 @@ class WorkspaceAccess:
             )
             return self.messages(found.id) if found is not None else []
 
+    def im_channel(self, user: str) -> str:
+        """The ID of the bot's direct conversation with a person, opened on first use."""
+        with self._changed:
+            return self._ws.im_with(user).id
+
     def message(self, channel_id: str, ts: str) -> Message:
         with self._changed:
             return copy.deepcopy(self._ws.messages[channel_id][ts])
