@@ -67,8 +67,6 @@ def page(slack: FakeSlack, where: Where, *, canvas_id: str | None = None) -> str
     <select id="user" name="user" data-autosubmit>{_people_options(slack, where.user)}</select>
     <button>Switch</button>
   </form>
-  <form method="post" action="/sandbox/demo"><input type="hidden" name="back"
-    value="{esc(where.query())}"><button>Load demo data</button></form>
 </header>
 <div class="layout">
 <nav aria-label="Channels" id="sidebar">{sidebar(slack, where)}</nav>

@@ -33,7 +33,7 @@ _EMOJI = {
     "large_yellow_circle": "🟡", "red_circle": "🔴", "large_orange_circle": "🟠",
     "hourglass_flowing_sand": "⏳", "mag": "🔍", "link": "🔗", "bar_chart": "📊",
     "calendar": "📅", "bulb": "💡", "x": "❌", "heavy_check_mark": "✔️", "clipboard": "📋",
-    "busts_in_silhouette": "👥", "wrench": "🔧", "tada": "🎉", "eyes": "👀",
+    "busts_in_silhouette": "👥", "wrench": "🔧", "tada": "🎉", "eyes": "👀", "label": "🏷️",
 }  # fmt: skip
 _SHORTCODE = re.compile(r":([a-z0-9_+-]+):")
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")

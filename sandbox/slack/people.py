@@ -407,8 +407,6 @@ class PeopleActing:
                     )  # fmt: skip
                     stack.append(new.id)
                 elif view_id in stack:
-                    stack[stack.index(view_id)] = new.id
-                elif view_id in stack:
                     del stack[stack.index(view_id) :]
                 return {}
             except SlackError as error:  # Slack shows the modal's generic trouble notice

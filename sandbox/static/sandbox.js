@@ -46,7 +46,7 @@ document.addEventListener("submit", async (event) => {
   } finally {
     form.querySelectorAll("button").forEach((b) => { b.disabled = false; });
   }
-  if (form.closest("#modal")) modal.dataset.key = "";  // show what the bot answered
+  if (form.closest("#modal")) modal.dataset.key = "-";  // show what the bot answered
   refresh();
 });
 
