@@ -46,9 +46,9 @@ def document(
     paths: dict[str, dict[str, Any]] = {}
     for route in routes:
         paths.setdefault(PREFIX + route.path, {})[route.method.lower()] = _operation(route, refs)
-    allowed = {"severity": list(severities), **({"services": list(services)} if services else {})}
+    allowed = {"severity": list(severities)}
     if services:
-        allowed["service"] = list(services)
+        allowed["services"] = allowed["service"] = list(services)
     _constrain(definitions.get("$defs", {}), allowed)
     _constrain(paths, allowed)
     return {
@@ -72,7 +72,7 @@ def document(
     }
 
 
-def _operation(route: Route, refs: dict[type[BaseModel], dict[str, str] | str]) -> dict[str, Any]:
+def _operation(route: Route, refs: dict[type[BaseModel], str]) -> dict[str, Any]:
     parameters: list[dict[str, Any]] = [
         {"name": name, "in": "path", "required": True, "schema": schema}
         for name, schema in _PARAMETERS.items()
@@ -101,7 +101,7 @@ def _operation(route: Route, refs: dict[type[BaseModel], dict[str, str] | str]) 
     responses: dict[str, Any] = {
         str(route.status): {
             "description": "OK" if route.status == 200 else "Created",
-            "content": {"application/json": {"schema": {"$ref": _ref(refs[route.reply])}}},
+            "content": {"application/json": {"schema": {"$ref": refs[route.reply]}}},
         }
     }
     if route.status == 201:  # a replayed Idempotency-Key answers the first result
@@ -109,7 +109,7 @@ def _operation(route: Route, refs: dict[type[BaseModel], dict[str, str] | str]) 
     for status in errors:
         responses[str(status)] = {
             "description": _REASONS[status],
-            "content": {"application/json": {"schema": {"$ref": _ref(refs[ErrorReply])}}},
+            "content": {"application/json": {"schema": {"$ref": refs[ErrorReply]}}},
         }
     operation: dict[str, Any] = {
         "operationId": route.operation,
@@ -121,13 +121,9 @@ def _operation(route: Route, refs: dict[type[BaseModel], dict[str, str] | str]) 
     if route.body is not None:
         operation["requestBody"] = {
             "required": True,
-            "content": {"application/json": {"schema": {"$ref": _ref(refs[route.body])}}},
+            "content": {"application/json": {"schema": {"$ref": refs[route.body]}}},
         }
     return operation
-
-
-def _ref(found: dict[str, str] | str) -> str:
-    return found if isinstance(found, str) else found["$ref"]
 
 
 def _constrain(node: Any, allowed: dict[str, list[str]]) -> None:
