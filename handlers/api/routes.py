@@ -125,11 +125,12 @@ class Api:
             raise
         except InvalidTransition as error:
             details = {"current": error.current, "target": error.target, "legal": error.legal}
-            raise ApiError(409, "illegal_transition", str(error), **details) from None
+            message = blocks.plain(str(error))
+            raise ApiError(409, "illegal_transition", message, **details) from None
         except (ChecklistIncomplete, IncidentClosed) as error:
-            raise ApiError(409, "conflict", str(error)) from None
+            raise ApiError(409, "conflict", blocks.plain(str(error))) from None
         except IncidentNotFound as error:
-            raise ApiError(404, "not_found", str(error)) from None
+            raise ApiError(404, "not_found", blocks.plain(str(error))) from None
         except IncidentError as error:
             raise ApiError(422, "rejected", blocks.plain(str(error))) from None
         except SQLAlchemyError:
