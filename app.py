@@ -27,6 +27,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import anthropic
+from apscheduler.events import EVENT_JOB_SUBMITTED, JobSubmissionEvent
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_bolt import App
 from slack_bolt.error import BoltError
@@ -56,6 +57,8 @@ from bot.adapters.db.tokens import SqlTokenStore
 from bot.adapters.db.updates import SqlStatusPageStore, SqlSubscriptionStore
 from bot.adapters.db.webhooks import SqlWebhookStore
 from bot.adapters.jira import JiraTracker
+from bot.adapters.log_format import configure_logging
+from bot.adapters.metrics import Metrics
 from bot.adapters.runbook_files import read_runbooks, runbooks_folder
 from bot.adapters.slack.client import make_client
 from bot.adapters.slack.documents import SlackDocuments
@@ -124,6 +127,7 @@ class Sitrep:
     executors: tuple[ThreadPoolExecutor, ...]
     webhooks: Webhooks
     status_page: StatusPageRoute
+    metrics: Metrics
     feeds: Feeds | None = None
     api: RestApi | None = None
     scheduler: BackgroundScheduler | None = None
@@ -141,6 +145,7 @@ class Sitrep:
             status_page=self.status_page,
             feeds=self.feeds,
             api=self.api,
+            metrics=self.metrics,
         )
 
     def recover(self, grace: timedelta = ROOM_LEASE) -> None:
@@ -183,9 +188,14 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
     # Request, worker and scheduler threads each hold one connection at a time.
     connections = settings.sitrep_http_threads + settings.sitrep_worker_threads + 2
     engine = make_engine(settings.database_url, connections=connections)
+    metrics = Metrics()
     try:
         _prepare_database(engine, migrate_schema=settings.sitrep_migrate_on_start)
-        client = make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
+        client = make_client(
+            settings.slack_bot_token.get_secret_value(),
+            settings.slack_api_url,
+            on_error=metrics.slack_api_error,
+        )
         store = SqlIncidentStore(engine)
         item_store = SqlActionItemStore(engine)
         postmortem_store = SqlPostmortemStore(engine)
@@ -219,6 +229,7 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
                 settings.slack_bot_token.get_secret_value(),
                 settings.slack_api_url,
                 wait_out_rate_limits=False,
+                on_error=metrics.slack_api_error,
             ),
             policy,
             clock,
@@ -288,8 +299,10 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
             policy.categories,
         )
         alerts = AlertService(alert_store, incidents, policy, clock, runbooks=runbooks)
+        outbox = SqlOutboxStore(engine)
+        metrics.watch_outbox(outbox.backlog, clock)
         schedule = SchedulerService(
-            SqlOutboxStore(engine),
+            outbox,
             incidents,
             # Its own client: a sender holds a lease and must not sleep through a 429.
             notifier,
@@ -361,6 +374,7 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
         status_page=route,
         outgoing=outgoing,
         api=RestApi(deps, deps.tokens, _version()),
+        metrics=metrics,
     )
 
 
@@ -510,9 +524,7 @@ def main(argv: list[str]) -> int:
         parser.error("a range, --format and --output go with export")
     try:
         settings = load_settings()
-        logging.basicConfig(
-            level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
+        configure_logging(settings.log_level, settings.log_format)
         if args.command == "migrate":
             _prepare_database(make_engine(settings.database_url), migrate_schema=True)
             return 0
@@ -594,6 +606,12 @@ def _start_scheduler(sitrep: Sitrep, settings: Settings) -> BackgroundScheduler:
     """Short periodic ticks in every replica; what is due is decided from the database, so
     nothing durable lives in the scheduler and replicas never double up."""
     scheduler = BackgroundScheduler(timezone=UTC)
+
+    def started(event: JobSubmissionEvent) -> None:
+        late = utc_now() - max(event.scheduled_run_times)
+        sitrep.metrics.job_started(event.job_id, late.total_seconds())
+
+    scheduler.add_listener(started, EVENT_JOB_SUBMITTED)
     scheduler.add_job(
         sitrep.tick,
         "interval",

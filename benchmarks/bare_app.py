@@ -56,7 +56,7 @@ def main() -> int:
         env["SLACK_SIGNING_SECRET"],
         env.get("SLACK_API_URL", "https://slack.com/api/"),
     )
-    health = sa.create_engine("sqlite://")  # /healthz wants a database; this one is in memory
+    health = sa.create_engine("sqlite://")  # /readyz wants a database; this one is in memory
     server = HttpServer(
         make_wsgi(app, health),
         env.get("HOST", "127.0.0.1"),

@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     sitrep_ai_prompt_tokens: int = 30_000
     sitrep_ai_output_tokens: int = 8_000
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    # "json": one JSON object per line with the request ID and incident, for log pipelines.
+    log_format: Literal["text", "json"] = "text"
     # Action items can be exported as Jira issues when all four are set.
     jira_url: str | None = None
     jira_email: str | None = None
@@ -59,6 +61,11 @@ class Settings(BaseSettings):
     @classmethod
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
 
     @property
     def socket_mode(self) -> bool:

@@ -8,6 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
+from bot import log_context
 from bot.action_items import NewItem
 from bot.adapters.slack import blocks
 from bot.audit import AUDIT_PAGE
@@ -296,6 +297,7 @@ def _change(request: Request, user: str, channel: str | None, deps: Deps) -> Cha
     incidents = deps.incidents
     incident = incidents.find(getattr(request, "ref", None), channel, user)
     assert incident.id is not None
+    log_context.note(incident=incident.ref)
     match request:
         case SetStatus():
             return incidents.change_status(incident.id, request.status, user, request.note)

@@ -1,20 +1,26 @@
 """The HTTP face of Sitrep: `POST /slack/events` into Bolt, `POST /webhooks/<source>` for
-alerts, and `GET /healthz`, as a WSGI app served by waitress. Anything malformed gets a
-4xx here, before Bolt sees it."""
+alerts, `GET /healthz` (alive), `GET /readyz` (database reachable, schema current) and
+`GET /metrics` (Prometheus), as a WSGI app served by waitress. Anything malformed gets a
+4xx here, before Bolt sees it. Every request runs with its own request ID in the logs."""
 
 import json
 import logging
+import re
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
-import sqlalchemy as sa
 import waitress
 from slack_bolt import App, BoltRequest, BoltResponse
 from sqlalchemy.engine import Engine
 from waitress import wasyncore
 from waitress.channel import HTTPChannel
+
+from bot.adapters.db.engine import current_revisions, head_revisions
+from bot.adapters.metrics import CONTENT_TYPE, Metrics
+from bot.log_context import bound, in_fresh_context
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +31,9 @@ MAX_BODY = 1024 * 1024  # Slack's own payloads are far smaller
 _SERVER_BODY_LIMIT = 16 * MAX_BODY
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 Wsgi = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+# A request ID given by a proxy is kept when it looks like one; otherwise Sitrep makes one.
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
 _REASONS = {
     200: "OK",
@@ -58,14 +67,24 @@ def make_wsgi(
     feeds: WebhookApp | None = None,
     status_page: Wsgi | None = None,
     api: WebhookApp | None = None,
+    metrics: Metrics | None = None,
 ) -> Wsgi:
     """The app's routes; without `slack` (Socket Mode, where Bolt checks no signatures),
-    `/slack/events` is not served at all."""
+    `/slack/events` is not served at all. With `metrics`, `/metrics` is served and every
+    request is measured."""
 
     def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
         if path == "/healthz":
-            return _health(engine, start_response)
+            return json_reply(start_response, 200, {"ok": True})
+        if path == "/readyz":
+            return _ready(engine, start_response)
+        if path == "/metrics" and metrics is not None:
+            data = metrics.exposition()
+            start_response(
+                "200 OK", [("Content-Type", CONTENT_TYPE), ("Content-Length", str(len(data)))]
+            )
+            return [data]
         if status_page is not None and path in STATUS_PATHS:
             return status_page(environ, start_response)
         if webhooks is not None and path.startswith("/webhooks/"):
@@ -95,9 +114,45 @@ def make_wsgi(
             # Bolt parses before it verifies; a body it can't parse is the sender's fault.
             return json_reply(start_response, 400, {"error": "malformed_body"})
         response = bolt.dispatch(request)
+        if metrics is not None:
+            metrics.slack_request(_kind(request.body), response.status)
         return _bolt_reply(start_response, response)
 
-    return application
+    def measured(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        given = environ.get("HTTP_X_REQUEST_ID", "")
+        request_id = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex[:16]
+        started, status = time.perf_counter(), [500]
+
+        def start(line: str, headers: list[tuple[str, str]], *rest: Any) -> Any:
+            status[0] = int(line.split(" ", 1)[0])
+            return start_response(line, [*headers, ("X-Request-Id", request_id)], *rest)
+
+        with bound(request_id=request_id):
+            try:
+                return application(environ, start)
+            finally:
+                if metrics is not None:
+                    path = environ.get("PATH_INFO", "")
+                    metrics.request(path, status[0], time.perf_counter() - started)
+
+    # Each request in a context of its own: waitress reuses threads.
+    return lambda environ, start_response: in_fresh_context(measured, environ, start_response)
+
+
+def _kind(body: dict[str, Any]) -> str:
+    """What a Slack request is: command, event, action, view, shortcut or other."""
+    if "command" in body:
+        return "command"
+    kind = str(body.get("type", ""))
+    if kind == "event_callback":
+        return "event"
+    if kind in ("block_actions", "interactive_message", "block_suggestion"):
+        return "action"
+    if kind in ("view_submission", "view_closed"):
+        return "view"
+    if kind in ("shortcut", "message_action"):
+        return "shortcut"
+    return "other"
 
 
 def _read_body(environ: dict[str, Any]) -> str | None:
@@ -110,16 +165,31 @@ def _read_body(environ: dict[str, Any]) -> str | None:
         return None
 
 
-def _health(engine: Engine, start_response: StartResponse) -> Iterable[bytes]:
+def _ready(engine: Engine, start_response: StartResponse) -> Iterable[bytes]:
+    """200 when the database answers and its schema is at the code's revision; 503 with the
+    reason otherwise (a load balancer sends this replica nothing until then)."""
     started = time.perf_counter()
     try:
-        with engine.connect() as connection:
-            connection.execute(sa.text("SELECT 1"))
+        current = current_revisions(engine)
     except Exception as error:
-        log.warning("health check: database unreachable: %s", error)
-        return json_reply(start_response, 503, {"ok": False, "database": "unreachable"})
+        log.warning("readiness: database unreachable: %s", error)
+        return json_reply(
+            start_response, 503, {"ok": False, "database": "unreachable", "reason": str(error)}
+        )
     elapsed = round((time.perf_counter() - started) * 1000, 1)
-    return json_reply(start_response, 200, {"ok": True, "database": "ok", "database_ms": elapsed})
+    head = head_revisions()
+    if current != head:
+        reason = (
+            f"schema at {', '.join(sorted(current)) or 'no revision'}, "
+            f"code expects {', '.join(sorted(head))}: run `python app.py migrate`"
+        )
+        body = {"ok": False, "database": "ok", "schema": "not_current", "reason": reason}
+        return json_reply(start_response, 503, body)
+    return json_reply(
+        start_response,
+        200,
+        {"ok": True, "database": "ok", "schema": "current", "database_ms": elapsed},
+    )
 
 
 def json_reply(

@@ -11,6 +11,7 @@ from bot.config import Policy
 from bot.errors import ChannelArchived, ChatUnavailable, IncidentError, RateLimited, Undeliverable
 from bot.incidents import IncidentService
 from bot.insights.service import InsightsService
+from bot.log_context import bound
 from bot.oncall.paging import PagingService
 from bot.ports import Clock, Notifier, OutboxStore
 from bot.scheduling.digest import digest_notices
@@ -92,7 +93,8 @@ class SchedulerService:
         notices = []
         for situation in self._store.situations():
             try:
-                notices += due_notices(situation, now, self._policy)
+                with bound(incident=situation.incident.ref):
+                    notices += due_notices(situation, now, self._policy)
             except Exception:  # one incident's failure must not stop the others
                 log.exception("could not plan the notices of %s", situation.incident.ref)
         try:

@@ -168,8 +168,8 @@ def test_a_truncated_body_does_not_harm_the_server(running: Running) -> None:
     assert nothing_declared(running)
 
 
-def test_other_paths_and_methods_are_4xx_and_health_is_reported(running: Running) -> None:
-    with urllib.request.urlopen(running.url + "/healthz", timeout=5) as response:
+def test_other_paths_and_methods_are_4xx_and_readiness_is_reported(running: Running) -> None:
+    with urllib.request.urlopen(running.url + "/readyz", timeout=5) as response:
         assert response.status == 200
         assert json.loads(response.read())["database"] == "ok"
     for path, method, expected in (("/nope", "GET", 404), ("/slack/events", "GET", 405)):

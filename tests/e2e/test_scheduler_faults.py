@@ -72,7 +72,7 @@ class App:
         deadline = time.monotonic() + 30
         while True:
             try:
-                with urllib.request.urlopen(self.driver.url + "/healthz", timeout=1):
+                with urllib.request.urlopen(self.driver.url + "/readyz", timeout=1):
                     return self
             except OSError:
                 if self._process.poll() is not None or time.monotonic() > deadline:

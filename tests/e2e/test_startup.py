@@ -97,7 +97,7 @@ def free_port() -> int:
 
 @contextmanager
 def app_process(slack: FakeSlack, cwd: Path, **settings: str) -> Iterator[str]:
-    """`python app.py` in HTTP mode against the fake Slack, until it answers /healthz;
+    """`python app.py` in HTTP mode against the fake Slack, until it answers /readyz;
     yields its URL and stops it (SIGTERM) afterwards, failing if it did not exit cleanly."""
     port = free_port()
     process = subprocess.Popen(
@@ -120,7 +120,7 @@ def app_process(slack: FakeSlack, cwd: Path, **settings: str) -> Iterator[str]:
         deadline = time.monotonic() + 30
         while True:
             try:
-                with urllib.request.urlopen(url + "/healthz", timeout=1) as response:
+                with urllib.request.urlopen(url + "/readyz", timeout=1) as response:
                     assert response.status == 200
                     break
             except OSError:

@@ -1,5 +1,6 @@
 """Engines and schema migrations for SQLite and PostgreSQL."""
 
+import functools
 import logging
 import threading
 import weakref
@@ -11,6 +12,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -97,6 +100,21 @@ def migrate(engine: Engine) -> None:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
     log.info("database schema is current")
+
+
+@functools.cache
+def head_revisions() -> frozenset[str]:
+    """The revisions the code expects the schema to be at (read once from migrations/)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return frozenset(ScriptDirectory.from_config(config).get_heads())
+
+
+def current_revisions(engine: Engine) -> frozenset[str]:
+    """The revisions the database's schema is at (none: never migrated). Raises on a
+    database that can't be reached."""
+    with engine.connect() as connection:
+        return frozenset(MigrationContext.configure(connection).get_current_heads())
 
 
 class Sessions:

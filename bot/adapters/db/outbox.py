@@ -197,6 +197,17 @@ class SqlOutboxStore:
             result = session.execute(insert.returning(table.c.id), rows)
             return len(result.all())
 
+    def backlog(self, now: datetime) -> tuple[int, datetime | None]:
+        """How many notices are due and neither sent nor cancelled, and when the oldest was due."""
+        due = sa.select(sa.func.count(), sa.func.min(col(OutboxMessage.due_at))).where(
+            col(OutboxMessage.sent_at).is_(None),
+            col(OutboxMessage.cancelled_at).is_(None),
+            col(OutboxMessage.due_at) <= now,
+        )
+        with self._sessions.read() as session:
+            count, oldest = session.execute(due).one()
+        return int(count), oldest
+
     def claim(
         self, now: datetime, lease_until: datetime, limit: int, token: str
     ) -> list[OutboxMessage]:

@@ -1,11 +1,13 @@
 """The Slack Web API client every part of Sitrep uses."""
 
+import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry import HttpRequest, HttpResponse, RetryState
+from slack_sdk.http_retry import HttpRequest, HttpResponse, RetryHandler, RetryState
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -66,17 +68,75 @@ class IdempotentConnectionRetry(ConnectionErrorRetryHandler):
         response: HttpResponse | None = None,
         error: Exception | None = None,
     ) -> bool:
-        method = request.url.rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0]
-        return method in _IDEMPOTENT and super()._can_retry(
+        return _method(request) in _IDEMPOTENT and super()._can_retry(
             state=state, request=request, response=response, error=error
         )
 
 
-def make_client(token: str, base_url: str, *, wait_out_rate_limits: bool = True) -> WebClient:
+class ErrorObserver(RetryHandler):
+    """Retries nothing: it sees every attempt's outcome (the client asks its retry handlers
+    about each one, successful or not) and reports the failures as (method, error)."""
+
+    def __init__(self, report: Callable[[str, str], None]) -> None:
+        super().__init__()
+        self._report = report
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> "ErrorObserver":
+        # Bolt deep-copies a request's context (with its client) for lazy listeners; the
+        # copy reports to the same place.
+        return self
+
+    def can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        failure = _failure(response, error)
+        if failure is not None:
+            try:
+                self._report(_method(request), failure)
+            except Exception:  # counting must never break a call
+                log.exception("could not count a Slack API error")
+        return False
+
+
+def _failure(response: HttpResponse | None, error: Exception | None) -> str | None:
+    """Slack's error code for a failed attempt, `http_<status>` or the exception's name;
+    None for a success."""
+    if response is None:
+        return type(error).__name__ if error is not None else None
+    body = response.body
+    if not body and response.data:
+        try:
+            body = json.loads(response.data)
+        except (ValueError, UnicodeDecodeError):
+            body = {}
+    if isinstance(body, dict) and body.get("ok") is False:
+        return str(body.get("error") or "unknown_error")
+    return f"http_{response.status_code}" if response.status_code >= 400 else None
+
+
+def _method(request: HttpRequest) -> str:
+    return request.url.rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0]
+
+
+def make_client(
+    token: str,
+    base_url: str,
+    *,
+    wait_out_rate_limits: bool = True,
+    on_error: Callable[[str, str], None] | None = None,
+) -> WebClient:
     """A client that honours 429 Retry-After (Slack did nothing, so any call may be re-sent)
     and retries dropped connections for idempotent calls. Without `wait_out_rate_limits` a
-    429 is raised at once, for callers that hold a lease and must not sleep through it."""
-    handlers: list[Any] = [IdempotentConnectionRetry(max_retry_count=2)]
+    429 is raised at once, for callers that hold a lease and must not sleep through it.
+    `on_error(method, error)` hears of every failed attempt (Bolt's per-request copies of
+    the client keep it too)."""
+    handlers: list[Any] = [] if on_error is None else [ErrorObserver(on_error)]
+    handlers.append(IdempotentConnectionRetry(max_retry_count=2))
     if wait_out_rate_limits:
         handlers.append(RateLimitErrorRetryHandler(max_retry_count=3))
     return WebClient(
