@@ -1,9 +1,11 @@
 """Sitrep's composition root: builds settings, storage, Slack adapters, services and the
 Bolt app, then serves it over HTTP (waitress) or Socket Mode.
 
-    python app.py            run the bot (without Slack tokens: the local sandbox)
-    python app.py --sandbox  run the bot in the local sandbox, a Slack in the browser
-    python app.py migrate    bring the database schema up to date and exit
+    python app.py                     run the bot (without Slack tokens: the local sandbox)
+    python app.py --sandbox           run the bot in the local sandbox, a Slack in the browser
+    python app.py migrate             bring the database schema up to date and exit
+    python app.py export 2026-Q3      incidents of a range as CSV or JSON, for BI tools
+    python app.py backup export FILE  everything as JSON; `backup import FILE` restores it
 """
 
 import sys
@@ -15,6 +17,7 @@ if __name__ == "__main__":
 
 import argparse
 import importlib.metadata
+import json
 import logging
 import os
 import signal
@@ -40,6 +43,7 @@ import handlers
 from bot.action_items import ActionItemService
 from bot.adapters import claude
 from bot.adapters.charts import MatplotlibCharts
+from bot.adapters.db import backup
 from bot.adapters.db.action_items import SqlActionItemStore
 from bot.adapters.db.alerts import SqlAlertStore
 from bot.adapters.db.audit import SqlAuditLog
@@ -508,20 +512,7 @@ def _slack_problem(error: Exception) -> str:
 def main(argv: list[str]) -> int:
     if argv[:1] == ["token"]:
         return _tokens(argv[1:])
-    parser = argparse.ArgumentParser(
-        prog="app.py",
-        description="Sitrep: incidents in Slack. Also: `app.py token create|revoke|list`.",
-    )
-    parser.add_argument("command", nargs="?", choices=["run", "migrate", "export"], default="run")
-    parser.add_argument("range", nargs="?", default="30d", help="export: 7d, 90d, 2026-Q3…")
-    parser.add_argument("--format", choices=["csv", "json"], default="csv", help="export")
-    parser.add_argument("--output", type=Path, help="export: a file (default: standard output)")
-    parser.add_argument(
-        "--sandbox", action="store_true", help="run against a local Slack in the browser"
-    )
-    args = parser.parse_args(argv)
-    if args.command != "export" and (args.range != "30d" or args.output or args.format != "csv"):
-        parser.error("a range, --format and --output go with export")
+    args = _arguments(argv)
     try:
         settings = load_settings()
         configure_logging(settings.log_level, settings.log_format)
@@ -530,6 +521,8 @@ def main(argv: list[str]) -> int:
             return 0
         if args.command == "export":
             return _export(settings, load_policy(settings.sitrep_config), args)
+        if args.command == "backup":
+            return _backup(settings, args)
         if args.sandbox or settings.slack_bot_token is None:
             return _run_sandbox(settings)
         sitrep = build(settings, load_policy(settings.sitrep_config))
@@ -575,6 +568,59 @@ def _tokens(argv: list[str]) -> int:
     except (ConfigError, IncidentError) as error:
         print(f"sitrep: {error}", file=sys.stderr)
         return 2
+    return 0
+
+
+def _arguments(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="app.py",
+        description="Sitrep: incidents in Slack. Also: `app.py token create|revoke|list`.",
+    )
+    parser.add_argument(
+        "--sandbox", action="store_true", help="run against a local Slack in the browser"
+    )
+    commands = parser.add_subparsers(dest="command", metavar="{run,migrate,export,backup}")
+    commands.add_parser("run", help="run the bot (the default)")
+    commands.add_parser("migrate", help="bring the database schema up to date and exit")
+    export = commands.add_parser("export", help="incidents of a range as CSV or JSON")
+    export.add_argument("range", nargs="?", default="30d", help="7d, 90d, 2026-Q3…")
+    export.add_argument("--format", choices=["csv", "json"], default="csv")
+    export.add_argument("--output", type=Path, help="a file (default: standard output)")
+    backups = commands.add_parser("backup", help="everything, to JSON and back")
+    backups.add_argument("action", choices=["export", "import"])
+    backups.add_argument(
+        "file", type=Path, nargs="?", help="export: default standard output; import: required"
+    )
+    args = parser.parse_args(argv)
+    args.command = args.command or "run"
+    if args.command == "backup" and args.action == "import" and args.file is None:
+        parser.error("backup import needs the FILE to restore")
+    return args
+
+
+def _backup(settings: Settings, args: argparse.Namespace) -> int:
+    """Writes every table to a JSON document, or restores one into an empty database
+    (migrated first, as `run` would). Needs only the database."""
+    engine = make_engine(settings.database_url)
+    try:
+        _prepare_database(engine, migrate_schema=settings.sitrep_migrate_on_start)
+        if args.action == "export":
+            text = backup.dumps(backup.export_all(engine, utc_now()))
+            if args.file is None:
+                sys.stdout.write(text)
+            else:
+                args.file.write_text(text, encoding="utf-8")
+                print(f"sitrep: wrote the backup to {args.file}", file=sys.stderr)
+            return 0
+        try:
+            document = json.loads(args.file.read_text(encoding="utf-8"))
+            counts = backup.import_all(engine, document)
+        except (OSError, ValueError, backup.BackupError) as error:
+            raise ConfigError(f"backup import: {error}") from None
+    finally:
+        engine.dispose()
+    restored = ", ".join(f"{n} {table}" for table, n in counts.items() if n)
+    print(f"sitrep: restored {restored or 'nothing'} from {args.file}", file=sys.stderr)
     return 0
 
 

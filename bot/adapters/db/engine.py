@@ -114,7 +114,12 @@ def current_revisions(engine: Engine) -> frozenset[str]:
     """The revisions the database's schema is at (none: never migrated). Raises on a
     database that can't be reached."""
     with engine.connect() as connection:
-        return frozenset(MigrationContext.configure(connection).get_current_heads())
+        return revisions_of(connection)
+
+
+def revisions_of(connection: sa.Connection) -> frozenset[str]:
+    """The revisions the schema is at, seen through `connection`."""
+    return frozenset(MigrationContext.configure(connection).get_current_heads())
 
 
 class Sessions:
