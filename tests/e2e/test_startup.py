@@ -1,5 +1,6 @@
 """`python app.py` as an operator runs it: clear start-up errors, then a serving bot."""
 
+import json
 import os
 import socket
 import subprocess
@@ -163,10 +164,11 @@ def test_the_bot_serves_slack_on_a_fresh_sqlite_database(
     [
         ({"PORT": "abc"}, "sitrep: PORT: Input should be a valid integer"),
         ({"LOG_LEVEL": "chatty"}, "sitrep: LOG_LEVEL: Input should be 'DEBUG'"),
+        ({"LOG_FORMAT": "xml"}, "sitrep: LOG_FORMAT: Input should be 'text' or 'json'"),
         ({"SLACK_BOT_TOKEN": "xoxb-wrong"}, "sitrep: SLACK_BOT_TOKEN: Slack rejected it"),
         ({"SLACK_API_URL": "http://127.0.0.1:1/api/"}, "sitrep: SLACK_API_URL: can't reach"),
     ],
-    ids=["port", "log-level", "token", "api-url"],
+    ids=["port", "log-level", "log-format", "token", "api-url"],
 )
 def test_a_bad_setting_stops_start_up_with_one_line_naming_it(
     tmp_path: Path, overrides: dict[str, str], line: str
@@ -181,3 +183,12 @@ def test_a_bad_setting_stops_start_up_with_one_line_naming_it(
     errors = [x for x in result.stderr.splitlines() if x.startswith("sitrep:")]
     assert len(errors) == 1 and errors[0].startswith(line), result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_json_logs_are_one_object_per_line(tmp_path: Path) -> None:
+    env = environment(LOG_FORMAT="JSON", DATABASE_URL=f"sqlite:///{tmp_path / 'sitrep.db'}")
+    result = run_app("migrate", env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stderr.splitlines() if line.strip()]
+    assert {"level": "INFO", "message": "database schema is current"}.items() <= lines[-1].items()
+    assert lines[-1]["logger"] == "bot.adapters.db.engine" and "time" in lines[-1]
