@@ -35,7 +35,8 @@ log = logging.getLogger(__name__)
 
 class ContextExecutor(ThreadPoolExecutor):
     """A thread pool whose work runs in the context of whoever submitted it: the work after
-    an ack keeps the request's surface (slash command, button…) for the audit log."""
+    an ack keeps the request's surface (slash command, button…) for the audit log, and its
+    request ID (and incident) for the logs."""
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
         return super().submit(contextvars.copy_context().run, fn, *args, **kwargs)

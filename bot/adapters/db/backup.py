@@ -1,6 +1,6 @@
 """Backup: every table Sitrep keeps (incidents, roles, timelines, links, post-mortems,
-action items, problems, alerts, pages, subscriptions, overrides, the outbox and the ID
-counters) as one JSON document, and back into an empty database.
+action items, problems, alerts, pages, subscriptions, overrides, the audit log, API tokens,
+the outbox and the ID counters) as one JSON document, and back into an empty database.
 
 Generic over the models' tables, so a table added later is backed up without a change
 here. A document records the schema revision it was taken at; it is restored only into a
@@ -65,7 +65,7 @@ def import_all(engine: Engine, document: Any) -> dict[str, int]:
         raise BackupError(f"the backup has tables this version doesn't know: {unknown}")
     counts: dict[str, int] = {}
     with write_lock(engine), engine.begin() as connection:
-        holding = [t.name for t in known.values() if _has_rows(connection, t)]
+        holding = sorted(t.name for t in known.values() if _has_rows(connection, t))
         if holding:
             raise BackupError(
                 f"the database already holds data ({', '.join(holding)}): restore into an "
