@@ -173,8 +173,10 @@ def _ready(engine: Engine, start_response: StartResponse) -> Iterable[bytes]:
         current = current_revisions(engine)
     except Exception as error:
         log.warning("readiness: database unreachable: %s", error)
+        # The details stay in the log: this answer may be public.
+        reason = "can't reach the database (the log says why)"
         return json_reply(
-            start_response, 503, {"ok": False, "database": "unreachable", "reason": str(error)}
+            start_response, 503, {"ok": False, "database": "unreachable", "reason": reason}
         )
     elapsed = round((time.perf_counter() - started) * 1000, 1)
     head = head_revisions()

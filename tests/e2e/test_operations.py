@@ -18,6 +18,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from app import _start_scheduler
 from bot.adapters.log_format import log_handler
 from bot.settings import Settings
+from handlers.http import make_wsgi
 from tests.e2e.conftest import FastForward, Running
 from tests.e2e.harness import eventually
 
@@ -76,6 +77,17 @@ def test_readyz_is_ready_when_the_schema_is_current_and_says_why_not(running: Ru
     assert status == 503 and answer["schema"] == "not_current"
     assert f"schema at 0012, code expects {head}" in answer["reason"]
     assert "python app.py migrate" in answer["reason"]
+
+
+def test_readyz_says_when_the_database_cannot_be_reached(running: Running) -> None:
+    nowhere = sa.create_engine("postgresql+psycopg://sitrep@127.0.0.1:1/sitrep")
+    wsgi = make_wsgi(running.sitrep.bolt, nowhere)
+    statuses: list[str] = []
+    environ = {"PATH_INFO": "/readyz", "REQUEST_METHOD": "GET"}
+    body = b"".join(wsgi(environ, lambda status, headers: statuses.append(status)))
+    assert statuses == ["503 Service Unavailable"]
+    assert json.loads(body)["database"] == "unreachable"
+    nowhere.dispose()
 
 
 def test_every_response_carries_a_request_id_and_keeps_a_proxys(running: Running) -> None:
