@@ -510,8 +510,6 @@ def _slack_problem(error: Exception) -> str:
 
 
 def main(argv: list[str]) -> int:
-    if argv[:1] == ["token"]:
-        return _tokens(argv[1:])
     args = _arguments(argv)
     try:
         settings = load_settings()
@@ -523,6 +521,8 @@ def main(argv: list[str]) -> int:
             return _export(settings, load_policy(settings.sitrep_config), args)
         if args.command == "backup":
             return _backup(settings, args)
+        if args.command == "token":
+            return _tokens(settings, args)
         if args.sandbox or settings.slack_bot_token is None:
             return _run_sandbox(settings)
         sitrep = build(settings, load_policy(settings.sitrep_config))
@@ -534,52 +534,41 @@ def main(argv: list[str]) -> int:
     return _serve(sitrep, settings)
 
 
-def _tokens(argv: list[str]) -> int:
+def _tokens(settings: Settings, args: argparse.Namespace) -> int:
     """API tokens for the operator, who has the database: the first one before any admin
     is configured, or one for a system while Slack is away."""
-    parser = argparse.ArgumentParser(prog="app.py token", description="Manage API tokens.")
-    parser.add_argument("action", choices=["create", "revoke", "list"])
-    parser.add_argument("name", nargs="?", default="")
-    parser.add_argument("--scope", choices=[s.value for s in TokenScope], default="read")
-    parser.add_argument("--private", action="store_true", help="may see private incidents")
-    args = parser.parse_args(argv)
-    if args.action != "list" and not args.name:
-        parser.error(f"{args.action} needs a token name")
+    engine = make_engine(settings.database_url)
     try:
-        settings = load_settings()
-        engine = make_engine(settings.database_url)
+        _prepare_database(engine, migrate_schema=settings.sitrep_migrate_on_start)
+        permissions = Permissions(load_policy(settings.sitrep_config).permissions)
+        tokens = TokenService(SqlTokenStore(engine), utc_now, permissions)
         try:
-            _prepare_database(engine, migrate_schema=settings.sitrep_migrate_on_start)
-            permissions = Permissions(load_policy(settings.sitrep_config).permissions)
-            tokens = TokenService(SqlTokenStore(engine), utc_now, permissions)
             if args.action == "create":
                 issued = tokens.create(args.name, TokenScope(args.scope), args.private, None)
                 print(issued.secret)
-                print(
-                    f"sitrep: token {issued.token.name} ({args.scope}); shown once", file=sys.stderr
-                )
+                shown = f"sitrep: token {issued.token.name} ({args.scope}), shown this once"
+                print(shown, file=sys.stderr)
             elif args.action == "revoke":
                 print(f"sitrep: revoked {tokens.revoke(args.name, None).name}", file=sys.stderr)
             else:
                 for token in tokens.live(None):
                     print(f"{token.name}\t{token.scope.value}\tprivate={token.private}")
-        finally:
-            engine.dispose()
-    except (ConfigError, IncidentError) as error:
-        print(f"sitrep: {error}", file=sys.stderr)
-        return 2
+        except IncidentError as error:
+            raise ConfigError(f"token {args.action}: {error}") from None
+    finally:
+        engine.dispose()
     return 0
 
 
 def _arguments(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="app.py",
-        description="Sitrep: incidents in Slack. Also: `app.py token create|revoke|list`.",
+        description="Sitrep: incidents in Slack.",
     )
     parser.add_argument(
         "--sandbox", action="store_true", help="run against a local Slack in the browser"
     )
-    commands = parser.add_subparsers(dest="command", metavar="{run,migrate,export,backup}")
+    commands = parser.add_subparsers(dest="command", metavar="{run,migrate,export,backup,token}")
     commands.add_parser("run", help="run the bot (the default)")
     commands.add_parser("migrate", help="bring the database schema up to date and exit")
     export = commands.add_parser("export", help="incidents of a range as CSV or JSON")
@@ -591,8 +580,15 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
     backups.add_argument(
         "file", type=Path, nargs="?", help="export: default standard output; import: required"
     )
+    tokens = commands.add_parser("token", help="API tokens: create, revoke, list")
+    tokens.add_argument("action", choices=["create", "revoke", "list"])
+    tokens.add_argument("name", nargs="?", default="")
+    tokens.add_argument("--scope", choices=[s.value for s in TokenScope], default="read")
+    tokens.add_argument("--private", action="store_true", help="may see private incidents")
     args = parser.parse_args(argv)
     args.command = args.command or "run"
+    if args.command == "token" and args.action != "list" and not args.name:
+        parser.error(f"token {args.action} needs a token name")
     if args.command == "backup" and args.action == "import" and args.file is None:
         parser.error("backup import needs the FILE to restore")
     return args
