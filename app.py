@@ -27,6 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import anthropic
@@ -113,6 +114,9 @@ from handlers.http import HttpServer, Wsgi, make_wsgi
 from handlers.status_page import StatusPageRoute
 from handlers.webhooks import Webhooks, secrets_of
 from models import TokenScope
+
+if TYPE_CHECKING:
+    from sandbox.run import Sandbox
 
 log = logging.getLogger("sitrep")
 
@@ -524,7 +528,9 @@ def main(argv: list[str]) -> int:
         if args.command == "token":
             return _tokens(settings, args)
         if args.sandbox or settings.slack_bot_token is None:
-            return _run_sandbox(settings)
+            return _run_sandbox(settings, demo=args.demo)
+        if args.demo:
+            parser.error("--demo goes with the sandbox")
         sitrep = build(settings, load_policy(settings.sitrep_config))
     except ConfigError as error:
         print(f"sitrep: {error}", file=sys.stderr)
@@ -567,6 +573,9 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument(
         "--sandbox", action="store_true", help="run against a local Slack in the browser"
+    )
+    parser.add_argument(
+        "--demo", action="store_true", help="sandbox: load six months of demo incidents first"
     )
     commands = parser.add_subparsers(dest="command", metavar="{run,migrate,export,backup,token}")
     commands.add_parser("run", help="run the bot (the default)")
@@ -696,21 +705,29 @@ def _serve(sitrep: Sitrep, settings: Settings) -> int:
     return 0
 
 
-def _run_sandbox(settings: Settings) -> int:
+def _run_sandbox(settings: Settings, *, demo: bool = False) -> int:
     """The bot against a local Slack-compatible API, with a page that plays Slack's client."""
     from sandbox.run import Sandbox
 
     box = Sandbox.for_settings(settings).start()
     try:
         settings = box.settings(settings)
-        sitrep = build(settings, box.policy(load_policy(settings.sitrep_config)))
+        policy = box.policy(load_policy(settings.sitrep_config))
+        sitrep = build(settings, policy)
+        load_demo = sandbox_demo(settings, policy, box, sitrep)
+        if demo:
+            print("Sitrep sandbox: loading the demo data…", flush=True)
+            log.info("sandbox: %d demo incidents loaded", load_demo())
     except ConfigError:
         box.stop()
         raise
     if settings.sitrep_scheduler:
         sitrep.scheduler = _start_scheduler(sitrep, settings)
     server = HttpServer(
-        box.wsgi(sitrep.wsgi()), settings.host, settings.port, threads=settings.sitrep_http_threads
+        box.wsgi(sitrep.wsgi(), demo=load_demo),
+        settings.host,
+        settings.port,
+        threads=settings.sitrep_http_threads,
     )
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: server.stop())
@@ -720,6 +737,32 @@ def _run_sandbox(settings: Settings) -> int:
     box.stop()
     log.info("Sitrep sandbox stopped")
     return 0
+
+
+def sandbox_demo(
+    settings: Settings, policy: Policy, box: "Sandbox", sitrep: Sitrep
+) -> Callable[[], int]:
+    """Loads the sandbox's demo data (returning how many incidents it added): through the
+    bot built again on the same database and sandbox, its clock set back to each incident's
+    moment, without a model (post-mortems from the template). The running bot's periodic
+    jobs wait meanwhile, so none acts on a half-told incident."""
+    from sandbox.demo import DemoClock, DemoLoader
+
+    quiet = settings.model_copy(update={"anthropic_api_key": None, "sitrep_scheduler": False})
+
+    def load() -> int:
+        clock = DemoClock()
+        demo = build(quiet, policy, clock=clock)
+        if sitrep.scheduler is not None:
+            sitrep.scheduler.pause()
+        try:
+            return DemoLoader(demo.deps, box.slack, clock, policy).load()
+        finally:
+            if sitrep.scheduler is not None:
+                sitrep.scheduler.resume()
+            demo.close()
+
+    return load
 
 
 def _run_socket_mode(sitrep: Sitrep, settings: Settings) -> int:

@@ -48,8 +48,11 @@ def people(slack: FakeSlack) -> dict[str, str]:
     return {uid: slack.user(uid).real_name for uid in PEOPLE}
 
 
-def page(slack: FakeSlack, where: Where, *, canvas_id: str | None = None) -> str:
-    """The whole page; `live` and `modal` are refreshed by the script while it is open."""
+def page(
+    slack: FakeSlack, where: Where, *, canvas_id: str | None = None, demo: bool = False
+) -> str:
+    """The whole page; `live` and `modal` are refreshed by the script while it is open.
+    With `demo`, a button loads the demo data."""
     body = canvas(slack, canvas_id) if canvas_id else _main(slack, where)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -66,13 +69,24 @@ def page(slack: FakeSlack, where: Where, *, canvas_id: str | None = None) -> str
     <label for="user">You are</label>
     <select id="user" name="user" data-autosubmit>{_people_options(slack, where.user)}</select>
     <button>Switch</button>
-  </form>
+  </form>{_demo_button(where) if demo else ""}
 </header>
 <div class="layout">
 <nav aria-label="Channels" id="sidebar">{sidebar(slack, where)}</nav>
 {body}
 </div>
 </body></html>"""
+
+
+def _demo_button(where: Where) -> str:
+    """Loads six months of past incidents, then shows #incidents, where they were declared."""
+    return f"""
+  <form method="post" action="/sandbox/demo" data-navigate>
+    <input type="hidden" name="user" value="{esc(where.user)}">
+    <input type="hidden" name="back" value="{esc(where.query(channel="C_INCIDENTS"))}">
+    <button aria-describedby="demo-hint">Load demo data</button>
+    <span id="demo-hint" class="hint">six months of past incidents; takes a few seconds</span>
+  </form>"""
 
 
 def _people_options(slack: FakeSlack, current: str) -> str:

@@ -5,6 +5,7 @@ that point the bot at it, and the web page in front of the bot. The composition 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -67,10 +68,11 @@ class Sandbox:
         """The organisation's policy, announcing in the sandbox's #incidents."""
         return policy.model_copy(update={"announcements_channel": ANNOUNCEMENTS})
 
-    def wsgi(self, bot: Wsgi) -> SandboxWeb:
-        """The page in front of the bot; `listening` says where the bot's server is."""
+    def wsgi(self, bot: Wsgi, demo: Callable[[], int] | None = None) -> SandboxWeb:
+        """The page in front of the bot (with `demo`, its button loading the demo data);
+        `listening` says where the bot's server is."""
         self.delivery = Delivery(self.slack, "", self.secret)
-        return SandboxWeb(bot, self.slack, self.delivery)
+        return SandboxWeb(bot, self.slack, self.delivery, demo)
 
     def listening(self, port: int) -> str:
         """Points deliveries at the server on `port`; returns the page's address."""

@@ -36,7 +36,7 @@ class SandboxWeb:
         inner: Wsgi,
         slack: FakeSlack,
         delivery: Delivery,
-        demo: Callable[[], None] | None = None,
+        demo: Callable[[], object] | None = None,
     ) -> None:
         self.inner = inner
         self.slack = slack
@@ -74,7 +74,7 @@ class SandboxWeb:
         if path == "/sandbox":
             if where.home:
                 self.delivery.open_home(where.user)
-            return _html(page.page(self.slack, where))
+            return _html(page.page(self.slack, where, demo=self.demo is not None))
         if path == "/sandbox/live":
             key, modal = page.modal(self.slack, where, self._modal_errors(where.user))
             live = {"live": page.live(self.slack, where), "modal": modal, "modal_key": key,

@@ -8,7 +8,7 @@ import contextlib
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -141,6 +141,20 @@ class FakeSlack(WorkspaceAccess, PeopleActing):
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+    @contextlib.contextmanager
+    def backdated(self, clock: Callable[[], float]) -> Iterator[None]:
+        """Meanwhile the workspace's time is `clock`'s (seconds since the epoch): messages and
+        channels get its timestamps, unique but not increasing, so a history can be played
+        into it (the sandbox's demo data)."""
+        with self._changed:
+            saved = self._ws.clock
+            self._ws.clock, self._ws.backdating = clock, set()
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._ws.clock, self._ws.backdating = saved, None
 
     @property
     def api_url(self) -> str:

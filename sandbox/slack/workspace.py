@@ -65,6 +65,8 @@ class Workspace:
         self.triggers: dict[str, _Trigger] = {}
         self._serial = itertools.count(1)
         self._last_ts_us = 0
+        # While a history is imported (FakeSlack.backdated): the timestamps issued, unique.
+        self.backdating: set[int] | None = None
         humans = {u.id for u in _SEED_USERS if not u.is_bot}
         self.add_channel("C_GENERAL", "general", creator="U_ALICE", members=humans, general=True)
         self.add_channel("C_INCIDENTS", "incidents", creator="U_ALICE", members=humans)
@@ -75,9 +77,16 @@ class Workspace:
         return f"{prefix}{next(self._serial):08X}"
 
     def next_ts(self) -> str:
-        """A message timestamp: wall clock in microseconds, strictly increasing."""
-        self._last_ts_us = max(int(self.clock() * 1_000_000), self._last_ts_us + 1)
-        seconds, micros = divmod(self._last_ts_us, 1_000_000)
+        """A message timestamp: wall clock in microseconds, strictly increasing (while a
+        history is imported, the clock's time: unique, in the past)."""
+        now_us = int(self.clock() * 1_000_000)
+        if self.backdating is not None:
+            while now_us in self.backdating:
+                now_us += 1
+            self.backdating.add(now_us)
+        else:
+            self._last_ts_us = now_us = max(now_us, self._last_ts_us + 1)
+        seconds, micros = divmod(now_us, 1_000_000)
         return f"{seconds}.{micros:06d}"
 
     def now(self) -> int:

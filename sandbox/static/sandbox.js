@@ -46,6 +46,10 @@ document.addEventListener("submit", async (event) => {
   } finally {
     form.querySelectorAll("button").forEach((b) => { b.disabled = false; });
   }
+  if (form.hasAttribute("data-navigate")) {  // e.g. the demo data: go where it shows
+    window.location.assign("/sandbox?" + form.elements.back.value);
+    return;
+  }
   if (form.closest("#modal")) modal.dataset.key = "-";  // show what the bot answered
   refresh();
 });

@@ -2,13 +2,13 @@
 workspace (saved in tmp_path), the bot built by the composition root, the page in front."""
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from app import Sitrep, build
+from app import Sitrep, build, sandbox_demo
 from bot.config import Policy
 from bot.settings import Settings
 from handlers.http import HttpServer
@@ -20,6 +20,7 @@ class RunningSandbox:
     box: Sandbox
     sitrep: Sitrep
     url: str  # the page
+    demo: Callable[[], int] | None = None  # loads the demo data, as the page's button does
 
 
 def start(folder: Path) -> tuple[RunningSandbox, HttpServer, threading.Thread]:
@@ -31,11 +32,13 @@ def start(folder: Path) -> tuple[RunningSandbox, HttpServer, threading.Thread]:
             sitrep_scheduler=False,
         )
     )
-    sitrep = build(settings, box.policy(Policy()))
-    server = HttpServer(box.wsgi(sitrep.wsgi()), "127.0.0.1", 0, threads=8)
+    policy = box.policy(Policy())
+    sitrep = build(settings, policy)
+    demo = sandbox_demo(settings, policy, box, sitrep)
+    server = HttpServer(box.wsgi(sitrep.wsgi(), demo=demo), "127.0.0.1", 0, threads=8)
     thread = threading.Thread(target=server.serve, daemon=True)
     thread.start()
-    return RunningSandbox(box, sitrep, box.listening(server.port)), server, thread
+    return RunningSandbox(box, sitrep, box.listening(server.port), demo), server, thread
 
 
 def stop(running: RunningSandbox, server: HttpServer, thread: threading.Thread) -> None:
