@@ -105,3 +105,46 @@ def test_the_declare_form_opens_as_a_modal_and_its_submission_opens_the_channel(
     expect(dialog).to_have_count(0)
     room = page.get_by_role("navigation").get_by_role("link", name=re.compile("search-results"))
     expect(room).to_be_visible()
+
+
+def test_the_home_tab_shows_the_persons_incidents_and_action_items(
+    sandbox: RunningSandbox, page: Page
+) -> None:
+    page.goto(sandbox.url + "?user=U_CAROL")
+    send(page, "/incident declare sev3 Slow image uploads")
+    expect(page.locator("#live")).to_contain_text("INC-2026-")
+    page.get_by_role("navigation").get_by_role("link", name=re.compile("Home")).click()
+    home = page.locator("#live section.home")
+    expect(home).to_contain_text("Slow image uploads")
+    expect(home).to_contain_text("/incident declare sev2 <title>")
+    expect(home).to_contain_text("🚨")  # Slack's :rotating_light:, as Slack shows it
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sitrep: Home")
+    shot(page, "home-tab")
+
+
+def test_the_stats_chart_is_shown_as_an_image(sandbox: RunningSandbox, page: Page) -> None:
+    page.goto(sandbox.url)
+    send(page, "/incident declare sev2 Payments failing")
+    expect(page.locator("#live")).to_contain_text("INC-2026-")
+    send(page, "/incident stats 30d")
+    chart = page.locator("#live img[src^='/sandbox/files/']")
+    expect(chart.first).to_be_visible()
+    # Loaded and decoded by the browser: a real PNG served by the page, not a broken image.
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 100", arg=chart.first.element_handle()
+    )
+    expect(chart.first).to_have_attribute("alt", re.compile(r"\w"))
+    shot(page, "stats-chart")
+
+
+def test_the_demo_data_button_loads_past_incidents(sandbox: RunningSandbox, page: Page) -> None:
+    page.goto(sandbox.url)
+    page.get_by_role("button", name="Load demo data").click()
+    # Loading plays some thirty incidents through the bot: it takes a while.
+    expect(page).to_have_url(re.compile("channel=C_INCIDENTS"), timeout=180_000)
+    live = page.locator("#live")
+    expect(live).to_contain_text("Checkout API returning 500s")
+    expect(live).to_contain_text("Orders database replica lag")
+    send(page, "/incident search certificate")
+    expect(live).to_contain_text("Login failures after SSO certificate rotation")
+    shot(page, "demo-search")

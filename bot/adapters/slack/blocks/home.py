@@ -45,7 +45,7 @@ def home(
         ContextBlock(
             elements=[
                 MarkdownTextObject(
-                    text="Declare with `/incident declare sev2 <title>` or the *Declare "
+                    text="Declare with `/incident declare sev2 &lt;title&gt;` or the *Declare "
                     "incident* shortcut; `/incident help` lists every command."
                 )
             ]
