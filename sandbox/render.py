@@ -34,6 +34,16 @@ _EMOJI = {
     "hourglass_flowing_sand": "⏳", "mag": "🔍", "link": "🔗", "bar_chart": "📊",
     "calendar": "📅", "bulb": "💡", "x": "❌", "heavy_check_mark": "✔️", "clipboard": "📋",
     "busts_in_silhouette": "👥", "wrench": "🔧", "tada": "🎉", "eyes": "👀", "label": "🏷️",
+    "adhesive_bandage": "🩹", "alarm_clock": "⏰", "ballot_box_with_check": "☑️",
+    "books": "📚", "bust_in_silhouette": "👤", "dart": "🎯", "gear": "⚙️",
+    "globe_with_meridians": "🌐", "grey_question": "❔", "hammer_and_wrench": "🛠️",
+    "heavy_multiplication_x": "✖️", "hourglass": "⌛", "jigsaw": "🧩", "key": "🔑",
+    "lock": "🔒", "unlock": "🔓", "loudspeaker": "📢", "mag_right": "🔎", "no_entry_sign": "🚫",
+    "notebook": "📓", "outbox_tray": "📤", "pager": "📟", "pencil2": "✏️",
+    "raising_hand": "🙋", "repeat": "🔁", "robot_face": "🤖", "satellite": "📡", "sos": "🆘",
+    "white_square": "⬜", "zzz": "💤", "confused": "😕", "large_blue_circle": "🔵",
+    "white_circle": "⚪", "black_circle": "⚫", "arrow_right": "➡️", "thumbsup": "👍",
+    "+1": "👍", "lock_with_ink_pen": "🔏",
 }  # fmt: skip
 _SHORTCODE = re.compile(r":([a-z0-9_+-]+):")
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
