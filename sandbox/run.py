@@ -40,7 +40,7 @@ class Sandbox:
         folder = (
             Path(url.removeprefix("sqlite:///")).parent if url.startswith("sqlite:///") else Path()
         )
-        return cls(folder / "sandbox-slack.pickle")
+        return cls(folder / "sandbox-slack.json")
 
     def start(self) -> Sandbox:
         self.slack.start()

@@ -55,7 +55,7 @@ def test_without_a_token_the_sandbox_starts_on_loopback_and_prints_its_page(
         finally:
             app.terminate()
             app.wait(timeout=30)
-    assert (tmp_path / "sandbox.db").exists() and (tmp_path / "sandbox-slack.pickle").exists()
+    assert (tmp_path / "sandbox.db").exists() and (tmp_path / "sandbox-slack.json").exists()
 
 
 def test_a_missing_signing_secret_is_named_in_http_mode(tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ class RunningSandbox:
 
 
 def start(folder: Path) -> tuple[RunningSandbox, HttpServer, threading.Thread]:
-    box = Sandbox(folder / "sandbox-slack.pickle").start()
+    box = Sandbox(folder / "sandbox-slack.json").start()
     settings = box.settings(
         Settings(
             database_url=f"sqlite:///{folder / 'sandbox.db'}",
