@@ -530,7 +530,7 @@ def main(argv: list[str]) -> int:
         if args.sandbox or settings.slack_bot_token is None:
             return _run_sandbox(settings, demo=args.demo)
         if args.demo:
-            parser.error("--demo goes with the sandbox")
+            raise ConfigError("--demo goes with the sandbox: add --sandbox.")
         sitrep = build(settings, load_policy(settings.sitrep_config))
     except ConfigError as error:
         print(f"sitrep: {error}", file=sys.stderr)
