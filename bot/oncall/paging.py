@@ -67,6 +67,10 @@ class PageStore(Protocol):
         """The Slack ts of the sent messages among these keys."""
         ...
 
+    def queued(self, keys: Sequence[str]) -> set[str]:
+        """Those of these keys the outbox holds already (sent, pending or cancelled)."""
+        ...
+
 
 class PageSender(Protocol):
     def send_page(self, message: OutboxMessage, page: Page, incident: Incident) -> str: ...
@@ -274,8 +278,11 @@ class PagingService:
             for u in decision.unanswered
             for t in u.targets
         ]
-        if notices:
-            self._store.add([], notices, [])
+        # Past the last level every tick finds the same word due: queue it once, and after
+        # that write nothing (no empty transaction, no conflicting insert) tick after tick.
+        told = self._store.queued([n.key for n in notices]) if notices else set()
+        if fresh := [n for n in notices if n.key not in told]:
+            self._store.add([], fresh, [])
         return self._add(incident, decision.pages, now)
 
     def _add(

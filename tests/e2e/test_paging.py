@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from app import build
@@ -160,6 +161,32 @@ def test_without_an_acknowledgement_the_secondary_then_the_channel_are_paged_on_
     told = [m for m in slack.messages(general) if "Nobody acknowledged" in m.all_text]
     assert len(told) == 1
     assert incident(running).acknowledged_at is None
+
+
+def test_past_the_last_level_ticks_write_nothing_more(running: Running, clock: FastForward) -> None:
+    slack = running.slack
+    declare_on(running, "checkout-api")  # sev1: 5m, then 10m, then 10m at the channel
+    slack.wait_for(lambda: pages_to(slack, "U_CAROL"))
+    later(running, clock, minutes=5, seconds=5)
+    later(running, clock, minutes=10, seconds=5)
+    written: list[str] = []
+
+    def record(_c: Any, _k: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("INSERT") and "unanswered:" in str(parameters):
+            written.append(statement)
+
+    sa.event.listen(running.sitrep.engine, "before_cursor_execute", record)
+    try:
+        for _ in range(6):  # past the last level, tick after tick
+            later(running, clock, minutes=10, seconds=5)
+    finally:
+        sa.event.remove(running.sitrep.engine, "before_cursor_execute", record)
+    assert len(written) == 1  # the word that nobody acknowledged, queued once
+    with Session(running.sitrep.engine) as session:
+        kinds = session.exec(select(OutboxMessage.kind)).all()
+    assert kinds.count(NoticeKind.UNANSWERED) == 1 and kinds.count(NoticeKind.PAGE) == 3
+    told = [m for m in slack.messages(running.general) if "Nobody acknowledged" in m.all_text]
+    assert len(told) == 1 and len(stored(running)) == 3
 
 
 def test_acknowledging_stops_escalation_records_mtta_and_updates_the_page(

@@ -154,3 +154,12 @@ class SqlPageStore:
                 )
             ).all()
         return {key: ts for key, ts in rows}
+
+    def queued(self, keys: Sequence[str]) -> set[str]:
+        if not keys:
+            return set()
+        with self._sessions.read() as session:
+            found = session.scalars(
+                sa.select(col(OutboxMessage.key)).where(col(OutboxMessage.key).in_(keys))
+            )
+            return set(found)
