@@ -5,17 +5,18 @@ rotation; and when a schedule's owner is owed a burnout warning. Pure: no clock,
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Final
 from zoneinfo import ZoneInfo
 
 from bot.oncall.policy import Burnout, Schedule
-from bot.oncall.rotation import Shift
+from bot.oncall.rotation import Shift, local_to_utc
 from bot.scheduling.due import Notice
 from models import NoticeKind, Page, Role
 
-# Burnout windows are counted from a Monday, so weekly windows run Monday to Monday (UTC).
-WINDOWS_FROM: Final = datetime(1970, 1, 5, tzinfo=UTC)
+# Burnout windows are counted from a Monday midnight in the organisation's timezone, so
+# weekly windows run Monday to Monday there, whatever daylight saving does (wall-clock).
+WINDOWS_FROM: Final = datetime(1970, 1, 5)
 
 
 @dataclass(frozen=True)
@@ -106,21 +107,28 @@ def spread(schedule: Schedule, found: Sequence[PersonLoad]) -> timedelta:
     return max(hours) - min(hours) if hours else timedelta(0)
 
 
-def window_start(now: datetime, within: timedelta) -> datetime:
-    """The start of the burnout window `now` is in: windows of `within`, from a Monday."""
-    return WINDOWS_FROM + ((now - WINDOWS_FROM) // within) * within
+def window_start(now: datetime, within: timedelta, zone: ZoneInfo) -> datetime:
+    """The start (UTC) of the burnout window `now` is in: windows of `within` of wall-clock
+    time in `zone`, counted from a Monday midnight there."""
+    local = now.astimezone(zone).replace(tzinfo=None)
+    return local_to_utc(WINDOWS_FROM + ((local - WINDOWS_FROM) // within) * within, zone)
 
 
 def burnout_notices(
-    schedule: Schedule, found: Sequence[PersonLoad], limit: Burnout, now: datetime
+    schedule: Schedule,
+    found: Sequence[PersonLoad],
+    limit: Burnout,
+    now: datetime,
+    zone: ZoneInfo,
 ) -> list[Notice]:
     """A direct message to the schedule's owner about each of its members over the limit
-    in the last `within`: keyed by schedule, person and window, so each is told once per
-    window however often this is asked. No owner: nobody to tell."""
+    in the last `within`: keyed by schedule, person and window (its first day in `zone`,
+    the organisation's timezone), so each is told once per window however often this is
+    asked. No owner: nobody to tell."""
     if schedule.owner is None:
         return []
     wanted = set(members(schedule))
-    since = window_start(now, limit.window)
+    since = window_start(now, limit.window, zone).astimezone(zone)
     return [
         Notice(
             key=f"burnout:{schedule.name}:{load.person}:{since.date().isoformat()}",

@@ -97,4 +97,5 @@ class LoadService:
             return []
         now = self._clock()
         found = self.between(now - limit.window, now)
-        return [notice for s in owned for notice in burnout_notices(s, found, limit, now)]
+        zone = ZoneInfo(self._policy.timezone)
+        return [notice for s in owned for notice in burnout_notices(s, found, limit, now, zone)]

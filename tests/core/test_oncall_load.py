@@ -163,25 +163,50 @@ def test_burnout_warns_the_owner_about_members_over_either_limit_keyed_by_window
         PersonLoad("U_DAVE", 5, 5, 5, 3, timedelta(0)),  # exactly at both limits: not over
         PersonLoad("U_ERIN", 1, 1, 0, 4, timedelta(0)),  # over, but not in the rotation
     ]
-    [notice] = burnout_notices(SCHEDULE, found, limit, now)
+    [notice] = burnout_notices(SCHEDULE, found, limit, now, LONDON)
     assert notice.key == "burnout:payments:U_CAROL:2026-03-30"
     assert (notice.kind, notice.target, notice.incident_id) == (NoticeKind.BURNOUT, "U_BOB", None)
     assert notice.data["out_of_hours"] == 6 and notice.data["person"] == "U_CAROL"
-    later = burnout_notices(SCHEDULE, found, limit, now + timedelta(days=3, hours=8))
-    assert [n.key for n in later] == [notice.key]  # Sunday 23:00: the same window
-    next_week = burnout_notices(SCHEDULE, found, limit, now + timedelta(days=4, hours=9))
-    assert [n.key for n in next_week] == ["burnout:payments:U_CAROL:2026-04-06"]
+    later = burnout_notices(SCHEDULE, found, limit, now + timedelta(days=3, hours=7), LONDON)
+    assert [n.key for n in later] == [notice.key]  # Sunday 23:00 in London: the same window
+    next_week = burnout_notices(SCHEDULE, found, limit, now + timedelta(days=3, hours=8), LONDON)
+    assert [n.key for n in next_week] == ["burnout:payments:U_CAROL:2026-04-06"]  # Monday 00:00
     assert over_limit(found[2], limit) and not over_limit(found[1], limit)
     unowned = SCHEDULE.model_copy(update={"owner": None})
-    assert burnout_notices(unowned, found, limit, now) == []
+    assert burnout_notices(unowned, found, limit, now, LONDON) == []
 
 
 def test_burnout_windows_start_on_mondays_and_follow_their_length() -> None:
-    assert window_start(datetime(2026, 11, 29, 23, 59, tzinfo=UTC), timedelta(days=7)) == (
+    utc = ZoneInfo("UTC")
+    assert window_start(datetime(2026, 11, 29, 23, 59, tzinfo=UTC), timedelta(days=7), utc) == (
         datetime(2026, 11, 23, tzinfo=UTC)
     )
-    assert window_start(datetime(2026, 11, 29, 12, tzinfo=UTC), timedelta(days=1)).date() == (
-        date(2026, 11, 29)
+    assert window_start(
+        datetime(2026, 11, 29, 12, tzinfo=UTC), timedelta(days=1), utc
+    ).date() == date(2026, 11, 29)
+    two_weeks = window_start(datetime(2026, 11, 29, 12, tzinfo=UTC), timedelta(weeks=2), utc)
+    assert two_weeks.weekday() == 0 and two_weeks.time() == datetime.min.time()
+
+
+def test_burnout_windows_are_local_mondays_across_daylight_saving() -> None:
+    week = timedelta(days=7)
+    # Summer time in London: the week starts at Monday 00:00 BST, Sunday 23:00 UTC.
+    assert window_start(datetime(2026, 4, 5, 23, 30, tzinfo=UTC), week, LONDON) == datetime(
+        2026, 4, 5, 23, tzinfo=UTC
+    )
+    # The week the clocks go forward (Sunday 29 March) began at Monday 00:00 GMT, and the
+    # next one at Monday 00:00 BST: a week of 167 hours, then 168 again.
+    spring = window_start(datetime(2026, 3, 29, 12, tzinfo=UTC), week, LONDON)
+    after = window_start(datetime(2026, 3, 30, 0, 30, tzinfo=UTC), week, LONDON)
+    assert spring == datetime(2026, 3, 23, tzinfo=UTC)
+    assert after == datetime(2026, 3, 29, 23, tzinfo=UTC) and after - spring == timedelta(hours=167)
+    # The clocks go back on Sunday 25 October: Monday 00:00 GMT is midnight UTC again.
+    autumn = window_start(datetime(2026, 10, 26, 0, 30, tzinfo=UTC), week, LONDON)
+    assert autumn == datetime(2026, 10, 26, tzinfo=UTC)
+    # New York's Monday starts five hours after UTC's in winter, four in summer.
+    new_york = ZoneInfo("America/New_York")
+    assert window_start(datetime(2026, 11, 30, 3, tzinfo=UTC), week, new_york) == datetime(
+        2026, 11, 23, 5, tzinfo=UTC
     )
 
 
