@@ -33,11 +33,11 @@ def answer(request: PagingRequest, user: str, channel: str | None, deps: Deps) -
 
 
 def follow_up(request: PagingRequest, user: str, channel: str | None, deps: Deps) -> None:
-    """After the ack: the pages go out, or the answered pages say who answered."""
+    """After the ack: the pages go out, and the answered pages say who answered."""
     incident = deps.incidents.find(request.ref, channel, user)
     assert incident.id is not None
     if isinstance(request, AckPages):
-        deps.paging.show_acknowledged(incident.id)
+        deps.paging.show_answered(incident.id)
     deps.paging.send_now(incident.id)
 
 
@@ -68,7 +68,7 @@ def register(app: App, deps: Deps) -> None:
             respond(response_type="ephemeral", replace_original=False, text=refusal)
             return
         incident_id = int(context[_INCIDENT])
-        paging.show_acknowledged(incident_id)
+        paging.show_answered(incident_id)
         paging.send_now(incident_id)
 
     app.action(Action.ACK_PAGE)(ack=acknowledge, lazy=[show])

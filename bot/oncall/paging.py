@@ -79,6 +79,10 @@ class PageSender(Protocol):
 
     def show_acknowledged(self, page: Page, ts: str, incident: Incident) -> None: ...
 
+    def show_escalated(
+        self, page: Page, to: Sequence[Page], ts: str, incident: Incident
+    ) -> None: ...
+
 
 @dataclass(frozen=True)
 class Acknowledged:
@@ -133,6 +137,7 @@ class PagingService:
             if paged:  # the tick sends them; the channel sees who was paged
                 shown = paged[0].incident_id
                 self._quietly(lambda: self._refresh(shown), f"showing {incident.ref}")  # noqa: B023
+                self._quietly(lambda: self.show_answered(shown), f"updating {incident.ref}")  # noqa: B023
             made += len(paged)
         return made
 
@@ -185,17 +190,25 @@ class PagingService:
             raise NothingChanged(f"The pages of {incident.ref} are already acknowledged{by}.")
         return Acknowledged(incident, user, acked)
 
-    def show_acknowledged(self, incident_id: int) -> None:
-        """Updates every sent page of the incident to say who acknowledged."""
+    def show_answered(self, incident_id: int) -> None:
+        """Brings the incident's sent pages up to date, without their buttons: those
+        acknowledged say who acknowledged, those whose level was escalated past say to
+        whom and when. Pages still waiting for an answer are left as they are."""
         incident = self._incidents.get(incident_id)
-        pages = [p for p in self._store.of_incident(incident_id) if p.acknowledged_at]
-        sent = self._store.sent([p.key for p in pages])
-        for page in pages:
-            if page.key in sent:
-                try:
+        pages = self._store.of_incident(incident_id)
+        moved = {p.key: to for p in pages if (to := _escalated_to(p, pages))}
+        done = [p for p in pages if p.acknowledged_at or p.key in moved]
+        sent = self._store.sent([p.key for p in done])
+        for page in done:
+            if page.key not in sent:
+                continue
+            try:
+                if page.acknowledged_at:
                     self._sender.show_acknowledged(page, sent[page.key], incident)
-                except IncidentError as error:  # the page is acknowledged all the same
-                    log.warning("could not update the page %s: %s", page.key, error)
+                else:
+                    self._sender.show_escalated(page, moved[page.key], sent[page.key], incident)
+            except IncidentError as error:  # the page is answered all the same
+                log.warning("could not update the page %s: %s", page.key, error)
 
     def incident_of(self, page_id: int) -> int:
         page = self._store.get(page_id)
@@ -303,6 +316,17 @@ class PagingService:
         names = schedules_of(chains)
         schedules = [s for s in self._oncall.schedules if s.name in names]
         return {(o.schedule, o.layer): o.user for o in self._oncall.on_call_at(schedules, now)}
+
+
+def _escalated_to(page: Page, pages: Sequence[Page]) -> list[Page]:
+    """The pages of the level its chain moved up to from `page`'s (none: not moved)."""
+    if page.by_hand:
+        return []
+    above = [p for p in pages if p.chain == page.chain and p.level > page.level]
+    if not above:
+        return []
+    level = min(p.level for p in above)
+    return [p for p in above if p.level == level]
 
 
 def _page(incident_id: int, new: NewPage, now: datetime, by: str | None) -> Page:

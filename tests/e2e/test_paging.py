@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from app import build
-from bot.adapters.slack.ids import Field
+from bot.adapters.slack.ids import Action, Field
 from bot.config import Policy
 from bot.settings import Settings
 from models import Incident, NoticeKind, OutboxMessage, Page
@@ -216,6 +216,48 @@ def test_acknowledging_stops_escalation_records_mtta_and_updates_the_page(
     assert "already acknowledged by <@U_CAROL>" in again.text
 
 
+def test_escalation_updates_the_earlier_pages_and_stale_clicks_get_a_plain_answer(
+    running: Running, clock: FastForward
+) -> None:
+    slack = running.slack
+    declare_on(running, "checkout-api")
+    [carol] = slack.wait_for(lambda: pages_to(slack, "U_CAROL"))
+    # Clicks that left Carol's Slack while it still showed the buttons, arriving late.
+    stale_escalate = slack.click(carol.channel, carol.ts, Action.ESCALATE_PAGE, "U_CAROL")
+    stale_ack = slack.click(carol.channel, carol.ts, Action.ACK_PAGE, "U_CAROL")
+    later(running, clock, minutes=5, seconds=5)  # nobody acknowledged: Dave is paged
+    [dave] = pages_to(slack, "U_DAVE")
+    stale = slack.message(carol.channel, carol.ts)
+    assert "Escalated to <@U_DAVE> at <!date^" in stale.all_text and labels(stale) == []
+    assert labels(slack.message(dave.channel, dave.ts)) == ["Acknowledge", "Escalate"]
+
+    # Carol's late Escalate click is refused, plainly.
+    assert running.driver.interact(stale_escalate).status == 200
+    slack.wait_for(lambda: [e for e in slack.ephemerals(user="U_CAROL") if "already" in e.text])
+    assert len(stored(running)) == 2
+
+    # Dave escalates by hand: his page says where it went, and that he moved it.
+    assert running.driver.click(dave.channel, dave.ts, "Escalate", user="U_DAVE").status == 200
+    general = running.general
+    slack.wait_for(lambda: [m for m in slack.messages(general) if "You are paged" in m.all_text])
+    moved = slack.wait_for(
+        lambda: (m := slack.message(dave.channel, dave.ts)) and "Escalated to" in m.all_text and m
+    )
+    assert f"Escalated to <#{general}>" in moved.all_text and "(by <@U_DAVE>)" in moved.all_text
+
+    # Bob acknowledges from the channel: every page says so; a stale click is told who.
+    [team] = [m for m in slack.messages(general) if "You are paged" in m.all_text]
+    assert running.driver.click(general, team.ts, "Acknowledge", user="U_BOB").status == 200
+    for page in (carol, dave, team):
+        slack.wait_for(
+            lambda p=page: "Acknowledged by <@U_BOB>" in slack.message(p.channel, p.ts).all_text
+        )
+        assert labels(slack.message(page.channel, page.ts)) == []
+    assert running.driver.interact(stale_ack).status == 200
+    slack.wait_for(lambda: [e for e in slack.ephemerals(user="U_CAROL") if "by <@U_BOB>" in e.text])
+    assert [p.acknowledged_by for p in stored(running)] == ["U_BOB"] * 3
+
+
 def test_ack_by_command_in_the_channel_stops_escalation(
     running: Running, clock: FastForward
 ) -> None:
@@ -234,11 +276,11 @@ def test_escalate_moves_up_now(running: Running, clock: FastForward) -> None:
     slack = running.slack
     declare_on(running, "checkout-api")
     [page] = slack.wait_for(lambda: pages_to(slack, "U_CAROL"))
+    twice = slack.click(page.channel, page.ts, Action.ESCALATE_PAGE, "U_CAROL")  # a double click
     assert running.driver.click(page.channel, page.ts, "Escalate", user="U_CAROL").status == 200
     [second] = slack.wait_for(lambda: pages_to(slack, "U_DAVE"))
     assert "level 2" in second.all_text
-    refused = running.driver.click(page.channel, page.ts, "Escalate", user="U_CAROL")
-    assert refused.status == 200
+    assert running.driver.interact(twice).status == 200
     slack.wait_for(lambda: [e for e in slack.ephemerals(user="U_CAROL") if "already" in e.text])
     running.sitrep.tick()
     assert len(pages_to(slack, "U_DAVE")) == 1

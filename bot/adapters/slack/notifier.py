@@ -18,6 +18,7 @@ from bot.adapters.slack.blocks.load import burnout_blocks, burnout_text
 from bot.adapters.slack.blocks.notices import notice, notice_text
 from bot.adapters.slack.blocks.paging import (
     acknowledged_blocks,
+    escalated_blocks,
     page_blocks,
     page_text,
     unanswered_blocks,
@@ -101,11 +102,18 @@ class SlackNotifier:
 
     def show_acknowledged(self, page: Page, ts: str, incident: Incident) -> None:
         """The sent page now says who acknowledged, without its buttons."""
+        self._update_page(page, ts, incident, acknowledged_blocks(page, incident))
+
+    def show_escalated(self, page: Page, to: Sequence[Page], ts: str, incident: Incident) -> None:
+        """The sent page now says whom its level was escalated to, without its buttons."""
+        self._update_page(page, ts, incident, escalated_blocks(page, to, incident))
+
+    def _update_page(self, page: Page, ts: str, incident: Incident, blocks: list[Block]) -> None:
         try:
             self._client.chat_update(
                 channel=self._channel(page.target),
                 ts=ts,
-                blocks=acknowledged_blocks(page, incident),
+                blocks=blocks,
                 text=clip(page_text(page, incident), MAX_FALLBACK),
             )
         except SlackApiError as error:

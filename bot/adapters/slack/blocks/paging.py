@@ -2,6 +2,8 @@
 the page once answered, the last level's word that nobody answered, and the channel's
 posts. Pure."""
 
+from collections.abc import Sequence
+
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
@@ -11,7 +13,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.adapters.slack.blocks.text import MAX_SECTION, clip, defang
+from bot.adapters.slack.blocks.text import MAX_SECTION, clip, defang, when
 from bot.adapters.slack.ids import Action
 from models import EntryKind, Incident, Page, TimelineEntry
 
@@ -60,6 +62,28 @@ def acknowledged_blocks(page: Page, incident: Incident) -> list[Block]:
         SectionBlock(text=MarkdownTextObject(text=clip(_summary(page, incident), MAX_SECTION))),
         ContextBlock(
             elements=[MarkdownTextObject(text=f":white_check_mark: Acknowledged by {by}")]
+        ),
+    ]
+
+
+def escalated_blocks(page: Page, to: Sequence[Page], incident: Incident) -> list[Block]:
+    """The page once its level was escalated past: to whom and when, and no buttons (an
+    Acknowledge still works through `/incident ack`)."""
+    whom = ", ".join(f"<@{p.target}>" if p.is_user else f"<#{p.target}>" for p in to)
+    at = when(min(p.paged_at for p in to), "{time}")
+    by = f" (by <@{page.escalated_by}>)" if page.escalated_by else ""
+    return [
+        SectionBlock(text=MarkdownTextObject(text=clip(_summary(page, incident), MAX_SECTION))),
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(
+                    text=clip(
+                        f":arrow_double_up: Escalated to {whom} at {at}{by}. Acknowledge with "
+                        f"`/incident ack {incident.ref}`.",
+                        MAX_SECTION,
+                    )
+                )
+            ]
         ),
     ]
 
