@@ -50,7 +50,7 @@ from bot.adapters.db.alerts import SqlAlertStore
 from bot.adapters.db.audit import SqlAuditLog
 from bot.adapters.db.engine import make_engine, migrate
 from bot.adapters.db.insights import SqlInsightsStore
-from bot.adapters.db.oncall import SqlOverrideStore
+from bot.adapters.db.oncall import SqlOverrideStore, SqlRotationStore
 from bot.adapters.db.outbox import SqlOutboxStore
 from bot.adapters.db.paging import SqlPageStore
 from bot.adapters.db.postmortems import SqlPostmortemStore
@@ -230,7 +230,9 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
 
             Background(drafting).run(advise, f"suggesting a category for incident {incident_id}")
 
-        oncall = OncallService(SqlOverrideStore(engine), SlackPeople(client), policy, clock)
+        oncall = OncallService(
+            SqlOverrideStore(engine), SqlRotationStore(engine), SlackPeople(client), policy, clock
+        )
         # Its own client, as the scheduler's: a page is sent by whoever holds its lease.
         notifier = SlackNotifier(
             make_client(

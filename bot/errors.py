@@ -72,6 +72,10 @@ class NothingChanged(IncidentError):
     """The request would leave the incident as it is (e.g. same severity again)."""
 
 
+class EditConflict(IncidentError):
+    """Another edit of the same thing was stored first; reading again and retrying works."""
+
+
 class ChatUnavailable(IncidentError):
     """The chat platform refused or failed a call; the message says so in plain words, and
     `code` is the platform's own name for the refusal, where it gave one."""

@@ -22,6 +22,7 @@ from models import (
     Postmortem,
     Problem,
     Role,
+    RotationEdit,
     Status,
     TimelineEntry,
     TriageState,
@@ -693,6 +694,20 @@ class CategoryClassifier(Protocol):
     ) -> str | None:
         """The one of `choices` the incident belongs to; None when none fits, or on any
         failure."""
+        ...
+
+
+class RotationStore(Protocol):
+    """Persistence of rotation edits. Each method is one short transaction."""
+
+    def add(self, edit: RotationEdit) -> tuple[RotationEdit, bool]:
+        """Inserts `edit`; when one with its request key exists (a retried request), returns
+        that one instead. The flag: whether this call made it. Raises `EditConflict` when
+        another edit took its version first."""
+        ...
+
+    def of_schedule(self, schedule: str) -> list[RotationEdit]:
+        """The schedule's edits, by layer and version."""
         ...
 
 

@@ -352,11 +352,24 @@ class CancelOverride:
 
 
 @dataclass(frozen=True)
+class EditRotation:
+    """`add` (users: one; position: 1-based, None: last), `remove` (one) or `swap` (two)."""
+
+    schedule: str | None  # None: the only schedule
+    layer: str | None  # None: the schedule's first layer
+    action: str
+    users: tuple[str, ...]
+    position: int | None = None
+
+
+@dataclass(frozen=True)
 class ShowLoad:
     schedule: str | None  # None: every schedule
 
 
-OncallRequest = ShowOncall | AddOverride | TakeShift | ListOverrides | CancelOverride | ShowLoad
+OncallRequest = (
+    ShowOncall | AddOverride | TakeShift | ListOverrides | CancelOverride | ShowLoad | EditRotation
+)
 
 
 @dataclass(frozen=True)

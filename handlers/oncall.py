@@ -10,6 +10,7 @@ from bot.errors import IncidentError
 from bot.requests import (
     AddOverride,
     CancelOverride,
+    EditRotation,
     ListOverrides,
     OncallRequest,
     ShowLoad,
@@ -52,6 +53,8 @@ def answer(
             }
         case CancelOverride():
             return _private(blocks.cancelled_reply(oncall.cancel(request.override_id, user)))
+        case EditRotation():
+            return _private(blocks.rotation_reply(oncall.edit_rotation(request, user, request_key)))
 
 
 def _show(request: ShowOncall, channel: str | None, deps: Deps) -> dict[str, Any]:

@@ -30,7 +30,7 @@ from models.incident import (
     Subscription,
     TimelineEntry,
 )
-from models.oncall import OncallOverride
+from models.oncall import OncallOverride, RotationEdit
 from models.outbox import OutboxMessage
 from models.paging import BY_HAND, Page
 from models.postmortem import Postmortem
@@ -67,6 +67,7 @@ __all__ = [
     "ProblemSequence",
     "ProblemStatus",
     "Role",
+    "RotationEdit",
     "Status",
     "Subscription",
     "TimelineEntry",

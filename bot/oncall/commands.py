@@ -10,6 +10,7 @@ from bot.refs import MENTION
 from bot.requests import (
     AddOverride,
     CancelOverride,
+    EditRotation,
     ListOverrides,
     LocalMoment,
     OncallRequest,
@@ -26,7 +27,10 @@ ONCALL_USAGE: Final = (
     "\n/incident oncall overrides [schedule]"
     "\n/incident oncall cancel <override #>"
     "\n/incident oncall load [schedule]  (pages, out-of-hours pages and hours, last 7 days)"
+    "\n/incident oncall rotation [schedule] [layer] add @person [place] | remove @person"
+    " | swap @person @person  (from the next handoff)"
 )
+_EDITS: Final = ("add", "remove", "swap")
 
 _DAYS: Final = {"today": 0, "tomorrow": 1}
 _CLOCK: Final = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
@@ -50,6 +54,8 @@ def parse_oncall(rest: str, _: list[str]) -> OncallRequest:
             return ListOverrides(*_names(words[1:], 1))
         case "load":
             return ShowLoad(*_names(words[1:], 1))
+        case "rotation":
+            return _rotation(words[1:])
         case "cancel":
             found = _ID.match(words[1]) if len(words) == 2 else None
             if found is None:
@@ -71,6 +77,29 @@ def _names(words: list[str], most: int) -> list[str | None]:
             raise UsageError(f"`{word[:40]}` is not a schedule, service or layer name.")
     found: list[str | None] = [w.lower() for w in words]
     return found + [None] * (most - len(found))
+
+
+def _rotation(words: list[str]) -> ShowOncall | EditRotation:
+    """`[schedule] [layer]`, then `add @person [place]`, `remove @person` or `swap @a @b`;
+    without an edit, the schedule is shown."""
+    at = next((i for i, w in enumerate(words) if w.lower() in _EDITS), len(words))
+    schedule, layer = _names(words[:at], 2)
+    if at == len(words):
+        return ShowOncall(schedule)
+    action, rest = words[at].lower(), words[at + 1 :]
+    people = [m[1] for w in rest if (m := MENTION.match(w))]
+    others = [w for w in rest if not MENTION.match(w)]
+    wanted = 2 if action == "swap" else 1
+    if len(people) != wanted:
+        whom = "two people" if wanted == 2 else "one person"
+        raise UsageError(f"`{action}` takes {whom}, mentioned with @.", ONCALL_USAGE)
+    position = None
+    if action == "add" and len(others) == 1 and others[0].isdigit() and 0 < int(others[0]) < 100:
+        position, others = int(others[0]), []
+    if others:
+        extra = " ".join(others)[:40]
+        raise UsageError(f"`{extra}`: I don't know what that is here.", ONCALL_USAGE)
+    return EditRotation(schedule, layer, action, tuple(people), position)
 
 
 def _override(words: list[str]) -> AddOverride:

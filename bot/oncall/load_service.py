@@ -62,7 +62,7 @@ class LoadService:
         found = self.between(start, end)
         limit = self._policy.oncall.burnout
         shown = []
-        for schedule in schedules:
+        for schedule in map(self._oncall.as_edited, schedules):
             wanted = set(members(schedule))
             theirs = [load for load in found if load.person in wanted]
             shown.append(ScheduleLoad(schedule, theirs, spread(schedule, theirs)))
@@ -92,7 +92,7 @@ class LoadService:
     def burnout_due(self) -> list[Notice]:
         """The burnout warnings owed now: the scheduler's tick queues them (each once)."""
         limit = self._policy.oncall.burnout
-        owned = [s for s in self._oncall.schedules if s.owner is not None]
+        owned = [self._oncall.as_edited(s) for s in self._oncall.schedules if s.owner is not None]
         if not owned:
             return []
         now = self._clock()

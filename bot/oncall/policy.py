@@ -14,7 +14,7 @@ USER_ID: Final = r"^[UW][A-Za-z0-9_]+$"
 # Schedule and layer names are typed in commands and used in feed addresses.
 NAME: Final = r"^[a-z0-9][a-z0-9_-]{0,39}$"
 # Words `/incident oncall` reads as subcommands, so they can't name a schedule.
-RESERVED: Final = frozenset({"override", "overrides", "take", "cancel", "help", "load"})
+RESERVED: Final = frozenset({"override", "overrides", "take", "cancel", "help", "load", "rotation"})
 WEEKDAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _LENGTH: Final = re.compile(r"^(\d{1,3})\s*(h|d|w)$")
 _CLOCK: Final = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")

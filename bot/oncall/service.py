@@ -8,12 +8,17 @@ from typing import Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.config import Policy
-from bot.errors import IncidentError, NothingChanged, UnknownSchedule, UsageError
+from bot.errors import EditConflict, IncidentError, NothingChanged, UnknownSchedule, UsageError
 from bot.oncall.policy import Layer, Schedule
+from bot.oncall.roster import Edit, RotationChange, edited
 from bot.oncall.rotation import (
     HORIZON,
     Cover,
+    Lineup,
+    Lineups,
     Shift,
+    first_turn_from,
+    lineup_at,
     local_to_utc,
     next_shifts,
     on_call,
@@ -21,9 +26,9 @@ from bot.oncall.rotation import (
     shifts_between,
 )
 from bot.permissions import Permissions
-from bot.ports import Clock, OverrideStore, People
-from bot.requests import AddOverride, LocalMoment
-from models import OncallOverride
+from bot.ports import Clock, OverrideStore, People, RotationStore
+from bot.requests import AddOverride, EditRotation, LocalMoment
+from models import OncallOverride, RotationEdit
 
 FEED_PAST: Final = timedelta(weeks=2)
 FEED_AHEAD: Final = timedelta(weeks=12)
@@ -35,6 +40,9 @@ class LayerNow:
     layer: str
     now: Shift | None
     next: Shift | None
+    members: tuple[str, ...] = ()  # the rotation's order in force now
+    # An edit made by command, in force from its `since` on (None: none to come).
+    pending: Lineup | None = None
 
 
 @dataclass(frozen=True)
@@ -57,9 +65,21 @@ def as_cover(row: OncallOverride) -> Cover:
     return Cover(row.id, row.layer, row.user, row.starts_at, row.effective_end, row.created_at)
 
 
+def as_lineup(row: RotationEdit) -> Lineup:
+    return Lineup(row.effective_at, tuple(row.members), row.cursor)
+
+
 class OncallService:
-    def __init__(self, store: OverrideStore, people: People, policy: Policy, clock: Clock):
+    def __init__(
+        self,
+        store: OverrideStore,
+        rotations: RotationStore,
+        people: People,
+        policy: Policy,
+        clock: Clock,
+    ):
         self._store, self._people, self._policy, self._clock = store, people, policy, clock
+        self._rotations = rotations
         self._oncall = policy.oncall
         self._permissions = Permissions(policy.permissions)
 
@@ -91,13 +111,72 @@ class OncallService:
         """Each layer's shift under way and the one after it."""
         now = self._clock()
         covers = self._covers(schedule.name, now, now + HORIZON)
+        lineups = self._lineups(schedule.name)
         layers = []
         for layer in schedule.layers:
-            current = shift_at(schedule, layer, covers, now)
+            current = shift_at(schedule, layer, covers, now, lineups)
             after = current.end if current else now
-            following = next_shifts(schedule, layer, covers, after - _EPSILON, 1)
-            layers.append(LayerNow(layer.name, current, following[0] if following else None))
+            following = next_shifts(schedule, layer, covers, after - _EPSILON, 1, lineups=lineups)
+            mine = tuple(lineups.get(layer.name, ()))
+            turn = max(0, first_turn_from(schedule, layer, now + _EPSILON) - 1)  # under way
+            members, _ = lineup_at(schedule, layer, mine, turn)
+            pending = next((x for x in reversed(mine) if x.since > now), None)
+            layers.append(
+                LayerNow(layer.name, current, following[0] if following else None, members, pending)
+            )
         return ScheduleNow(schedule, layers)
+
+    def as_edited(self, schedule: Schedule) -> Schedule:
+        """The schedule with each layer's members as edited by command and in force now."""
+        now_and_next = self.now_and_next(schedule)
+        members = {layer.layer: layer.members for layer in now_and_next.layers}
+        layers = tuple(
+            layer.model_copy(update={"members": members.get(layer.name, layer.members)})
+            for layer in schedule.layers
+        )
+        return schedule.model_copy(update={"layers": layers})
+
+    def edit_rotation(self, request: EditRotation, by: str, request_key: str) -> RotationEdit:
+        """Adds, removes or swaps people in a layer's rotation from its next handoff on (an
+        admin command, once admins are configured). A repeated request key returns the edit
+        it made."""
+        self._permissions.check_admin(by, "edit on-call rotations")
+        schedule = self._pick(request.schedule)
+        layer = self._layer(schedule, request.layer)
+        change = RotationChange(Edit(request.action), request.users, request.position)
+        for attempt in range(3):  # another edit taking the same version: read again
+            rows = [r for r in self._rotations.of_schedule(schedule.name) if r.layer == layer.name]
+            if done := self._made_by(request_key, rows):
+                return done  # a retried request: what it made the first time
+            now = self._clock()
+            try:
+                made = edited(schedule, layer, tuple(as_lineup(r) for r in rows), change, now)
+            except IncidentError:  # perhaps because the same request, racing, made it
+                again = self._rotations.of_schedule(schedule.name)
+                if done := self._made_by(request_key, again):
+                    return done
+                raise
+            row = RotationEdit.model_validate(
+                {
+                    "schedule": schedule.name,
+                    "layer": layer.name,
+                    "version": rows[-1].version + 1 if rows else 1,
+                    "action": change.edit.value,
+                    "users": list(change.users),
+                    "members": list(made.members),
+                    "cursor": made.cursor,
+                    "effective_at": made.since,
+                    "created_by": by,
+                    "created_at": now,
+                    "request_key": request_key,
+                }
+            )
+            try:
+                return self._rotations.add(row)[0]
+            except EditConflict:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
     def override(self, request: AddOverride, by: str, request_key: str) -> OncallOverride:
         """Puts `request.user` on call instead of the rotation; times are read in `by`'s
@@ -123,10 +202,11 @@ class OncallService:
         layer = self._layer(schedule, layer_name)
         now = self._clock()
         covers = self._covers(schedule.name, now, now + HORIZON)
-        current = shift_at(schedule, layer, covers, now)
+        lineups = self._lineups(schedule.name)
+        current = shift_at(schedule, layer, covers, now, lineups)
         shift = current if current is not None and current.user != by else None
         if shift is None:
-            upcoming = next_shifts(schedule, layer, covers, now, 10)
+            upcoming = next_shifts(schedule, layer, covers, now, 10, lineups=lineups)
             shift = next((s for s in upcoming if s.user != by), None)
         if shift is None:
             raise IncidentError(
@@ -172,7 +252,12 @@ class OncallService:
             shift
             for schedule in self.schedules
             for shift in shifts_between(
-                schedule, self._covers(schedule.name, now, end), now, end, user
+                schedule,
+                self._covers(schedule.name, now, end),
+                now,
+                end,
+                user,
+                self._lineups(schedule.name),
             )
         ]
         return sorted(found, key=lambda s: (s.start, s.schedule, s.layer))[:count]
@@ -181,11 +266,13 @@ class OncallService:
         """Every shift (or `user`'s) from two weeks ago to twelve weeks ahead."""
         now = self._clock()
         start, end = now - FEED_PAST, now + FEED_AHEAD
-        return shifts_between(schedule, self._covers(schedule.name, start, end), start, end, user)
+        covers = self._covers(schedule.name, start, end)
+        return shifts_between(schedule, covers, start, end, user, self._lineups(schedule.name))
 
     def shifts(self, schedule: Schedule, start: datetime, end: datetime) -> list[Shift]:
         """Every shift of the schedule overlapping [start, end), overrides applied."""
-        return shifts_between(schedule, self._covers(schedule.name, start, end), start, end)
+        covers = self._covers(schedule.name, start, end)
+        return shifts_between(schedule, covers, start, end, lineups=self._lineups(schedule.name))
 
     def on_call_at(self, schedules: Sequence[Schedule], instant: datetime) -> list[OnCallThen]:
         """Who was on call at `instant` for each layer of `schedules`, as the rotation and
@@ -193,7 +280,8 @@ class OncallService:
         found = []
         for schedule in schedules:
             covers = self._covers(schedule.name, instant, instant + _EPSILON)
-            for layer, user in on_call(schedule, covers, instant).items():
+            lineups = self._lineups(schedule.name)
+            for layer, user in on_call(schedule, covers, instant, lineups).items():
                 found.append(OnCallThen(schedule.name, layer, user))
         return found
 
@@ -213,6 +301,17 @@ class OncallService:
 
     def _covers(self, schedule: str, start: datetime, end: datetime) -> list[Cover]:
         return [as_cover(row) for row in self._store.overlapping(schedule, start, end)]
+
+    @staticmethod
+    def _made_by(request_key: str, rows: Sequence[RotationEdit]) -> RotationEdit | None:
+        return next((r for r in rows if r.request_key == request_key), None)
+
+    def _lineups(self, schedule: str) -> Lineups:
+        """Each layer's edits made by command, oldest first."""
+        found: dict[str, list[Lineup]] = {}
+        for row in self._rotations.of_schedule(schedule):
+            found.setdefault(row.layer, []).append(as_lineup(row))
+        return found
 
     def _pick(self, name: str | None) -> Schedule:
         if name is not None:
@@ -254,7 +353,7 @@ class OncallService:
         if ends - starts > timedelta(days=most):
             raise UsageError(f"An override lasts at most {most} days; make several if needed.")
         covers = self._covers(schedule.name, starts, starts + _EPSILON)
-        covered = shift_at(schedule, layer, covers, starts)
+        covered = shift_at(schedule, layer, covers, starts, self._lineups(schedule.name))
         row = OncallOverride.model_validate(
             {
                 "schedule": schedule.name,

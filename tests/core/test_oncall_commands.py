@@ -10,6 +10,7 @@ from bot.errors import UsageError
 from bot.requests import (
     AddOverride,
     CancelOverride,
+    EditRotation,
     ListOverrides,
     LocalMoment,
     ShowLoad,
@@ -61,6 +62,23 @@ SEVERITIES = ["sev1", "sev2"]
                 None,
             ),
         ),
+        ("oncall rotation payments", ShowOncall("payments")),
+        (
+            "oncall rotation add <@U123|dave>",
+            EditRotation(None, None, "add", ("U123",)),
+        ),
+        (
+            "oncall rotation Payments secondary add <@U123> 2",
+            EditRotation("payments", "secondary", "add", ("U123",), 2),
+        ),
+        (
+            "oncall rotation payments REMOVE <@U123>",
+            EditRotation("payments", None, "remove", ("U123",)),
+        ),
+        (
+            "oncall rotation payments primary swap <@U1> <@U2>",
+            EditRotation("payments", "primary", "swap", ("U1", "U2")),
+        ),
     ],
 )
 def test_oncall_commands(text: str, expected: object) -> None:
@@ -83,6 +101,11 @@ def test_oncall_commands(text: str, expected: object) -> None:
         ("oncall take pay<ments", "not a schedule"),
         ("oncall payments now", "not an on-call command"),
         ("oncall " + "x" * 90, "not a schedule"),
+        ("oncall rotation payments add dave", "takes one person"),
+        ("oncall rotation payments swap <@U1>", "takes two people"),
+        ("oncall rotation payments remove <@U1> <@U2>", "takes one person"),
+        ("oncall rotation payments add <@U1> first", "`first`"),
+        ("oncall rotation payments primary extra add <@U1>", "Too many"),
     ],
 )
 def test_bad_oncall_commands_say_what_is_wrong_and_show_the_usage(text: str, says: str) -> None:

@@ -204,3 +204,40 @@ def test_feeds_refuse_wrong_tokens_and_unknown_schedules(
 ) -> None:
     got, kind, _ = get(running, path, method)
     assert (got, kind) == (status, "application/json")
+
+
+def test_a_rotation_edited_by_command_shows_and_feeds_from_the_next_handoff(
+    running: Running,
+) -> None:
+    reply = oncall(running, "rotation payments add <@U_DAVE>", user="U_BOB")
+    assert "Added <@U_DAVE> to *payments* primary. From the handoff <!date^" in reply.text
+    assert "<@U_ALICE> → <@U_DAVE>; <@U_ALICE> is on first" in reply.text
+    again = running.driver.post(  # Slack retries the same request: one edit
+        urlencode(running.driver.last_command).encode(), "application/x-www-form-urlencoded"
+    )
+    assert again.status == 200 and "Added <@U_DAVE>" in again.text
+
+    blocks = oncall(running, "payments").json["blocks"]
+    shown = "\n".join(b["text"]["text"] for b in blocks if b["type"] == "section")
+    assert "*primary*: <@U_ALICE> until" in shown and "rotation: <@U_ALICE>\n" in shown
+    assert ": <@U_ALICE> → <@U_DAVE>\n" in shown  # from the next handoff
+
+    status, _, daves = get(running, f"/oncall/payments/U_DAVE.ics?token={TOKEN}")
+    starts = [datetime.strptime(e["DTSTART"], "%Y%m%dT%H%M%S%z") for e in events(daves)]
+    assert status == 200 and starts and min(starts) > datetime.now(UTC) + timedelta(days=3)
+    _, _, everyone = get(running, f"/oncall/payments.ics?token={TOKEN}")
+    primary = sorted(
+        (datetime.strptime(e["DTSTART"], "%Y%m%dT%H%M%S%z"), unescape(e["SUMMARY"]).split()[2])
+        for e in events(everyone)
+        if "primary" in e["SUMMARY"]
+    )
+    soon = datetime.now(UTC) + timedelta(days=7)
+    # The shifts begun, and the next one, keep Alice; then Dave and Alice take turns.
+    assert {who for start, who in primary if start <= soon} == {"alice"}
+    later = [who for start, who in primary if start > soon]
+    assert later[:4] == ["dave", "alice", "dave", "alice"]
+
+    refused = oncall(running, "rotation payments swap <@U_ALICE> <@U_ERIN>", user="U_BOB")
+    assert "<@U_ERIN> is not in the rotation" in refused.text
+    assert len(running.sitrep.deps.oncall.now_and_next(
+        running.sitrep.deps.oncall.schedule("payments")).layers[0].members) == 1  # fmt: skip

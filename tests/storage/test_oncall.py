@@ -11,7 +11,7 @@ from alembic.config import Config
 from sqlalchemy.engine import Engine
 
 from bot.adapters.db.engine import MIGRATIONS, make_engine
-from bot.adapters.db.oncall import SqlOverrideStore
+from bot.adapters.db.oncall import SqlOverrideStore, SqlRotationStore
 from bot.config import Policy
 from bot.errors import IncidentError, NothingChanged, UnknownSchedule, UsageError
 from bot.oncall.service import OncallService
@@ -55,7 +55,8 @@ POLICY = Policy.model_validate(
 
 @pytest.fixture
 def oncall(engine: Engine, clock: Clock) -> OncallService:
-    return OncallService(SqlOverrideStore(engine), People(), POLICY, clock)
+    stores = SqlOverrideStore(engine), SqlRotationStore(engine)
+    return OncallService(*stores, People(), POLICY, clock)
 
 
 def at(day: date | int, hour: int, minute: int = 0) -> LocalMoment:

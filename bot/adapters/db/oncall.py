@@ -8,7 +8,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from bot.adapters.db.engine import Sessions
-from models import OncallOverride
+from bot.errors import EditConflict
+from models import OncallOverride, RotationEdit
 
 
 class SqlOverrideStore:
@@ -67,3 +68,33 @@ class SqlOverrideStore:
                 .values(cancelled_at=at, cancelled_by=by)
             )
             return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+class SqlRotationStore:
+    def __init__(self, engine: Engine) -> None:
+        self._sessions = Sessions(engine)
+
+    def add(self, edit: RotationEdit) -> tuple[RotationEdit, bool]:
+        key = edit.request_key
+        try:
+            with self._sessions.write() as session:
+                session.add(edit)
+            return edit, True
+        except IntegrityError:
+            with self._sessions.read() as session:
+                query = select(RotationEdit).where(RotationEdit.request_key == key)
+                existing = session.exec(query).one_or_none()
+            if existing is None:  # the version was taken by another edit
+                raise EditConflict(
+                    "Someone else edited that rotation at the same moment: try again."
+                ) from None
+            return existing, False
+
+    def of_schedule(self, schedule: str) -> list[RotationEdit]:
+        query = (
+            select(RotationEdit)
+            .where(col(RotationEdit.schedule) == schedule)
+            .order_by(col(RotationEdit.layer), col(RotationEdit.version))
+        )
+        with self._sessions.read() as session:
+            return list(session.exec(query))

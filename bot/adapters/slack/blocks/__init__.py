@@ -29,6 +29,7 @@ from bot.adapters.slack.blocks.oncall import (
     oncall_fallback,
     override_reply,
     overrides_blocks,
+    rotation_reply,
 )
 from bot.adapters.slack.blocks.postmortem import drafted_reply
 from bot.adapters.slack.blocks.problems import (
@@ -113,6 +114,7 @@ __all__ = [
     "problem_list",
     "read_page_value",
     "recurrence_handled",
+    "rotation_reply",
     "runbook_reply",
     "search_fallback",
     "search_results",

@@ -16,7 +16,7 @@ from slack_sdk.models.blocks import (
 from bot.adapters.slack.blocks.text import MAX_BLOCKS, MAX_SECTION, clip, when
 from bot.oncall.rotation import Shift
 from bot.oncall.service import LayerNow, OnCallThen, ScheduleNow
-from models import OncallOverride
+from models import OncallOverride, RotationEdit
 
 SCHEDULES_SHOWN: Final = MAX_BLOCKS - 2
 
@@ -28,12 +28,13 @@ def oncall_blocks(found: Sequence[ScheduleNow], heading: str) -> list[Block]:
         schedule = status.schedule
         owner = f", owner <@{schedule.owner}>" if schedule.owner else ""
         lines = [f"*{schedule.name}* ({schedule.timezone}{owner})"]
-        lines += [f"• {_layer_line(layer)}" for layer in status.layers]
+        for layer in status.layers:
+            lines += [f"• {_layer_line(layer)}", *_rotation_lines(layer)]
         blocks.append(_section("\n".join(lines)))
     blocks.append(
         _context(
             "Cover someone: `/incident oncall override @person <from> <to>`; take a shift: "
-            "`/incident oncall take`."
+            "`/incident oncall take`; edit a rotation: `/incident oncall rotation`."
         )
     )
     return blocks
@@ -58,6 +59,30 @@ def _layer_line(layer: LayerNow) -> str:
         else "nobody next"
     )
     return f"*{layer.layer}*: {now} · {upcoming}"
+
+
+def _order(members: Sequence[str]) -> str:
+    return " → ".join(f"<@{m}>" for m in members) or "nobody"
+
+
+def _rotation_lines(layer: LayerNow) -> list[str]:
+    """The rotation's order now, and the order an edit will bring from its handoff."""
+    lines = [f"    rotation: {_order(layer.members)}"] if layer.members else []
+    if layer.pending is not None:
+        lines.append(f"    from {when(layer.pending.since)}: {_order(layer.pending.members)}")
+    return lines
+
+
+def rotation_reply(edit: RotationEdit) -> str:
+    """What an edit did: the new order, from when, and who goes first then."""
+    who = " and ".join(f"<@{u}>" for u in edit.users)
+    did = {"add": f"Added {who} to", "remove": f"Removed {who} from", "swap": f"Swapped {who} in"}
+    first = f"; <@{edit.members[edit.cursor]}> is on first" if edit.members else ""
+    return (
+        f"{did.get(edit.action, 'Edited')} *{edit.schedule}* {edit.layer}. From the handoff "
+        f"{when(edit.effective_at)}: {_order(edit.members)}{first}. The shift under way "
+        "stays as it is."
+    )
 
 
 def _who(shift: Shift) -> str:
