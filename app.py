@@ -81,6 +81,7 @@ from bot.adapters.webhooks import HttpWebhookSender
 from bot.alerts.service import AlertService
 from bot.api_tokens import TokenService
 from bot.audit import AuditService, Surface, via
+from bot.audit import as_csv as audit_csv
 from bot.category_advice import CategoryAdvisor
 from bot.closing import ClosingCheck, ClosingService
 from bot.config import Policy, load_policy
@@ -209,8 +210,20 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
         postmortem_store = SqlPostmortemStore(engine)
         closing_check = ClosingCheck(postmortem_store, item_store, policy)
         incidents = IncidentService(store, policy, clock, checklist=closing_check)
+        documents = SlackDocuments(client)
+        audit = AuditService(
+            SqlAuditLog(engine),
+            incidents.permissions,
+            clock,
+            documents=documents,
+            zone=ZoneInfo(policy.timezone),
+        )
         problems = ProblemService(
-            SqlProblemStore(engine), incidents, clock, {s.name: s.team for s in policy.services}
+            SqlProblemStore(engine),
+            incidents,
+            clock,
+            {s.name: s.team for s in policy.services},
+            audit=audit,
         )
         similar = SimilarService(SqlSimilarIndex(engine), incidents, policy)
         templates = Templates(policy.timezone)
@@ -231,7 +244,12 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
             Background(drafting).run(advise, f"suggesting a category for incident {incident_id}")
 
         oncall = OncallService(
-            SqlOverrideStore(engine), SqlRotationStore(engine), SlackPeople(client), policy, clock
+            SqlOverrideStore(engine),
+            SqlRotationStore(engine),
+            SlackPeople(client),
+            policy,
+            clock,
+            audit=audit,
         )
         # Its own client, as the scheduler's: a page is sent by whoever holds its lease.
         notifier = SlackNotifier(
@@ -265,7 +283,6 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
             greeters=(problems.check_recurrence, similar.suggest, paging.page_incident)
             + ((advise_later,) if advisor.enabled else ()),
         )
-        documents = SlackDocuments(client)
         postmortems = PostmortemService(
             incidents,
             rooms,
@@ -328,7 +345,6 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
             max_workers=settings.sitrep_worker_threads, thread_name_prefix="sitrep-worker"
         )
         status_page = StatusPageService(SqlStatusPageStore(engine), policy, clock)
-        audit = AuditService(SqlAuditLog(engine), incidents.permissions, clock)
         deps = Deps(
             audit=audit,
             incidents=incidents,
@@ -529,6 +545,8 @@ def main(argv: list[str]) -> int:
             return _backup(settings, args)
         if args.command == "token":
             return _tokens(settings, args)
+        if args.command == "audit":
+            return _audit(settings, load_policy(settings.sitrep_config), args)
         if args.sandbox or settings.slack_bot_token is None:
             return _run_sandbox(settings, demo=args.demo)
         if args.demo:
@@ -591,6 +609,10 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
     backups.add_argument(
         "file", type=Path, nargs="?", help="export: default standard output; import: required"
     )
+    audit = commands.add_parser("audit", help="the audit log of a range as CSV or JSON")
+    audit.add_argument("range", nargs="?", default="30d", help="7d, 90d, 2026-Q3, INC-…, PRB-…")
+    audit.add_argument("--format", choices=["csv", "json"], default="csv")
+    audit.add_argument("--output", type=Path, help="a file (default: standard output)")
     tokens = commands.add_parser("token", help="API tokens: create, revoke, list")
     tokens.add_argument("action", choices=["create", "revoke", "list"])
     tokens.add_argument("name", nargs="?", default="")
@@ -647,11 +669,34 @@ def _export(settings: Settings, policy: Policy, args: argparse.Namespace) -> int
         engine.dispose()
     rows = export_rows(incidents, roles, viewer=None)
     text = as_json(rows) if args.format == "json" else as_csv(rows)
-    if args.output is None:
+    return _write(text, args.output, f"{len(rows)} incidents")
+
+
+def _audit(settings: Settings, policy: Policy, args: argparse.Namespace) -> int:
+    """Writes the audit log of a range, or of one incident, oldest first, as CSV or JSON,
+    for auditors. Needs only the database."""
+    engine = make_engine(settings.database_url)
+    try:
+        _prepare_database(engine, migrate_schema=settings.sitrep_migrate_on_start)
+        permissions, zone = Permissions(policy.permissions), ZoneInfo(policy.timezone)
+        audit = AuditService(SqlAuditLog(engine), permissions, utc_now, zone=zone)
+        try:
+            rows = audit.export(None, audit.query(args.range))
+        except IncidentError as error:
+            raise ConfigError(f"audit: {error}") from None
+    finally:
+        engine.dispose()
+    text = as_json(rows) if args.format == "json" else audit_csv(rows)
+    return _write(text, args.output, f"{len(rows)} audit entries")
+
+
+def _write(text: str, output: Path | None, what: str) -> int:
+    """An export to standard output, or to a file (saying so on standard error)."""
+    if output is None:
         sys.stdout.write(text)
     else:
-        args.output.write_text(text, encoding="utf-8")
-        print(f"sitrep: wrote {len(rows)} incidents to {args.output}", file=sys.stderr)
+        output.write_text(text, encoding="utf-8")
+        print(f"sitrep: wrote {what} to {output}", file=sys.stderr)
     return 0
 
 

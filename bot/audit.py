@@ -1,23 +1,27 @@
 """The audit log: who changed what, when, from which surface. Every timeline entry an
 incident change records is audited in the same transaction (the store writes
 `incident_audit` rows beside the entries); changes outside incidents (on-call overrides,
-problems) are recorded by their services. Admins query and export it."""
+problems, acknowledgements) are recorded by their services or beside their timeline
+entries. Admins query it and export it as CSV."""
 
 import contextvars
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, Final
+from zoneinfo import ZoneInfo
 
-from bot.errors import IncidentError
+from bot.csv_text import csv_text
+from bot.insights.periods import parse_range
 from bot.permissions import Permissions
-from bot.ports import AuditLog, Clock
+from bot.ports import AuditLog, Clock, Documents
 from models import AuditEntry, EntryKind, Incident, TimelineEntry
 
 AUDIT_PAGE: Final = 10
+_UTC: Final = ZoneInfo("UTC")
 MAX_DETAIL: Final = 300
 
 
@@ -84,16 +88,26 @@ def _plain(data: dict[str, Any]) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class AuditQuery:
-    """`7d`/`30d` (since then) or an incident ref."""
+    """A range (`7d`, `2026-Q3`…: from `since` to `until`) or a ref (INC-…, PRB-…)."""
 
     since: datetime | None
     ref: str | None
     label: str
+    until: datetime | None = None
 
 
 class AuditService:
-    def __init__(self, log: AuditLog, permissions: Permissions, clock: Clock) -> None:
+    def __init__(
+        self,
+        log: AuditLog,
+        permissions: Permissions,
+        clock: Clock,
+        *,
+        documents: Documents | None = None,
+        zone: ZoneInfo = _UTC,
+    ) -> None:
         self._log, self._permissions, self._clock = log, permissions, clock
+        self._documents, self._zone = documents, zone
 
     def record(self, actor: str | None, action: str, target: str, details: dict[str, Any]) -> None:
         """Audits a change made outside an incident (its own transaction)."""
@@ -111,32 +125,60 @@ class AuditService:
         )
 
     def query(self, text: str) -> AuditQuery:
-        """`7d`, `30d` (default), `90d` or an incident ref such as `INC-2026-0042`."""
+        """A range as `/incident stats` takes it (`7d`, `30d` by default, `90d`, `quarter`,
+        `2026-Q3`) or an incident's or problem's ref (`INC-2026-0042`, `PRB-0001`); raises
+        UsageError otherwise."""
         word = text.strip() or "30d"
-        days = {"7d": 7, "30d": 30, "90d": 90}.get(word.lower())
-        if days is not None:
-            since = self._clock() - timedelta(days=days)
-            return AuditQuery(since, None, f"the last {days} days")
-        if word.upper().startswith("INC-"):
+        if word.upper().startswith(("INC-", "PRB-")):
             return AuditQuery(None, word.upper(), word.upper())
-        raise IncidentError(f"`{word[:30]}` is not 7d, 30d, 90d or an incident ID.")
+        now = self._clock()
+        period = parse_range(word, now, self._zone)
+        # A range up to now has no end: what is being recorded as it is read is in it.
+        return AuditQuery(
+            period.start, None, period.label, period.end if period.end < now else None
+        )
 
     def find(
         self, viewer: str, query: AuditQuery, *, offset: int = 0, limit: int = AUDIT_PAGE
     ) -> list[AuditEntry]:
         """The entries `query` asks for, newest first: for admins (anyone without admins)."""
         self._permissions.check_admin(viewer, "read the audit log")
-        return self._log.find(since=query.since, target=query.ref, offset=offset, limit=limit)
+        return self._log.find(
+            since=query.since, until=query.until, target=query.ref, offset=offset, limit=limit
+        )
 
     def export(self, viewer: str | None, query: AuditQuery) -> list[dict[str, str]]:
         """Every entry `query` asks for as CSV rows, oldest first (`viewer` None: the CLI)."""
         if viewer is not None:
             self._permissions.check_admin(viewer, "export the audit log")
-        found = self._log.find(since=query.since, target=query.ref, offset=0, limit=None)
+        found = self._log.find(
+            since=query.since, until=query.until, target=query.ref, offset=0, limit=None
+        )
         return [as_row(entry) for entry in reversed(found)]
+
+    def send_export(self, viewer: str, query: AuditQuery) -> int:
+        """Sends the admin the entries `query` asks for as a CSV file, directly; returns how
+        many rows it has. Raises ChatUnavailable when the upload is refused."""
+        rows = self.export(viewer, query)
+        assert self._documents is not None, "AuditService built without documents"
+        name = query.label.removeprefix("the ").replace(" ", "-").lower()
+        count = f"{len(rows)} entr{'ies' if len(rows) != 1 else 'y'}"
+        self._documents.upload_text(
+            viewer,
+            f"audit-{name}.csv",
+            f"Audit log, {query.label}",
+            as_csv(rows),
+            f"{count} of the audit log, {query.label}, oldest first (times in UTC).",
+        )
+        return len(rows)
 
 
 AUDIT_FIELDS: Final = ("at", "actor", "action", "surface", "target", "details")
+
+
+def as_csv(rows: Sequence[dict[str, str]]) -> str:
+    """Audit rows as CSV (formulas inert), for spreadsheets and the auditors' tools."""
+    return csv_text(rows, AUDIT_FIELDS)
 
 
 def as_row(entry: AuditEntry) -> dict[str, str]:

@@ -92,7 +92,7 @@ USAGE: Final = {
     "problem": PROBLEM_USAGE,
     "oncall": ONCALL_USAGE,
     **PAGING_USAGE,
-    "admin": f"/incident admin audit [7d|30d|90d|INC-…] · {TOKEN_USAGE}",
+    "admin": f"/incident admin audit [export] [7d|30d|90d|2026-Q3|INC-…] · {TOKEN_USAGE}",
     "help": "/incident help",
 }
 
@@ -458,9 +458,13 @@ def _admin(rest: str, _: list[str]) -> AuditLogRequest | ManageTokens:
     words = rest.lower().split()
     if words[:1] == ["token"]:
         return _tokens(words[1:])
-    if not words or words[0] != "audit" or len(words) > 2:
+    if not words or words[0] != "audit":
         raise UsageError("Admin commands: `audit`, `token`.", USAGE["admin"])
-    return AuditLogRequest(words[1] if len(words) > 1 else "30d")
+    export = words[1:2] == ["export"]
+    rest_words = words[2:] if export else words[1:]
+    if len(rest_words) > 1:
+        raise UsageError("Name one range or incident.", USAGE["admin"])
+    return AuditLogRequest(rest_words[0] if rest_words else "30d", export)
 
 
 def _tokens(words: list[str]) -> ManageTokens:

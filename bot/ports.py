@@ -82,9 +82,15 @@ class AuditLog(Protocol):
     def add(self, entry: AuditEntry) -> None: ...
 
     def find(
-        self, *, since: datetime | None, target: str | None, offset: int, limit: int | None
+        self,
+        *,
+        since: datetime | None,
+        target: str | None,
+        offset: int,
+        limit: int | None,
+        until: datetime | None = None,
     ) -> list[AuditEntry]:
-        """Entries since then (or of that target), newest first."""
+        """Entries since then and before `until` (or of that target), newest first."""
         ...
 
 

@@ -388,9 +388,11 @@ PagingRequest = AckPages | PageSomeone
 
 @dataclass(frozen=True)
 class AuditLogRequest:
-    """`/incident admin audit [7d|30d|90d|INC-…]`: the audit log, for admins."""
+    """`/incident admin audit [export] [range|INC-…]`: the audit log, for admins; `export`
+    sends it as a CSV file."""
 
     query: str
+    export: bool = False
 
 
 @dataclass(frozen=True)

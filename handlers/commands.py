@@ -127,6 +127,14 @@ def _act(
             return _ephemeral(blocks.help_blocks(deps.policy), "Sitrep commands")
         case ManageTokens():
             return _tokens(request, user, deps)
+        case AuditLogRequest(export=True):
+            incidents.permissions.check_admin(user, "export the audit log")
+            query = deps.audit.query(request.query)
+            text = (
+                f"Exporting the audit log of {query.label} as CSV: the file arrives in your "
+                "direct messages with Sitrep."
+            )
+            return {"response_type": "ephemeral", "text": text}
         case AuditLogRequest():
             query = deps.audit.query(request.query)
             logged = deps.audit.find(user, query)
@@ -369,6 +377,8 @@ def _follow_up(request: Request, command: dict[str, Any], deps: Deps, respond: R
                     replace_original=False,
                     text=blocks.declared_reply(opened),
                 )
+        case AuditLogRequest(export=True):
+            _export_audit(request, command["user_id"], deps, respond)
         case (
             Declare()
             | Help()
@@ -522,6 +532,23 @@ def _follow_insights(
         deps.background.run(answered(lambda: stats(request)), f"stats for {user}")
     else:
         deps.background.run(answered(export), f"the export for {user}")
+
+
+def _export_audit(request: AuditLogRequest, user: str, deps: Deps, respond: Respond) -> None:
+    """The audit log's CSV to the admin's direct messages, off the acknowledged work's threads."""
+    try:
+        deps.incidents.permissions.check_admin(user, "export the audit log")
+        query = deps.audit.query(request.query)
+    except IncidentError:
+        return  # the ack said why
+
+    def export() -> None:
+        try:
+            deps.audit.send_export(user, query)
+        except ChatUnavailable as error:
+            respond(response_type="ephemeral", replace_original=False, text=str(error))
+
+    deps.background.run(export, f"the audit export for {user}")
 
 
 def _tokens(request: ManageTokens, user: str, deps: Deps) -> dict[str, Any]:

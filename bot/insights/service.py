@@ -1,7 +1,5 @@
 """Insight use cases: `/incident stats`, the weekly digest and the export."""
 
-import csv
-import io
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -9,6 +7,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.config import Policy
+from bot.csv_text import csv_text
 from bot.errors import IncidentError
 from bot.follow_through import Report
 from bot.incidents import visible_to
@@ -269,18 +268,8 @@ def _row(incident: Occurrence, roles: dict[Role, str], matrix: PriorityMatrix) -
 
 
 def as_csv(rows: Sequence[dict[str, str]]) -> str:
-    """The rows as CSV with a header line, for spreadsheets and BI tools. A text that a
-    spreadsheet would run as a formula (an incident title like `=HYPERLINK(…)`) is quoted
-    with a leading apostrophe."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows({k: _inert(v) for k, v in row.items()} for row in rows)
-    return out.getvalue()
-
-
-def _inert(value: str) -> str:
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    """The rows as CSV with a header line, for spreadsheets and BI tools (formulas inert)."""
+    return csv_text(rows, _COLUMNS)
 
 
 def as_json(rows: Sequence[dict[str, str]]) -> str:

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.audit import AuditService
 from bot.config import Policy
 from bot.errors import EditConflict, IncidentError, NothingChanged, UnknownSchedule, UsageError
 from bot.oncall.policy import Layer, Schedule
@@ -77,9 +78,11 @@ class OncallService:
         people: People,
         policy: Policy,
         clock: Clock,
+        *,
+        audit: AuditService | None = None,
     ):
         self._store, self._people, self._policy, self._clock = store, people, policy, clock
-        self._rotations = rotations
+        self._rotations, self._audit = rotations, audit
         self._oncall = policy.oncall
         self._permissions = Permissions(policy.permissions)
 
@@ -192,7 +195,8 @@ class OncallService:
         ends = self._instant(request.ends, today, zone)
         if ends <= starts:
             raise UsageError("The override must end after it starts.")
-        return self._place(schedule, layer, request.user, starts, ends, by, request_key)
+        made, new = self._place(schedule, layer, request.user, starts, ends, by, request_key)
+        return self._audited(made, "override_created") if new else made
 
     def take(
         self, schedule_name: str | None, layer_name: str | None, by: str, request_key: str
@@ -214,9 +218,10 @@ class OncallService:
             )
         most = timedelta(days=self._oncall.max_override_days)
         starts = max(shift.start, now)
-        return self._place(
+        made, new = self._place(
             schedule, layer, by, starts, min(shift.end, starts + most), by, request_key
         )
+        return self._audited(made, "override_taken") if new else made
 
     def upcoming(self, schedule_name: str | None) -> list[OncallOverride]:
         """Overrides not over yet, of one schedule or all, soonest first."""
@@ -242,7 +247,26 @@ class OncallService:
         if found.cancelled_at is not None or not self._store.cancel(override_id, by, now):
             raise NothingChanged(f"Override #{override_id} is already cancelled.")
         found.cancelled_at, found.cancelled_by = now, by
-        return found
+        return self._audited(found, "override_cancelled", by)
+
+    def _audited(
+        self, row: OncallOverride, action: str, actor: str | None = None
+    ) -> OncallOverride:
+        """Audits a change to an override (its own transaction, after the change)."""
+        if self._audit is not None:
+            self._audit.record(
+                actor or row.created_by,
+                action,
+                f"{row.schedule}/{row.layer}",
+                {
+                    "override": row.id,
+                    "user": row.user,
+                    "covers": row.covers,
+                    "starts_at": row.starts_at.isoformat(),
+                    "ends_at": row.ends_at.isoformat(),
+                },
+            )
+        return row
 
     def next_shifts_of(self, user: str, count: int = 5) -> list[Shift]:
         """`user`'s shifts under way or to come within the feed's reach, soonest first."""
@@ -344,7 +368,8 @@ class OncallService:
         ends: datetime,
         by: str,
         request_key: str,
-    ) -> OncallOverride:
+    ) -> tuple[OncallOverride, bool]:
+        """The override stored, and whether it is new (not made by an earlier retry)."""
         now = self._clock()
         if ends <= now:
             raise UsageError("That time is already over: an override is for now or later.")
@@ -367,7 +392,7 @@ class OncallService:
                 "request_key": request_key,
             }
         )
-        return self._store.add(row)[0]
+        return self._store.add(row)
 
 
 _EPSILON: Final = timedelta(microseconds=1)

@@ -38,6 +38,14 @@ class Running:
         assert channel is not None, f"the fake workspace has no #{name}"
         return channel.id
 
+    def audited(self, query: str = "7d") -> list[tuple[str | None, str, str, str]]:
+        """The audit log for `query` (a range or an incident ref), oldest first, as
+        (actor, action, surface, target); read as an admin would."""
+        audit = self.sitrep.deps.audit
+        admins = self.sitrep.deps.policy.permissions.admins
+        found = audit.find(admins[0] if admins else "U_ANYONE", audit.query(query), limit=500)
+        return [(e.actor, e.action, e.surface, e.target) for e in reversed(found)]
+
 
 class FastForward:
     """Wall-clock time a test can move forward, so reminders due in minutes or days can be

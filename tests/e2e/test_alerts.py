@@ -229,6 +229,26 @@ def test_resolved_alerts_are_recorded_and_the_channel_is_asked_to_mark_mitigated
     running.slack.wait_for(lambda: incidents(running)[0].status is Status.MITIGATED)
 
 
+def test_alert_entries_are_audited_as_the_alert_surface(running: Running) -> None:
+    deliver(running, "alertmanager", firing())
+    deliver(running, "alertmanager", firing())  # a repeat only counts: nothing recorded
+    deliver(running, "alertmanager", firing(status="resolved"))
+    [incident] = incidents(running)
+
+    audit = running.sitrep.deps.audit
+    logged = [
+        (row["actor"], row["surface"], json.loads(row["details"])["text"])
+        for row in audit.export(None, audit.query(incident.ref))
+        if row["action"] == "alert"
+    ]
+    assert logged == [
+        ("sitrep", "alert", "Alertmanager alert firing: High 5xx rate on api-1"),
+        ("sitrep", "alert", "Alertmanager alert resolved: High 5xx rate on api-1"),
+        ("sitrep", "alert", "All alerts resolved: mark mitigated?"),
+    ]
+    assert len(alert_entries(running, incident)) == len(logged)
+
+
 def test_a_rule_may_mitigate_when_all_alerts_resolve(running: Running) -> None:
     search = {"service": "search"}
     deliver(running, "alertmanager", firing(labels=search))

@@ -114,6 +114,28 @@ def test_taking_the_shift_puts_me_on_call_now(running: Running) -> None:
     assert "*primary*: <@U_CAROL> (override) until" in now
 
 
+def test_overrides_made_taken_and_cancelled_are_audited_once(running: Running) -> None:
+    oncall(running, "override <@U_DAVE> 2030-01-10 18:00 2030-01-11 09:00 payments", user="U_BOB")
+    again = running.driver.post(  # Slack retries the same request: one override, one entry
+        urlencode(running.driver.last_command).encode(), "application/x-www-form-urlencoded"
+    )
+    assert again.status == 200
+    oncall(running, "take payments", user="U_CAROL")
+    made = running.sitrep.deps.oncall.upcoming(None)
+    assert len(made) == 2
+    dave = next(o for o in made if o.user == "U_DAVE")
+    oncall(running, f"cancel {dave.id}", user="U_ALICE")
+
+    assert running.audited() == [
+        ("U_BOB", "override_created", "slash_command", "payments/primary"),
+        ("U_CAROL", "override_taken", "slash_command", "payments/primary"),
+        ("U_ALICE", "override_cancelled", "slash_command", "payments/primary"),
+    ]
+    audit = running.sitrep.deps.audit
+    [created] = [e for e in audit.export(None, audit.query("7d")) if "created" in e["action"]]
+    assert '"user": "U_DAVE"' in created["details"] and '"covers": "U_ALICE"' in created["details"]
+
+
 @pytest.mark.parametrize(
     ("text", "says"),
     [

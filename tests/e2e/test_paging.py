@@ -272,6 +272,21 @@ def test_ack_by_command_in_the_channel_stops_escalation(
     assert pages_to(slack, "U_DAVE") == []
 
 
+def test_pages_and_acknowledgements_are_audited(running: Running) -> None:
+    slack = running.slack
+    channel = declare_on(running, "checkout-api")
+    slack.wait_for(lambda: pages_to(slack, "U_CAROL"))
+    running.driver.command("ack", user="U_CAROL", channel=channel)
+    running.driver.command("ack", user="U_CAROL", channel=channel)  # already: not audited
+
+    ref = incident(running).ref
+    logged = [e for e in running.audited(ref) if e[1] in ("paged", "acknowledged")]
+    assert logged == [
+        (None, "paged", "modal", ref),  # as the incident was declared
+        ("U_CAROL", "acknowledged", "slash_command", ref),
+    ]
+
+
 def test_escalate_moves_up_now(running: Running, clock: FastForward) -> None:
     slack = running.slack
     declare_on(running, "checkout-api")

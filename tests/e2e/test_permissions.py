@@ -1,6 +1,11 @@
 """Who may do what: the policy's `[permissions]` refuses others politely and privately, on
 every surface (commands, buttons, the closing form), and changes nothing."""
 
+import csv
+import io
+import json
+from pathlib import Path
+
 import pytest
 
 from bot.adapters.slack.ids import Action
@@ -11,6 +16,7 @@ from tests.e2e.conftest import Running
 from tests.e2e.harness import declare_form
 from tests.e2e.test_declare import FIRST, YEAR, declare
 from tests.e2e.test_lifecycle import announcement, wait_shown
+from tests.e2e.test_startup import environment, run_app
 from tests.fakes.slack_api import FakeSlack
 
 ADMIN = "U_ADMIN"
@@ -161,3 +167,45 @@ def test_changes_are_audited_with_their_surface_and_only_admins_read_the_log(
     shown = reply.text
     assert f"Audit log: {FIRST}" in shown
     assert "*severity_changed*" in shown and "slash_command" in shown and "<@U_BOB>" in shown
+
+
+def test_admins_export_the_audit_log_as_csv_by_direct_message(running: Running) -> None:
+    channel = declare(running)
+    running.driver.command("note -1 rollback started", user="U_ALICE", channel=channel)
+    refused = running.driver.command("admin audit export 7d", user="U_BOB")
+    assert refused.json["text"].startswith("Sorry, only Sitrep's admins may export the audit log")
+
+    reply = running.driver.command(f"admin audit export {FIRST}", user=ADMIN)
+    assert reply.json["response_type"] == "ephemeral"
+    assert f"Exporting the audit log of {FIRST} as CSV" in reply.json["text"]
+    slack = running.slack
+    [shared] = slack.wait_for(lambda: [m for m in slack.direct_messages(ADMIN) if m.files])
+    upload = slack.file(shared.files[0]["id"])
+    assert upload.name == f"audit-{FIRST.lower()}.csv"
+    rows = list(csv.DictReader(io.StringIO(upload.text)))
+    assert list(rows[0]) == ["at", "actor", "action", "surface", "target", "details"]
+    actions = [(r["actor"], r["action"], r["surface"], r["target"]) for r in rows]
+    assert actions[0] == ("U_ALICE", "declared", "slash_command", FIRST)  # oldest first
+    assert ("U_ALICE", "note", "slash_command", FIRST) in actions
+    assert f"{len(rows)} entries of the audit log, {FIRST}" in shared.text
+    assert slack.direct_messages("U_BOB") == []
+
+
+def test_the_command_line_writes_the_audit_log(
+    running: Running, database_url: str, tmp_path: Path
+) -> None:
+    channel = declare(running)
+    assert running.driver.command("sev 1", user="U_ALICE", channel=channel).body == ""
+    out = tmp_path / "audit.csv"
+    env = environment(DATABASE_URL=database_url)
+    result = run_app("audit", "7d", "--output", str(out), env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(out.read_text())))
+    assert f"wrote {len(rows)} audit entries" in result.stderr
+    assert [r["action"] for r in rows if r["actor"] == "U_ALICE"] == [
+        "declared", "severity_changed",
+    ]  # fmt: skip
+    one = run_app("audit", FIRST, "--format", "json", env=env, cwd=tmp_path)
+    assert {r["target"] for r in json.loads(one.stdout)} == {FIRST}
+    bad = run_app("audit", "fortnight", env=env, cwd=tmp_path)
+    assert bad.returncode == 2 and "is not a range" in bad.stderr

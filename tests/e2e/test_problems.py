@@ -117,6 +117,28 @@ def test_status_owner_and_list(running: Running) -> None:
     assert running.sitrep.deps.problems.get("PRB-0002").resolved_at is None
 
 
+def test_problem_status_and_owner_changes_are_audited(running: Running) -> None:
+    command = running.driver.command
+    command("problem new Disk fills on batch hosts", user="U_ALICE")
+    command("problem status PRB-0001 known-error", user="U_BOB")  # refused: not audited
+    command("problem status PRB-0001 known-error Rotate logs by hand", user="U_BOB")
+    command("problem owner PRB-0001 <@U_CAROL|carol>", user="U_BOB")
+    command("problem owner PRB-0001 <@U_CAROL|carol>", user="U_BOB")  # no change: not audited
+    command("problem status PRB-0001 resolved Automated", user="U_CAROL")
+
+    assert running.audited() == [
+        ("U_ALICE", "problem_opened", "slash_command", "PRB-0001"),
+        ("U_BOB", "problem_status", "slash_command", "PRB-0001"),
+        ("U_BOB", "problem_owner", "slash_command", "PRB-0001"),
+        ("U_CAROL", "problem_status", "slash_command", "PRB-0001"),
+    ]
+    audit = running.sitrep.deps.audit
+    rows = audit.export(None, audit.query("PRB-0001"))
+    assert len(rows) == 4
+    assert '"note": "Rotate logs by hand"' in rows[1]["details"]
+    assert '"to": "U_CAROL"' in rows[2]["details"]
+
+
 def test_bad_problem_commands_are_answered_and_change_nothing(running: Running) -> None:
     command = running.driver.command
     command("problem new Flaky DNS resolver", user="U_ALICE")

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
+from bot.adapters.db.audit import audit_entries
 from bot.adapters.db.engine import Sessions
 from models import (
     AlertStatus,
@@ -169,6 +170,7 @@ class SqlAlertStore:
             if entry is not None:
                 entry.incident_id = incident_id
                 session.add(entry)
+                audit_entries(session, [entry])
             session.flush()
             resolved_now = any(
                 alert.status is AlertStatus.RESOLVED and before is not AlertStatus.RESOLVED

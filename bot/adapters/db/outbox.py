@@ -9,6 +9,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from bot.adapters.db.audit import audit_entries
 from bot.adapters.db.engine import Sessions
 from bot.scheduling.due import Notice, Situation
 from bot.scheduling.followups import Followup
@@ -251,6 +252,7 @@ class SqlOutboxStore:
             done = self._update(session, message_id, token, sent_at=now, message_ts=ts)
             if done and entry is not None:
                 session.add(entry)
+                audit_entries(session, [entry])
             return done
 
     def cancel(self, message_id: int, token: str, now: datetime, reason: str) -> bool:

@@ -10,6 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from bot.adapters.db.audit import audit_entries
 from bot.adapters.db.engine import Sessions
 from bot.oncall.escalation import PAGING_STATUSES
 from bot.oncall.load import PagedFor
@@ -46,6 +47,7 @@ class SqlPageStore:
                     self._enqueue(session, notices[i], page.paged_at)
                 if i < len(entries):
                     session.add(entries[i])
+                    audit_entries(session, [entries[i]])
             for notice in notices[len(pages) :]:
                 self._enqueue(session, notice, notice.due_at)
         return made
@@ -129,6 +131,7 @@ class SqlPageStore:
                 .values(acknowledged_at=now, version=Incident.version + 1)
             )
             session.add(entry)
+            audit_entries(session, [entry])
             return list(session.exec(select(Page).where(col(Page.id).in_(ids))))
 
     def escalate(self, page_id: int, user: str, now: datetime) -> bool:
