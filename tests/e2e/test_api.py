@@ -350,6 +350,40 @@ def test_private_incidents_are_seen_only_by_tokens_granted_private_access(
     assert call(running, "GET", "/metrics?range=7d", trusted).body["current"]["incidents"] == 1
 
 
+def test_every_route_hides_a_private_incident_and_its_items_from_other_tokens(
+    running: Running,
+) -> None:
+    plain = token(running, "plain")
+    trusted = token(running, "trusted", private=True)
+    ref = declare(running, trusted, title="Payroll data exposure", private=True).body["ref"]
+    incident = running.sitrep.deps.incidents.named(ref)
+    item = running.sitrep.deps.action_items.create(
+        incident.id or 0, "U_ALICE", NewItem("Rotate the payroll keys")
+    )
+    link = {"url": "https://ci.example.com/runs/1", "kind": "deploy"}
+    done = {"status": "done", "note": "rotated"}
+
+    hidden = [
+        ("GET", f"/incidents/{ref}/links", None),
+        ("POST", f"/incidents/{ref}/links", link),
+        ("POST", f"/incidents/{ref}/timeline", {"text": "seen from outside"}),
+        ("GET", f"/incidents/{ref}/action-items", None),
+        ("GET", f"/incidents/{ref}/postmortem", None),
+        ("GET", f"/action-items/{item.id}", None),
+        ("PATCH", f"/action-items/{item.id}", done),
+    ]
+    for method, path, body in hidden:
+        answer = call(running, method, path, plain, body)
+        assert answer.status == 404, (method, path, answer.body)
+        assert "Payroll" not in json.dumps(answer.body)
+    listed = call(running, "GET", "/incidents?status=declared&severity=sev2", plain)
+    assert listed.body["incidents"] == []
+    assert call(running, "GET", f"/incidents/{ref}/links", trusted).status == 200
+    assert call(running, "GET", f"/action-items/{item.id}", trusted).status == 200
+    timeline = running.sitrep.deps.incidents.timeline(incident.id or 0)
+    assert not [e for e in timeline if "seen from outside" in e.text]  # nothing was written
+
+
 @pytest.mark.parametrize(
     ("body", "code"),
     [

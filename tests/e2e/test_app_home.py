@@ -158,3 +158,24 @@ def test_a_private_recurrence_counts_for_everyone_and_is_named_only_to_its_peopl
         assert "0 of 1 completed fix" in text(open_home(running, viewer))
     assert "again in INC-" in text(open_home(running, "U_CAROL"))  # hers to see
     assert "again in INC-" not in text(open_home(running, "U_BOB"))
+
+
+def test_a_private_incident_is_not_in_the_home_tab_of_people_outside_it(
+    running: Running,
+) -> None:
+    declare(running)  # a public one, by Alice: "1 other open" for Bob
+    running.driver.command("declare", user="U_CAROL")
+    [view] = running.slack.wait_for(lambda: running.slack.open_views("U_CAROL"))
+    running.driver.submit(view.id, declare_form("Payroll keys leaked", "sev2", private=True),
+                          user="U_CAROL")  # fmt: skip
+    secret = running.slack.wait_for(
+        lambda: next((c for c in running.slack.channels() if "payroll-keys" in c.name), None)
+    )
+    running.slack.wait_for(lambda: running.slack.pins(secret.id))
+    running.driver.command("action Rotate the payroll keys", channel=secret.id, user="U_CAROL")
+
+    outside = text(open_home(running, "U_BOB"))
+    assert "Payroll" not in outside and "0002" not in outside
+    assert "1 other open" in outside  # the public one only
+    inside = text(open_home(running, "U_CAROL"))
+    assert "Payroll keys leaked" in inside and "Rotate the payroll keys" in inside
