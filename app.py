@@ -22,6 +22,7 @@ import logging
 import os
 import signal
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -179,14 +180,24 @@ class Sitrep:
         if self.outgoing is not None:
             self.outgoing.tick()
 
-    def close(self) -> None:
+    def close(self, timeout: float | None = None) -> bool:
         """Stops gracefully: the periodic jobs finish the sends they claimed, the workers
-        the work started after acknowledgements."""
-        if self.scheduler is not None:
-            self.scheduler.shutdown(wait=True)
-        for executor in self.executors:
-            executor.shutdown(wait=True)
+        the work started after acknowledgements. False when that outlasted `timeout`
+        seconds (what was left is recovered by another replica, or this one restarted)."""
+        done = threading.Event()
+
+        def finish() -> None:
+            if self.scheduler is not None:
+                self.scheduler.shutdown(wait=True)
+            for executor in self.executors:
+                executor.shutdown(wait=True)
+            done.set()
+
+        threading.Thread(target=finish, name="sitrep-close", daemon=True).start()
+        if not done.wait(timeout):
+            return False
         self.engine.dispose()
+        return True
 
 
 def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitrep:
@@ -737,19 +748,36 @@ def _start_scheduler(sitrep: Sitrep, settings: Settings) -> BackgroundScheduler:
 def _serve(sitrep: Sitrep, settings: Settings) -> int:
     if settings.socket_mode:
         return _run_socket_mode(sitrep, settings)
+    limit = settings.sitrep_shutdown_seconds
     server = HttpServer(
         sitrep.wsgi(),
         settings.host,
         settings.port,
         threads=settings.sitrep_http_threads,
+        drain_seconds=limit,
     )
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: server.stop())
     log.info("Sitrep is listening on http://%s:%s/slack/events", settings.host, server.port)
     server.serve()
-    sitrep.close()  # finishes work already started after acknowledgements
-    log.info("Sitrep stopped")
-    return 0
+    # Then the work started after acknowledgements and the claimed sends, within the limit.
+    left = limit - (time.monotonic() - (server.stopped_at or time.monotonic()))
+    return _stopped(sitrep.close(timeout=max(0.0, left)), limit)
+
+
+def _stopped(finished: bool, limit: float) -> int:
+    """0 when everything under way was finished; otherwise exits at once with 1, leaving
+    the unfinished work (threads still in Slack calls) to recovery."""
+    if finished:
+        log.info("Sitrep stopped")
+        return 0
+    log.warning(
+        "Sitrep stopped after SITREP_SHUTDOWN_SECONDS=%s with work unfinished: the recovery "
+        "jobs of the next replica to run finish it",
+        limit,
+    )
+    logging.shutdown()
+    os._exit(1)
 
 
 def _run_sandbox(settings: Settings, *, demo: bool = False) -> int:

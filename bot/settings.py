@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     sitrep_scheduler: bool = True
     # How often the scheduler looks for due work; also the precision of reminders.
     sitrep_tick_seconds: float = 10.0
+    # On SIGTERM: how long to finish in-flight requests, work started after acknowledgements
+    # and claimed sends before exiting anyway (under Kubernetes' 30s grace period).
+    sitrep_shutdown_seconds: float = 25.0
     # How long a sender holds a notification before another may take it over.
     sitrep_outbox_lease_seconds: float = 120.0
     # Claude writes the post-mortem narrative when a key is set; the template otherwise.

@@ -224,7 +224,8 @@ def _bolt_reply(start_response: StartResponse, response: BoltResponse) -> Iterab
 
 class HttpServer:
     """waitress, stoppable from another thread (SIGTERM, tests) with a graceful drain:
-    stop accepting, let in-flight requests finish and their replies flush, then exit."""
+    stop accepting, let in-flight requests finish and their replies flush, then exit; all
+    within `drain_seconds` of `stop()`."""
 
     def __init__(
         self, app: Wsgi, host: str, port: int, *, threads: int, drain_seconds: float = 10.0
@@ -240,6 +241,7 @@ class HttpServer:
         )
         self._stop = threading.Event()
         self._drain_seconds = drain_seconds
+        self.stopped_at: float | None = None  # time.monotonic() when stop() was called
 
     @property
     def port(self) -> int:
@@ -253,18 +255,20 @@ class HttpServer:
         self._server.accepting = False
         self._server.del_channel()
         self._server.socket.close()
-        deadline = time.monotonic() + self._drain_seconds
+        deadline = (self.stopped_at or time.monotonic()) + self._drain_seconds
         while time.monotonic() < deadline and any(
             _busy(channel) for channel in list(connections.values())
         ):
             wasyncore.loop(timeout=0.05, map=connections, count=1, use_poll=True)
         # Worker threads wake the loop through the trigger when a reply is ready: stop them
         # before the trigger closes, then flush what they wrote last.
-        self._server.task_dispatcher.shutdown(timeout=self._drain_seconds)
+        self._server.task_dispatcher.shutdown(timeout=max(0.1, deadline - time.monotonic()))
         wasyncore.loop(timeout=0.05, map=connections, count=5, use_poll=True)
         wasyncore.close_all(connections)
 
     def stop(self) -> None:
+        if self.stopped_at is None:
+            self.stopped_at = time.monotonic()
         self._stop.set()
         self._server.pull_trigger()
 

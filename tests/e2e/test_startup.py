@@ -100,6 +100,19 @@ def free_port() -> int:
 def app_process(slack: FakeSlack, cwd: Path, **settings: str) -> Iterator[str]:
     """`python app.py` in HTTP mode against the fake Slack, until it answers /readyz;
     yields its URL and stops it (SIGTERM) afterwards, failing if it did not exit cleanly."""
+    with replica(slack, cwd, **settings) as (url, process):
+        yield url
+        process.terminate()
+        output = process.communicate(timeout=30)[0]
+    assert process.returncode == 0, output
+
+
+@contextmanager
+def replica(
+    slack: FakeSlack, cwd: Path, **settings: str
+) -> Iterator[tuple[str, "subprocess.Popen[str]"]]:
+    """`python app.py` as `app_process` starts it; yields its URL and the process, which the
+    test stops (it is killed afterwards if still running)."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, str(ROOT / "app.py")],
@@ -129,11 +142,11 @@ def app_process(slack: FakeSlack, cwd: Path, **settings: str) -> Iterator[str]:
                     process.kill()
                     pytest.fail(f"app did not start: {process.communicate()[0]}")
                 time.sleep(0.05)
-        yield url
+        yield url, process
     finally:
-        process.terminate()
-        output = process.communicate(timeout=30)[0]
-    assert process.returncode == 0, output
+        if process.poll() is None:
+            process.kill()
+            process.communicate(timeout=30)
 
 
 @pytest.fixture
