@@ -21,6 +21,7 @@ from waitress.channel import HTTPChannel
 from bot.adapters.db.engine import current_revisions, head_revisions
 from bot.adapters.metrics import CONTENT_TYPE, Metrics
 from bot.log_context import bound, in_fresh_context
+from handlers import payloads
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +114,11 @@ def make_wsgi(
         except (ValueError, KeyError, TypeError, AttributeError):
             # Bolt parses before it verifies; a body it can't parse is the sender's fault.
             return json_reply(start_response, 400, {"error": "malformed_body"})
+        try:
+            payloads.check(request.body)
+        except payloads.Malformed as error:
+            log.warning("refused a malformed payload: %s", error)
+            return json_reply(start_response, 400, {"error": "malformed_payload"})
         response = bolt.dispatch(request)
         if metrics is not None:
             metrics.slack_request(_kind(request.body), response.status)
