@@ -101,7 +101,9 @@ def _register_close_forms(app: App, deps: Deps) -> None:
     def close(cancelling: bool) -> Any:
         field = Field.REASON if cancelling else Field.EVIDENCE
 
-        def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        def submit(
+            ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
+        ) -> None:
             text = blocks.escape((input_values(view).get(field, {}).get("value") or "").strip())
             user = body["user"]["id"]
             try:
@@ -111,6 +113,8 @@ def _register_close_forms(app: App, deps: Deps) -> None:
                 else:
                     items.complete(item_id, user, text)
             except IncidentError as error:
+                # The form shows why; the work after the ack has nothing to show.
+                context[REFUSAL] = str(error)
                 ack(response_action="errors", errors={field: str(error)})
                 return
             ack()
@@ -118,7 +122,11 @@ def _register_close_forms(app: App, deps: Deps) -> None:
         return submit
 
     @reported
-    def show_closed(body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+    def show_closed(
+        body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
+        if context.get(REFUSAL):
+            return
         metadata = _metadata(view)
         if metadata.get("home"):
             publish_home(deps, client, body["user"]["id"])
@@ -157,9 +165,12 @@ def _register_shortcut(app: App, deps: Deps) -> None:
         if refusal := context.get(REFUSAL):
             _tell(respond, body, refusal)
 
-    app.shortcut(Callback.CREATE_ITEM)(ack=open_create_form, lazy=[explain])
+    # A message shortcut only: a global one of its ID (Slack sends none) has no message.
+    app.shortcut({"type": "message_action", "callback_id": Callback.CREATE_ITEM})(
+        ack=open_create_form, lazy=[explain]
+    )
 
-    def create(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    def create(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
         """Stored before the ack; a double submit creates one item (keyed by the view)."""
         metadata, user, values = _metadata(view), body["user"]["id"], input_values(view)
         title = values.get(Field.ITEM_TITLE, {}).get("value") or ""
@@ -181,12 +192,15 @@ def _register_shortcut(app: App, deps: Deps) -> None:
             deps.action_items.create(int(metadata.get("incident") or 0), user, wanted)
         except IncidentError as error:
             field = Field.ITEM_DUE if isinstance(error, DueDateInPast) else Field.ITEM_TITLE
+            context[REFUSAL] = str(error)  # shown on the form: nothing to show after the ack
             ack(response_action="errors", errors={field: str(error)})
             return
         ack()
 
     @reported
-    def show_created(view: dict[str, Any]) -> None:
+    def show_created(view: dict[str, Any], context: BoltContext) -> None:
+        if context.get(REFUSAL):
+            return
         deps.rooms.refresh(int(_metadata(view).get("incident") or 0))
 
     app.view(Callback.CREATE_ITEM)(ack=create, lazy=[show_created])

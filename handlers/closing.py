@@ -4,7 +4,6 @@ buttons under a resolution (what the fix was, how it was verified).
 The form's answers are stored, and the incident closed, before the ack: what is still
 missing is said on the form next to its field."""
 
-import json
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -19,7 +18,7 @@ from bot.incidents import Change
 from handlers.actions import control
 from handlers.deps import Deps, draft_if_due
 from handlers.errors import REFUSAL, reported
-from handlers.modals import input_values
+from handlers.modals import input_values, view_metadata
 from models import ChecklistItem, Fix, Verification
 
 
@@ -27,13 +26,21 @@ def register(app: App, deps: Deps) -> None:
     closing, incidents = deps.closing, deps.incidents
 
     def close_from_form(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        incident_id = int(json.loads(view.get("private_metadata") or "{}").get("incident") or 0)
+        incident_id = int(view_metadata(view).get("incident") or 0)
         shown = [b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"]
+
+        def refuse(errors: dict[str, str]) -> None:
+            if placed := _on_form(errors, shown):
+                ack(response_action="errors", errors=placed)
+            else:  # a form with no field to show it on (a stale one): show it instead
+                reason = " ".join(errors.values())
+                ack(response_action="update", view=blocks.close_refused_modal(reason))
+
         try:
             closing.close(incident_id, body["user"]["id"], _answers(view))
         except AnswerRefused as refused:
             field = blocks.FIELD_OF[ChecklistItem(refused.item)]
-            ack(response_action="errors", errors=_on_form({field: str(refused)}, shown))
+            refuse({field: str(refused)})
             return
         except ChecklistIncomplete:
             checklist = closing.checklist(incident_id)
@@ -42,16 +49,16 @@ def register(app: App, deps: Deps) -> None:
                 for c in checklist.items
                 if not c.done
             }
-            ack(response_action="errors", errors=_on_form(errors, shown))
+            refuse(errors)
             return
         except IncidentError as error:
-            ack(response_action="errors", errors=_on_form({"": str(error)}, shown))
+            refuse({"": str(error)})
             return
         ack()
 
     @reported
     def show_closed(body: dict[str, Any], view: dict[str, Any]) -> None:
-        incident_id = json.loads(view.get("private_metadata") or "{}").get("incident")
+        incident_id = view_metadata(view).get("incident")
         if incident_id:
             # The post-mortem's canvas says how it closed (and the room is refreshed).
             deps.postmortems.show_status(int(incident_id))

@@ -1,6 +1,7 @@
 """Modals: opening them (before the ack, as every surface does: a trigger expires in 3
 seconds) and reading what was submitted."""
 
+import json
 from typing import Any
 
 from slack_sdk import WebClient
@@ -26,3 +27,12 @@ def input_values(view: dict[str, Any]) -> dict[str, Any]:
         for block, actions in view["state"]["values"].items()
         if actions
     }
+
+
+def view_metadata(view: dict[str, Any]) -> dict[str, Any]:
+    """The object Sitrep put in a view's private_metadata; empty if it is not one."""
+    try:
+        data = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}

@@ -1,7 +1,6 @@
 """The declare modal and the global shortcut that opens it (the update form is in
 handlers/updates.py)."""
 
-import json
 import logging
 from datetime import UTC, datetime
 from typing import Any
@@ -17,7 +16,7 @@ from bot.errors import ChatUnavailable, IncidentError
 from bot.incidents import Declaration
 from handlers.deps import Deps, link_runbooks
 from handlers.errors import reported
-from handlers.modals import input_values, open_modal
+from handlers.modals import input_values, open_modal, view_metadata
 from models import Detection, ImpactScope
 
 log = logging.getLogger(__name__)
@@ -32,7 +31,7 @@ def register(app: App, deps: Deps) -> None:
             log.warning("declare form not opened for %s: %s", body["user"]["id"], error)
         ack()
 
-    app.shortcut(Callback.DECLARE)(open_declare_form)
+    app.shortcut({"type": "shortcut", "callback_id": Callback.DECLARE})(open_declare_form)
 
     def declare_from_form(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         try:
@@ -53,7 +52,7 @@ def register(app: App, deps: Deps) -> None:
         incident = deps.incidents.by_request_key(_view_key(view))
         if incident is None or incident.id is None:
             return
-        reply_to = json.loads(view.get("private_metadata") or "{}").get("response_url")
+        reply_to = view_metadata(view).get("response_url")
         link_runbooks(deps, incident.id)
         try:
             opened = deps.rooms.open_room(incident.id)

@@ -8,7 +8,7 @@ from bot.adapters.slack.blocks.action_items import (
     exported_reply,
 )
 from bot.adapters.slack.blocks.audit import audit_blocks, token_issued, tokens_listed
-from bot.adapters.slack.blocks.closing import FIELD_OF, close_modal
+from bot.adapters.slack.blocks.closing import FIELD_OF, close_modal, close_refused_modal
 from bot.adapters.slack.blocks.home import home
 from bot.adapters.slack.blocks.incident import (
     announcement,
@@ -86,6 +86,7 @@ __all__ = [
     "clip",
     "close_item_modal",
     "close_modal",
+    "close_refused_modal",
     "create_item_modal",
     "declare_modal",
     "declared_reply",

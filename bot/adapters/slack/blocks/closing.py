@@ -42,6 +42,17 @@ FIELD_OF: Final = {
 }
 
 
+def close_refused_modal(reason: str) -> View:
+    """What a closing form without the field a refusal belongs to turns into: the reason."""
+    return View(
+        type="modal",
+        callback_id=Callback.CLOSE,
+        title="Close incident",
+        close="OK",
+        blocks=[_section(f":warning: {escape(reason)}")],
+    )
+
+
 def close_modal(incident: Incident, checklist: Checklist, policy: Policy) -> View:
     """Each item done (shown) or missing (to fill in here); submitting closes once all are
     done."""
