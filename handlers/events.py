@@ -8,8 +8,10 @@ from typing import Any
 
 from slack_bolt import App, BoltRequest
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.adapters.slack import blocks
+from bot.adapters.slack.client import in_plain_words
 from bot.timeline import KEY_EVENT_REACTION, ChannelMessage
 from handlers.deps import Deps
 from handlers.errors import reported
@@ -68,19 +70,28 @@ def register(app: App, deps: Deps) -> None:
         if incident is None or incident.id is None:
             return
         summary = deps.incidents.summary(incident.id)
-        client.chat_postEphemeral(
-            channel=event["channel"],
-            user=event["user"],
-            blocks=blocks.summary_blocks(summary, deps.policy, deps.clock()),
-            text=blocks.announcement_fallback(incident),
-        )
+        try:
+            client.chat_postEphemeral(
+                channel=event["channel"],
+                user=event["user"],
+                blocks=blocks.summary_blocks(summary, deps.policy, deps.clock()),
+                text=blocks.announcement_fallback(incident),
+            )
+        except SlackApiError as error:
+            # The person left again, or the channel went: a welcome is best effort.
+            log.warning("no welcome for %s: %s", event["user"], in_plain_words(error))
 
     app.event("member_joined_channel")(ack=_acknowledge, lazy=[welcome])
 
     @reported
     def show_home(event: dict[str, Any], client: WebClient) -> None:
-        if event.get("tab") == "home":
+        if event.get("tab") != "home":
+            return
+        try:
             publish_home(deps, client, event["user"])
+        except SlackApiError as error:
+            # Drawn again the next time the person opens it: not an error of ours.
+            log.warning("home tab of %s not drawn: %s", event["user"], in_plain_words(error))
 
     app.event("app_home_opened")(ack=_acknowledge, lazy=[show_home])
 

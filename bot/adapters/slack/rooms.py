@@ -17,6 +17,8 @@ from models import EntryKind, Incident, IncidentLink, Role, TimelineEntry
 
 log = logging.getLogger(__name__)
 
+_NOT_INVITABLE = frozenset({"user_not_found", "user_disabled", "user_is_restricted", "cant_invite"})
+
 
 @dataclass(frozen=True)
 class SlackRooms:
@@ -127,5 +129,7 @@ class SlackRooms:
             if code in BENIGN:
                 return {}
             where = kwargs.get("channel") or kwargs.get("channel_id")
-            log.error("%s failed (%s): %s", method, where, code)
+            # A person Slack won't invite is the input's fault, told to whoever named them.
+            level = logging.WARNING if code in _NOT_INVITABLE else logging.ERROR
+            log.log(level, "%s failed (%s): %s", method, where, code)
             return None
