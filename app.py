@@ -38,6 +38,7 @@ from slack_bolt import App
 from slack_bolt.error import BoltError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.signature import SignatureVerifier
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
@@ -138,6 +139,8 @@ class Sitrep:
     webhooks: Webhooks
     status_page: StatusPageRoute
     metrics: Metrics
+    # Checks Slack's request signatures (None in Socket Mode, where none come over HTTP).
+    signatures: SignatureVerifier | None = None
     feeds: Feeds | None = None
     api: RestApi | None = None
     scheduler: BackgroundScheduler | None = None
@@ -151,7 +154,7 @@ class Sitrep:
             self.bolt,
             self.engine,
             self.webhooks,
-            slack=slack,
+            slack=self.signatures if slack else None,
             status_page=self.status_page,
             feeds=self.feeds,
             api=self.api,
@@ -412,7 +415,15 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
         outgoing=outgoing,
         api=RestApi(deps, deps.tokens, _version()),
         metrics=metrics,
+        signatures=_signatures(settings),
     )
+
+
+def _signatures(settings: Settings) -> SignatureVerifier | None:
+    secret = settings.slack_signing_secret
+    if settings.socket_mode or secret is None:
+        return None
+    return SignatureVerifier(secret.get_secret_value())
 
 
 def _version() -> str:

@@ -21,6 +21,7 @@ if str(ROOT) not in sys.path:
 import sqlalchemy as sa  # noqa: E402
 from slack_bolt import Ack, App  # noqa: E402
 from slack_sdk import WebClient  # noqa: E402
+from slack_sdk.signature import SignatureVerifier  # noqa: E402
 
 from handlers.http import HttpServer, make_wsgi  # noqa: E402
 
@@ -58,7 +59,7 @@ def main() -> int:
     )
     health = sa.create_engine("sqlite://")  # /readyz wants a database; this one is in memory
     server = HttpServer(
-        make_wsgi(app, health),
+        make_wsgi(app, health, slack=SignatureVerifier(env["SLACK_SIGNING_SECRET"])),
         env.get("HOST", "127.0.0.1"),
         int(env.get("PORT", "3000")),
         threads=int(env.get("SITREP_HTTP_THREADS", "16")),

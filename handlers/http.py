@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 import waitress
 from slack_bolt import App, BoltRequest, BoltResponse
+from slack_sdk.signature import SignatureVerifier
 from sqlalchemy.engine import Engine
 from waitress import wasyncore
 from waitress.channel import HTTPChannel
@@ -64,15 +65,15 @@ def make_wsgi(
     engine: Engine,
     webhooks: WebhookApp | None = None,
     *,
-    slack: bool = True,
+    slack: SignatureVerifier | None = None,
     feeds: WebhookApp | None = None,
     status_page: Wsgi | None = None,
     api: WebhookApp | None = None,
     metrics: Metrics | None = None,
 ) -> Wsgi:
-    """The app's routes; without `slack` (Socket Mode, where Bolt checks no signatures),
-    `/slack/events` is not served at all. With `metrics`, `/metrics` is served and every
-    request is measured."""
+    """The app's routes. `/slack/events` is served with `slack`, the verifier of Slack's
+    signatures; without it (Socket Mode, where Bolt checks none) it is not served at all.
+    With `metrics`, `/metrics` is served and every request is measured."""
 
     def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
@@ -94,7 +95,7 @@ def make_wsgi(
             return api(environ, start_response, path.removeprefix("/api/v1"))
         if feeds is not None and path.startswith("/oncall/"):
             return feeds(environ, start_response, path.removeprefix("/oncall/"))
-        if path != "/slack/events" or not slack:
+        if path != "/slack/events" or slack is None:
             return json_reply(start_response, 404, {"error": "not_found"})
         if method != "POST":
             return json_reply(start_response, 405, {"error": "method_not_allowed"})
@@ -114,11 +115,12 @@ def make_wsgi(
         except (ValueError, KeyError, TypeError, AttributeError):
             # Bolt parses before it verifies; a body it can't parse is the sender's fault.
             return json_reply(start_response, 400, {"error": "malformed_body"})
-        try:
-            payloads.check(request.body)
-        except payloads.Malformed as error:
-            log.warning("refused a malformed payload: %s", error)
-            return json_reply(start_response, 400, {"error": "malformed_payload"})
+        if slack.is_valid_request(body, headers):  # Bolt answers the others 401
+            try:
+                payloads.check(request.body)
+            except payloads.Malformed as error:
+                log.warning("refused a malformed payload: %s", error)
+                return json_reply(start_response, 400, {"error": "malformed_payload"})
         response = bolt.dispatch(request)
         if metrics is not None:
             metrics.slack_request(_kind(request.body), response.status)
