@@ -41,9 +41,9 @@ _EMOJI = {
     "lock": "🔒", "unlock": "🔓", "loudspeaker": "📢", "mag_right": "🔎", "no_entry_sign": "🚫",
     "notebook": "📓", "outbox_tray": "📤", "pager": "📟", "pencil2": "✏️",
     "raising_hand": "🙋", "repeat": "🔁", "robot_face": "🤖", "satellite": "📡", "sos": "🆘",
-    "white_square": "⬜", "zzz": "💤", "confused": "😕", "large_blue_circle": "🔵",
+    "white_large_square": "⬜", "zzz": "💤", "confused": "😕", "large_blue_circle": "🔵",
     "white_circle": "⚪", "black_circle": "⚫", "arrow_right": "➡️", "thumbsup": "👍",
-    "+1": "👍", "lock_with_ink_pen": "🔏",
+    "+1": "👍", "lock_with_ink_pen": "🔏", "arrow_double_up": "⏫",
 }  # fmt: skip
 _SHORTCODE = re.compile(r":([a-z0-9_+-]+):")
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")

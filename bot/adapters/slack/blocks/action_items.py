@@ -31,7 +31,7 @@ from bot.scheduling.followups import Followup
 from models import ActionItem, ActionStatus, Incident, NoticeKind, TimelineEntry
 
 STATUS_EMOJI: Final = {
-    ActionStatus.OPEN: ":white_square:",
+    ActionStatus.OPEN: ":white_large_square:",
     ActionStatus.DONE: ":white_check_mark:",
     ActionStatus.CANCELLED: ":heavy_multiplication_x:",
 }

@@ -26,7 +26,7 @@ PROBLEM_EMOJI: Final = {
     ProblemStatus.RESOLVED: ":white_check_mark:",
 }
 _ITEM_MARK: Final = {
-    ActionStatus.OPEN: ":white_square:",
+    ActionStatus.OPEN: ":white_large_square:",
     ActionStatus.DONE: ":white_check_mark:",
     ActionStatus.CANCELLED: ":heavy_multiplication_x:",
 }
