@@ -15,9 +15,7 @@ if __name__ == "__main__":
 
     ensure_environment()
 
-import argparse
 import importlib.metadata
-import json
 import logging
 import os
 import signal
@@ -27,7 +25,6 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -40,17 +37,15 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
 
 import handlers
 from bot.action_items import ActionItemService
 from bot.adapters import claude
 from bot.adapters.charts import MatplotlibCharts
-from bot.adapters.db import backup
 from bot.adapters.db.action_items import SqlActionItemStore
 from bot.adapters.db.alerts import SqlAlertStore
 from bot.adapters.db.audit import SqlAuditLog
-from bot.adapters.db.engine import make_engine, migrate
+from bot.adapters.db.engine import make_engine, prepare_database
 from bot.adapters.db.insights import SqlInsightsStore
 from bot.adapters.db.oncall import SqlOverrideStore, SqlRotationStore
 from bot.adapters.db.outbox import SqlOutboxStore
@@ -83,19 +78,16 @@ from bot.adapters.webhooks import HttpWebhookSender
 from bot.alerts.service import AlertService
 from bot.api_tokens import TokenService
 from bot.audit import AuditService, Surface, via
-from bot.audit import as_csv as audit_csv
 from bot.category_advice import CategoryAdvisor
 from bot.closing import ClosingCheck, ClosingService
 from bot.config import Policy, load_policy
-from bot.errors import ConfigError, IncidentError
+from bot.errors import ConfigError
 from bot.exports import ExportService
 from bot.incidents import ROOM_LEASE, IncidentService
-from bot.insights.periods import parse_range
-from bot.insights.service import InsightsService, as_csv, as_json, export_rows
+from bot.insights.service import InsightsService
 from bot.oncall.load_service import LoadService
 from bot.oncall.paging import PagingService
 from bot.oncall.service import OncallService
-from bot.permissions import Permissions
 from bot.ports import Clock, Drafter, IssueTracker
 from bot.postmortem.service import DRAFT_LEASE, PostmortemService
 from bot.problems import ProblemService
@@ -110,13 +102,13 @@ from bot.timeline import TimelineService
 from bot.update_entries import Update
 from bot.updates import UpdateService
 from bot.webhooks.service import WebhookService
+from handlers import cli
 from handlers.api import RestApi
 from handlers.deps import Background, ContextExecutor, Deps
 from handlers.feeds import Feeds, feed_token
 from handlers.http import HttpServer, Wsgi, make_wsgi
 from handlers.status_page import StatusPageRoute
 from handlers.webhooks import Webhooks, secrets_of
-from models import TokenScope
 
 if TYPE_CHECKING:
     from sandbox.run import Sandbox
@@ -213,7 +205,7 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
     engine = make_engine(settings.database_url, connections=connections)
     metrics = Metrics()
     try:
-        _prepare_database(engine, migrate_schema=settings.sitrep_migrate_on_start)
+        prepare_database(engine, migrate_schema=settings.sitrep_migrate_on_start)
         client = make_client(
             settings.slack_bot_token.get_secret_value(),
             settings.slack_api_url,
@@ -514,18 +506,6 @@ def _tracker(settings: Settings) -> IssueTracker | None:
     )
 
 
-def _prepare_database(engine: Engine, *, migrate_schema: bool) -> None:
-    try:
-        if migrate_schema:
-            migrate(engine)
-        else:
-            with engine.connect():
-                pass
-    except OperationalError as error:
-        reason = str(error.orig).strip().splitlines()[0]
-        raise ConfigError(f"DATABASE_URL: can't connect: {reason}") from None
-
-
 def _bolt_app(settings: Settings, client: WebClient, executor: ThreadPoolExecutor) -> App:
     """The Bolt app; it checks the token with auth.test, so Slack problems show here."""
     secret = settings.slack_signing_secret
@@ -554,21 +534,12 @@ def _slack_problem(error: Exception) -> str:
 
 
 def main(argv: list[str]) -> int:
-    args = _arguments(argv)
+    args = cli.arguments(argv)
     try:
         settings = load_settings()
         configure_logging(settings.log_level, settings.log_format)
-        if args.command == "migrate":
-            _prepare_database(make_engine(settings.database_url), migrate_schema=True)
-            return 0
-        if args.command == "export":
-            return _export(settings, load_policy(settings.sitrep_config), args)
-        if args.command == "backup":
-            return _backup(settings, args)
-        if args.command == "token":
-            return _tokens(settings, args)
-        if args.command == "audit":
-            return _audit(settings, load_policy(settings.sitrep_config), args)
+        if args.command != "run":
+            return cli.run_tool(args, settings)
         if args.sandbox or settings.slack_bot_token is None:
             return _run_sandbox(settings, demo=args.demo)
         if args.demo:
@@ -580,146 +551,6 @@ def main(argv: list[str]) -> int:
     if settings.sitrep_scheduler:
         sitrep.scheduler = _start_scheduler(sitrep, settings)
     return _serve(sitrep, settings)
-
-
-def _tokens(settings: Settings, args: argparse.Namespace) -> int:
-    """API tokens for the operator, who has the database: the first one before any admin
-    is configured, or one for a system while Slack is away."""
-    engine = make_engine(settings.database_url)
-    try:
-        _prepare_database(engine, migrate_schema=settings.sitrep_migrate_on_start)
-        permissions = Permissions(load_policy(settings.sitrep_config).permissions)
-        tokens = TokenService(SqlTokenStore(engine), utc_now, permissions)
-        try:
-            if args.action == "create":
-                issued = tokens.create(args.name, TokenScope(args.scope), args.private, None)
-                print(issued.secret)
-                shown = f"sitrep: token {issued.token.name} ({args.scope}), shown this once"
-                print(shown, file=sys.stderr)
-            elif args.action == "revoke":
-                print(f"sitrep: revoked {tokens.revoke(args.name, None).name}", file=sys.stderr)
-            else:
-                for token in tokens.live(None):
-                    print(f"{token.name}\t{token.scope.value}\tprivate={token.private}")
-        except IncidentError as error:
-            raise ConfigError(f"token {args.action}: {error}") from None
-    finally:
-        engine.dispose()
-    return 0
-
-
-def _arguments(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="app.py",
-        description="Sitrep: incidents in Slack.",
-    )
-    parser.add_argument(
-        "--sandbox", action="store_true", help="run against a local Slack in the browser"
-    )
-    parser.add_argument(
-        "--demo", action="store_true", help="sandbox: load six months of demo incidents first"
-    )
-    commands = parser.add_subparsers(dest="command", metavar="{run,migrate,export,backup,token}")
-    commands.add_parser("run", help="run the bot (the default)")
-    commands.add_parser("migrate", help="bring the database schema up to date and exit")
-    export = commands.add_parser("export", help="incidents of a range as CSV or JSON")
-    export.add_argument("range", nargs="?", default="30d", help="7d, 90d, 2026-Q3…")
-    export.add_argument("--format", choices=["csv", "json"], default="csv")
-    export.add_argument("--output", type=Path, help="a file (default: standard output)")
-    backups = commands.add_parser("backup", help="everything, to JSON and back")
-    backups.add_argument("action", choices=["export", "import"])
-    backups.add_argument(
-        "file", type=Path, nargs="?", help="export: default standard output; import: required"
-    )
-    audit = commands.add_parser("audit", help="the audit log of a range as CSV or JSON")
-    audit.add_argument("range", nargs="?", default="30d", help="7d, 90d, 2026-Q3, INC-…, PRB-…")
-    audit.add_argument("--format", choices=["csv", "json"], default="csv")
-    audit.add_argument("--output", type=Path, help="a file (default: standard output)")
-    tokens = commands.add_parser("token", help="API tokens: create, revoke, list")
-    tokens.add_argument("action", choices=["create", "revoke", "list"])
-    tokens.add_argument("name", nargs="?", default="")
-    tokens.add_argument("--scope", choices=[s.value for s in TokenScope], default="read")
-    tokens.add_argument("--private", action="store_true", help="may see private incidents")
-    args = parser.parse_args(argv)
-    args.command = args.command or "run"
-    if args.command == "token" and args.action != "list" and not args.name:
-        parser.error(f"token {args.action} needs a token name")
-    if args.command == "backup" and args.action == "import" and args.file is None:
-        parser.error("backup import needs the FILE to restore")
-    return args
-
-
-def _backup(settings: Settings, args: argparse.Namespace) -> int:
-    """Writes every table to a JSON document, or restores one into an empty database
-    (migrated first, as `run` would). Needs only the database."""
-    engine = make_engine(settings.database_url)
-    try:
-        _prepare_database(engine, migrate_schema=settings.sitrep_migrate_on_start)
-        if args.action == "export":
-            text = backup.dumps(backup.export_all(engine, utc_now()))
-            if args.file is None:
-                sys.stdout.write(text)
-            else:
-                args.file.write_text(text, encoding="utf-8")
-                print(f"sitrep: wrote the backup to {args.file}", file=sys.stderr)
-            return 0
-        try:
-            document = json.loads(args.file.read_text(encoding="utf-8"))
-            counts = backup.import_all(engine, document)
-        except (OSError, ValueError, backup.BackupError) as error:
-            raise ConfigError(f"backup import: {error}") from None
-    finally:
-        engine.dispose()
-    restored = ", ".join(f"{n} {table}" for table, n in counts.items() if n)
-    print(f"sitrep: restored {restored or 'nothing'} from {args.file}", file=sys.stderr)
-    return 0
-
-
-def _export(settings: Settings, policy: Policy, args: argparse.Namespace) -> int:
-    """Writes every incident declared in the range, with its timestamps and durations, as
-    CSV or JSON, for BI tools. Needs only the database."""
-    engine = make_engine(settings.database_url)
-    try:
-        # As `run` does: a database no replica has migrated yet has no incidents, not an error.
-        _prepare_database(engine, migrate_schema=settings.sitrep_migrate_on_start)
-        try:
-            period = parse_range(args.range, utc_now(), ZoneInfo(policy.timezone))
-        except IncidentError as error:
-            raise ConfigError(f"export: {error}") from None
-        incidents, roles = SqlInsightsStore(engine).declared_between(period.start, period.end)
-    finally:
-        engine.dispose()
-    rows = export_rows(incidents, roles, viewer=None)
-    text = as_json(rows) if args.format == "json" else as_csv(rows)
-    return _write(text, args.output, f"{len(rows)} incidents")
-
-
-def _audit(settings: Settings, policy: Policy, args: argparse.Namespace) -> int:
-    """Writes the audit log of a range, or of one incident, oldest first, as CSV or JSON,
-    for auditors. Needs only the database."""
-    engine = make_engine(settings.database_url)
-    try:
-        _prepare_database(engine, migrate_schema=settings.sitrep_migrate_on_start)
-        permissions, zone = Permissions(policy.permissions), ZoneInfo(policy.timezone)
-        audit = AuditService(SqlAuditLog(engine), permissions, utc_now, zone=zone)
-        try:
-            rows = audit.export(None, audit.query(args.range))
-        except IncidentError as error:
-            raise ConfigError(f"audit: {error}") from None
-    finally:
-        engine.dispose()
-    text = as_json(rows) if args.format == "json" else audit_csv(rows)
-    return _write(text, args.output, f"{len(rows)} audit entries")
-
-
-def _write(text: str, output: Path | None, what: str) -> int:
-    """An export to standard output, or to a file (saying so on standard error)."""
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        output.write_text(text, encoding="utf-8")
-        print(f"sitrep: wrote {what} to {output}", file=sys.stderr)
-    return 0
 
 
 def _start_scheduler(sitrep: Sitrep, settings: Settings) -> BackgroundScheduler:

@@ -17,6 +17,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot.errors import ConfigError
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parents[3] / "migrations"
@@ -100,6 +102,20 @@ def migrate(engine: Engine) -> None:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
     log.info("database schema is current")
+
+
+def prepare_database(engine: Engine, *, migrate_schema: bool) -> None:
+    """Migrates the schema (or, when replicas leave that to a release step, only connects);
+    an unreachable database is a ConfigError naming the reason in one line."""
+    try:
+        if migrate_schema:
+            migrate(engine)
+        else:
+            with engine.connect():
+                pass
+    except sa.exc.OperationalError as error:
+        reason = str(error.orig).strip().splitlines()[0]
+        raise ConfigError(f"DATABASE_URL: can't connect: {reason}") from None
 
 
 @functools.cache
