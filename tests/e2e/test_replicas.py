@@ -12,8 +12,8 @@ from bot.adapters.db.engine import make_engine
 from bot.adapters.db.store import SqlIncidentStore
 from models import EntryKind, Status
 from tests.databases import fresh_database
-from tests.e2e.harness import Reply, SlackDriver
-from tests.e2e.test_startup import app_process
+from tests.e2e.harness import SIGNING_SECRET, Reply, SlackDriver, declare_form
+from tests.e2e.test_startup import app_process, replica
 from tests.fakes.slack_api import FakeSlack
 
 
@@ -75,3 +75,55 @@ def test_replicas_share_one_truth(replicas: tuple[FakeSlack, list[SlackDriver], 
     assert slack.wait_for(
         lambda: len([r for r in slack.responses() if "already mitigated" in r.text]) == 5
     )
+
+
+def test_retries_and_double_submissions_across_replicas_are_stored_once_and_logs_keep_secrets(
+    tmp_path: Path,
+) -> None:
+    with FakeSlack() as slack, fresh_database("postgres", tmp_path) as url:
+        settings = {"DATABASE_URL": url, "SITREP_SCHEDULER": "false", "LOG_LEVEL": "DEBUG"}
+        with (
+            replica(slack, tmp_path, **settings) as (first, one),
+            replica(slack, tmp_path, **settings) as (second, two),
+        ):
+            drivers = [SlackDriver(first, slack), SlackDriver(second, slack)]
+            # A declare form submitted twice (a double click), each to another replica.
+            assert drivers[0].command("declare", user="U_BOB").status == 200
+            [view] = slack.wait_for(lambda: slack.open_views("U_BOB"))
+            payload = slack.submit_view(view.id, "U_BOB", declare_form("Payments failing", "sev1"))
+            barrier = threading.Barrier(2)
+
+            def submit(driver: SlackDriver) -> int:
+                barrier.wait()
+                return driver.interact(payload).status
+
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                assert set(pool.map(submit, drivers)) == {200}
+            store = SqlIncidentStore(make_engine(url))
+            [incident] = slack.wait_for(
+                lambda: [
+                    i
+                    for i in store.list_incidents(include_resolved=True, limit=5)
+                    if i.room_opened_at
+                ]
+            )
+            assert incident.channel_id and incident.id
+            # Messages in its channel, each delivered to one replica and retried to the other.
+            sent = [
+                slack.user_posts(incident.channel_id, "U_BOB", f"update {n}") for n in range(10)
+            ]
+            for event in sent:
+                assert drivers[0].event(event).status == 200
+                retried = drivers[1].event(event, retry_num=1, envelope=drivers[0].last_envelope)
+                assert retried.status == 200
+            said = [e for e in store.entries(incident.id) if e.kind is EntryKind.MESSAGE]
+            assert sorted(e.text for e in said) == sorted(f"update {n}" for n in range(10))
+            assert len(store.list_incidents(include_resolved=True, limit=5)) == 1
+            assert len(slack.calls_to("conversations.create")) == 1
+            assert len(slack.pins(incident.channel_id)) == 1  # one announcement
+            for process in (one, two):
+                process.terminate()
+            logs = one.communicate(timeout=30)[0] + two.communicate(timeout=30)[0]
+    assert "DEBUG" in logs  # the replicas did log at DEBUG
+    for secret in ("xoxb-test-token", SIGNING_SECRET):
+        assert secret not in logs
