@@ -33,4 +33,6 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
     CMD python -c "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('PORT', '3000'), timeout=4)" || exit 1
 
 # SIGTERM (docker stop) drains in-flight requests and acknowledged work, then exits.
-CMD ["python", "app.py"]
+# `run`, not the bare command: without Slack credentials it stops naming them, rather than
+# starting the sandbox.
+CMD ["python", "app.py", "run"]

@@ -538,9 +538,11 @@ def main(argv: list[str]) -> int:
     try:
         settings = load_settings()
         configure_logging(settings.log_level, settings.log_format)
-        if args.command != "run":
+        if args.command is not None and args.command != "run":
             return cli.run_tool(args, settings)
-        if args.sandbox or settings.slack_bot_token is None:
+        # `python app.py` with no Slack token tries Sitrep out; `app.py run` (production,
+        # the container) means Slack, and stops naming what is missing.
+        if args.sandbox or (args.command is None and settings.slack_bot_token is None):
             return _run_sandbox(settings, demo=args.demo)
         if args.demo:
             raise ConfigError("--demo goes with the sandbox: add --sandbox.")

@@ -40,7 +40,7 @@ def arguments(argv: list[str]) -> argparse.Namespace:
     commands = parser.add_subparsers(
         dest="command", metavar="{run,migrate,export,audit,backup,token}"
     )
-    commands.add_parser("run", help="run the bot (the default)")
+    commands.add_parser("run", help="run the bot against Slack (never the sandbox)")
     commands.add_parser("migrate", help="bring the database schema up to date and exit")
     export = commands.add_parser("export", help="incidents of a range as CSV or JSON")
     export.add_argument("range", nargs="?", default="30d", help="7d, 90d, 2026-Q3…")
@@ -60,8 +60,7 @@ def arguments(argv: list[str]) -> argparse.Namespace:
     tokens.add_argument("name", nargs="?", default="")
     tokens.add_argument("--scope", choices=[s.value for s in TokenScope], default="read")
     tokens.add_argument("--private", action="store_true", help="may see private incidents")
-    args = parser.parse_args(argv)
-    args.command = args.command or "run"
+    args = parser.parse_args(argv)  # no command: run the bot, or without Slack the sandbox
     if args.command == "token" and args.action != "list" and not args.name:
         parser.error(f"token {args.action} needs a token name")
     if args.command == "backup" and args.action == "import" and args.file is None:

@@ -58,6 +58,15 @@ def test_without_a_token_the_sandbox_starts_on_loopback_and_prints_its_page(
     assert (tmp_path / "sandbox.db").exists() and (tmp_path / "sandbox-slack.json").exists()
 
 
+def test_run_means_slack_so_a_missing_token_stops_start_up_instead_of_a_sandbox(
+    tmp_path: Path,
+) -> None:
+    result = run_app("run", env=environment(), cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1].startswith("sitrep: SLACK_BOT_TOKEN is not set")
+    assert not (tmp_path / "sandbox.db").exists()
+
+
 def test_a_missing_signing_secret_is_named_in_http_mode(tmp_path: Path) -> None:
     result = run_app(env=environment(SLACK_BOT_TOKEN="xoxb-test-token"), cwd=tmp_path)
     assert result.returncode == 2
