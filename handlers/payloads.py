@@ -78,7 +78,8 @@ def check(body: dict[str, Any]) -> None:
             _require(event, ("channel",), "event.")
         for message in (event, event.get("message"), event.get("previous_message")):
             if isinstance(message, dict):
-                _strings(message, ("user", "channel", "text"), "event.")
+                # A null ts is no timestamp: looked up, it would match Sitrep's own entries.
+                _strings(message, ("user", "channel", "text", "ts"), "event.")
         return
     if kind in ("block_actions", "block_suggestion", "view_submission", "view_closed",
                 "shortcut", "message_action"):  # fmt: skip

@@ -3,6 +3,7 @@
 from models import EntryKind, TimelineEntry
 from tests.e2e.conftest import Running
 from tests.e2e.test_declare import declare
+from tests.e2e.watch import row_counts, settle
 
 
 def timeline(running: Running, channel: str, *, hidden: bool = False) -> list[TimelineEntry]:
@@ -69,6 +70,23 @@ def test_edits_keep_the_history_and_deletions_hide_the_entry(running: Running) -
     assert [r["text"] for r in entry.revisions] == ["it's the cache"]
     hidden = [e for e in timeline(running, channel, hidden=True) if e.hidden]
     assert [e.text for e in hidden] == ["wrong channel, sorry"]
+
+
+def test_an_edit_with_a_null_ts_is_refused_and_changes_nothing(running: Running) -> None:
+    channel = declare(running)
+    join(running, channel, "U_BOB")
+    ts = running.driver.say(channel, "it's the cache", user="U_BOB")
+    event = running.slack.user_edits(channel, ts, "U_BOB", "it's the DNS")
+    # Sitrep's own entries have no ts: looking up a null one found several (a 503 forever).
+    event["message"]["ts"] = None
+    settle(running.sitrep)
+    before = row_counts(running.sitrep.engine)
+
+    assert running.driver.event(event).status == 400
+
+    assert row_counts(running.sitrep.engine) == before
+    [entry] = timeline(running, channel)
+    assert entry.text == "it's the cache" and entry.revisions == []
 
 
 def test_shared_files_are_recorded_with_name_and_link(running: Running) -> None:
