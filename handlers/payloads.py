@@ -80,6 +80,7 @@ def check(body: dict[str, Any]) -> None:
             if isinstance(message, dict):
                 # A null ts is no timestamp: looked up, it would match Sitrep's own entries.
                 _strings(message, ("user", "channel", "text", "ts"), "event.")
+                _short(message, ("user",), _ID_MAX, "event.")  # stored as the author
         return
     if kind in ("block_actions", "block_suggestion", "view_submission", "view_closed",
                 "shortcut", "message_action"):  # fmt: skip

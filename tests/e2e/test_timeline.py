@@ -89,6 +89,20 @@ def test_an_edit_with_a_null_ts_is_refused_and_changes_nothing(running: Running)
     assert entry.text == "it's the cache" and entry.revisions == []
 
 
+def test_a_message_from_an_overlong_user_id_is_refused_on_every_database(
+    running: Running,
+) -> None:
+    channel = declare(running)
+    join(running, channel, "U_BOB")
+    event = running.slack.user_posts(channel, "U_BOB", "db cpu at 100%")
+    # An author longer than its column: PostgreSQL refused the insert (a 503 forever).
+    event["user"] = "U" + "X" * 32
+
+    assert running.driver.event(event).status == 400
+
+    assert timeline(running, channel) == []
+
+
 def test_shared_files_are_recorded_with_name_and_link(running: Running) -> None:
     channel = declare(running)
     join(running, channel, "U_BOB")
