@@ -8,6 +8,8 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from bot.adapters.slack.ids import Field
 
@@ -23,9 +25,11 @@ def register(app: App) -> None:
     def apologise(error: Exception, request: BoltRequest) -> BoltResponse:
         error_id = uuid.uuid4().hex[:8]
         log.error("unexpected error %s: %r", error_id, error, exc_info=error)
-        if request.body.get("type") == "event_callback":
+        if request.body.get("type") == "event_callback" or database_away(error):
             # Not stored: a 503 makes Slack deliver the event again rather than lose it (the
-            # timeline stores a message once however often it comes).
+            # timeline stores a message once however often it comes). Whatever the request,
+            # a database out of reach is never acknowledged: a 200 would say it was stored.
+            # Slack tells the person a command or click failed, and they try again.
             return BoltResponse(status=503, body="")
         if request.body.get("type") == "view_submission":
             # A modal accepts only a response_action; show the apology on its first input
@@ -56,6 +60,14 @@ def register(app: App) -> None:
                 "Please check what happened and try again.",
             },
         )
+
+
+def database_away(error: Exception) -> bool:
+    """The database could not be reached (refused, dropped, its pool exhausted), as opposed
+    to a request it refused: trying again later may work."""
+    if isinstance(error, OperationalError | PoolTimeout):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
 
 
 def reported(listener: Callable[..., None]) -> Callable[..., None]:
