@@ -77,6 +77,7 @@ class SchedulerService:
         while True:
             token = uuid.uuid4().hex
             batch = self._store.claim(self._clock(), self._clock() + self._lease, BATCH, token)
+            done = []
             for message in batch:
                 try:
                     outcome = self._deliver(message, token)
@@ -84,7 +85,10 @@ class SchedulerService:
                     log.exception("delivering %s failed", message.key)
                     outcome = Outcome.RETRY
                 outcomes[outcome] += 1
-            if len(batch) < BATCH:
+                done.append(outcome)
+            # A batch holds one message per target: the next ones to a target it reached
+            # are claimable now. Messages refused again wait out their retry time.
+            if not any(o in (Outcome.SENT, Outcome.CANCELLED) for o in done):
                 return Sent(queued, outcomes)
 
     def plan(self) -> int:

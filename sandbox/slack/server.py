@@ -45,6 +45,19 @@ class _Reply:
         return cls(status, body.encode(), content_type="text/plain; charset=utf-8")
 
 
+@dataclass(frozen=True)
+class _Outage:
+    status: int
+    retry_after: int = 0
+
+    def reply(self) -> _Reply:
+        if self.status == HTTPStatus.TOO_MANY_REQUESTS:
+            limited = SlackError("ratelimited").body
+            return _Reply.json(limited, self.status, **{"Retry-After": str(self.retry_after)})
+        page = b"<html><body>503 Service Unavailable</body></html>\n"
+        return _Reply(self.status, page, "text/html")
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
@@ -99,6 +112,7 @@ class FakeSlack(WorkspaceAccess, PeopleActing):
         self._rate_limits: dict[str, list[int]] = {}  # method -> Retry-After per pending 429
         self._failures: dict[str, list[str]] = {}  # method -> errors for the next calls
         self._holds: dict[str, int] = {}  # method -> how many answers to hold back
+        self._outage: _Outage | None = None  # every Web API call fails until recover()
         self._release = threading.Event()
         self.held = 0  # answers being held back now
         self._server: _Server | None = None
@@ -184,6 +198,30 @@ class FakeSlack(WorkspaceAccess, PeopleActing):
     def release_answers(self) -> None:
         self._release.set()
 
+    def go_down(self) -> None:
+        """Until `recover()`, every Web API call answers HTTP 503 with a page that is not
+        JSON, and does nothing: Slack down, as its edge answers then."""
+        with self._changed:
+            self._outage = _Outage(HTTPStatus.SERVICE_UNAVAILABLE)
+
+    def rate_limit_everything(self, retry_after: int = 1) -> None:
+        """Until `recover()`, every Web API call answers 429 with `Retry-After: retry_after`
+        and does nothing: a storm of rate limits."""
+        with self._changed:
+            self._outage = _Outage(HTTPStatus.TOO_MANY_REQUESTS, retry_after)
+
+    def recover(self) -> None:
+        """Ends `go_down()` or `rate_limit_everything()`: calls are served again."""
+        with self._changed:
+            self._outage = None
+            self._changed.notify_all()
+
+    @property
+    def refused(self) -> int:
+        """How many Web API calls an outage has refused so far."""
+        with self._changed:
+            return sum(1 for c in self._calls if c.status >= 429)
+
     def process_files_slowly(self, slowly: bool = True) -> None:
         """While on, uploads finish but stay "processing": Slack takes a moment to make an
         image showable, and a message showing it before then is refused (invalid_blocks)."""
@@ -256,7 +294,8 @@ class FakeSlack(WorkspaceAccess, PeopleActing):
         else:
             token = args.pop("token", None) or token  # a `token` field wins over the header
             reply = self._answer(name, token, args)
-        response = json.loads(reply.body)
+        is_json = reply.content_type.startswith("application/json")
+        response = json.loads(reply.body) if is_json else {}
         self._calls.append(Call(name, args, token, int(reply.status), response, time.time()))
         if self._holds.get(name):
             self._holds[name] -= 1
@@ -274,6 +313,8 @@ class FakeSlack(WorkspaceAccess, PeopleActing):
                 raise SlackError("invalid_auth")
             if token != method.token:
                 raise SlackError("not_allowed_token_type")
+            if self._outage is not None:
+                return self._outage.reply()
             if self._rate_limits.get(name):
                 retry_after = str(self._rate_limits[name].pop(0))
                 limited = SlackError("ratelimited").body

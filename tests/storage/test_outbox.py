@@ -13,8 +13,8 @@ from models import NoticeKind
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
 
-def notice(key: str) -> Notice:
-    return Notice(key, NoticeKind.NUDGE, None, "C1", T0)  # type: ignore[arg-type]
+def notice(key: str, target: str = "C1") -> Notice:
+    return Notice(key, NoticeKind.NUDGE, None, target, T0)  # type: ignore[arg-type]
 
 
 def test_a_key_is_queued_once_however_often_it_is_due(engine: Engine) -> None:
@@ -26,7 +26,7 @@ def test_a_key_is_queued_once_however_often_it_is_due(engine: Engine) -> None:
 
 def test_racing_senders_claim_disjoint_messages(engine: Engine) -> None:
     store = SqlOutboxStore(engine)
-    store.enqueue([notice(f"k{n}") for n in range(40)], T0)
+    store.enqueue([notice(f"k{n}", target=f"C{n}") for n in range(40)], T0)
     barrier, claimed = threading.Barrier(4), []
 
     def sender(n: int) -> None:
@@ -39,6 +39,25 @@ def test_racing_senders_claim_disjoint_messages(engine: Engine) -> None:
     for thread in threads:
         thread.join()
     assert len(claimed) == len(set(claimed)) == 40
+
+
+def test_messages_to_one_target_are_taken_one_at_a_time_in_order(engine: Engine) -> None:
+    store = SqlOutboxStore(engine)
+    store.enqueue([notice("first"), notice("second"), notice("elsewhere", target="C2")], T0)
+    lease = T0 + timedelta(minutes=1)
+    [first, elsewhere] = store.claim(T0, lease, 10, "a")
+    assert (first.key, elsewhere.key) == ("first", "elsewhere")
+    assert first.id is not None
+    assert store.claim(T0, lease, 10, "b") == []  # "second" waits while "first" is sent
+    # "first" is refused for now: "second" waits behind it until it is through.
+    retry_at = T0 + timedelta(minutes=5)
+    assert store.release(first.id, "a", "ratelimited", retry_at)
+    assert store.mark_sent(elsewhere.id or 0, "a", "1.1", T0, None)
+    assert store.claim(lease, lease + timedelta(minutes=1), 10, "b") == []
+    [again] = store.claim(retry_at, retry_at + timedelta(minutes=1), 10, "c")
+    assert again.key == "first" and store.mark_sent(first.id, "c", "2.2", retry_at, None)
+    [second] = store.claim(retry_at, retry_at + timedelta(minutes=1), 10, "c")
+    assert second.key == "second"
 
 
 def test_a_sender_whose_lease_was_taken_over_changes_nothing(engine: Engine) -> None:

@@ -212,6 +212,21 @@ class SqlOutboxStore:
     def claim(
         self, now: datetime, lease_until: datetime, limit: int, token: str
     ) -> list[OutboxMessage]:
+        # In order per target: a message waits while an earlier one to the same channel or
+        # person is still owed (being sent, or waiting out a refusal), so a batch takes one
+        # message per target and an outage is caught up in the order things were said.
+        earlier = sa.orm.aliased(OutboxMessage)
+        owed_before = (
+            sa.select(col(earlier.id))
+            .where(
+                col(earlier.target) == col(OutboxMessage.target),
+                col(earlier.id) < col(OutboxMessage.id),
+                col(earlier.sent_at).is_(None),
+                col(earlier.cancelled_at).is_(None),
+                col(earlier.due_at) <= now,
+            )
+            .exists()
+        )
         free = (
             sa.select(col(OutboxMessage.id))
             .where(
@@ -222,6 +237,7 @@ class SqlOutboxStore:
                     col(OutboxMessage.leased_until).is_(None),
                     col(OutboxMessage.leased_until) <= now,
                 ),
+                ~owed_before,
             )
             .order_by(col(OutboxMessage.id))
             .limit(limit)

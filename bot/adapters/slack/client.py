@@ -148,9 +148,16 @@ def make_client(
 
 
 def error_code(error: SlackApiError) -> str:
+    """Slack's error code; `http_<status>` for a server error, whose body (an HTML page from
+    Slack's edge, say) names none."""
+    status = getattr(error.response, "status_code", 200)
+    if isinstance(status, int) and status >= 500:
+        return f"http_{status}"
     return str(error.response.get("error", "unknown_error"))
 
 
 def in_plain_words(error: SlackApiError) -> str:
     code = error_code(error)
+    if code.startswith("http_5"):
+        return "Slack isn't answering right now; I'll finish this when it's back."
     return _PLAIN_WORDS.get(code, f"Slack said `{code}`.")
