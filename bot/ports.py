@@ -71,8 +71,10 @@ class ChatRooms(Protocol):
         is also bookmarked in the channel (a refused bookmark does not fail the post)."""
         ...
 
-    def post_notice(self, incident: Incident) -> None:
-        """Points the announcements channel to the incident's channel."""
+    def post_notice(self, incident: Incident, *, resumed: bool = False) -> None:
+        """Points the announcements channel to the incident's channel. `resumed`: an earlier
+        attempt, by a process that died, got past the announcement and may have posted it:
+        not posted again if it is there."""
         ...
 
 

@@ -55,6 +55,7 @@ class RoomService:
             return None
         try:
             incident = incidents.get(incident_id)
+            resumed = incident.announcement_ts is not None
             if incident.channel_id is None:
                 incident = self._create_channel(incident)
             assert incident.channel_id is not None
@@ -64,7 +65,7 @@ class RoomService:
             self._greet(incident_id)
             incident = self.refresh(incident_id, may_post=True)
             if not incident.private and self._policy.announcements_channel:
-                self._rooms.post_notice(incident)
+                self._rooms.post_notice(incident, resumed=resumed)
         except Exception:
             incidents.release_room(incident_id)
             raise

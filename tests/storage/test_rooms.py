@@ -69,7 +69,7 @@ class RecordingRooms:
         self.transcript.append(("post", entry.kind.value))
         return True
 
-    def post_notice(self, incident: Incident) -> None:
+    def post_notice(self, incident: Incident, *, resumed: bool = False) -> None:
         self._do("notice", incident.ref)
 
 

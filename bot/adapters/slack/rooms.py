@@ -3,6 +3,7 @@
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from slack_sdk import WebClient
@@ -17,6 +18,8 @@ from models import EntryKind, Incident, IncidentLink, Role, TimelineEntry
 
 log = logging.getLogger(__name__)
 
+# The declaration notice's metadata: how a resumed opening finds one already posted.
+_NOTICE_EVENT = "sitrep_declared"
 _NOT_INVITABLE = frozenset({"user_not_found", "user_disabled", "user_is_restricted", "cant_invite"})
 
 
@@ -104,12 +107,15 @@ class SlackRooms:
             )
         return posted
 
-    def post_notice(self, incident: Incident) -> None:
+    def post_notice(self, incident: Incident, *, resumed: bool = False) -> None:
         message: dict[str, Any] = {
             "channel": self.policy.announcements_channel,
             "blocks": blocks.notice(incident, self.policy),
             "text": f"{incident.ref} declared: {blocks.defang(incident.title)}",
+            "metadata": {"event_type": _NOTICE_EVENT, "event_payload": {"ref": incident.ref}},
         }
+        if resumed and self._notice_posted(incident):
+            return
         try:
             self.client.chat_postMessage(**message)
         except SlackApiError as error:
@@ -118,6 +124,28 @@ class SlackRooms:
                 return
             self._call("conversations_join", channel=message["channel"])
             self._call("chat_postMessage", **message)
+
+    def _notice_posted(self, incident: Incident) -> bool:
+        """Whether the announcements channel already has the incident's notice (looked for
+        only when a room's opening is resumed; unreadable history counts as not there)."""
+        oldest = f"{(incident.declared_at - timedelta(minutes=1)).timestamp():.6f}"
+        cursor: str | None = None
+        while True:
+            page = self._call(
+                "conversations_history", channel=self.policy.announcements_channel,
+                oldest=oldest, include_all_metadata=True, limit=200, cursor=cursor,
+            )  # fmt: skip
+            if page is None:
+                return False
+            for posted in page.get("messages", []):
+                metadata = posted.get("metadata") or {}
+                if metadata.get("event_type") == _NOTICE_EVENT and (
+                    (metadata.get("event_payload") or {}).get("ref") == incident.ref
+                ):
+                    return True
+            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return False
 
     def _call(self, method: str, **kwargs: Any) -> dict[str, Any] | None:
         """One Slack call; "already so" errors count as success, others are logged."""
