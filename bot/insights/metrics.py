@@ -7,7 +7,7 @@ Times of day and weekdays are the organisation's."""
 import math
 from bisect import bisect_left
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from statistics import median
@@ -15,10 +15,10 @@ from zoneinfo import ZoneInfo
 
 from bot.config import Policy
 from bot.insights.periods import Period, weeks_before
-from bot.metrics import Measures
 from models import Detection, ImpactScope, Incident, Role, Status
 
 MEASURES = ("to_detect", "to_acknowledge", "to_mitigate", "to_resolve")
+_NOTHING = timedelta(0)
 WEEKS_CHARTED = 12
 
 
@@ -75,7 +75,12 @@ class Spread:
 
     @classmethod
     def of(cls, durations: Iterable[timedelta]) -> "Spread":
-        values = sorted(d.total_seconds() for d in durations)
+        return cls.of_seconds([d.total_seconds() for d in durations])
+
+    @classmethod
+    def of_seconds(cls, seconds: Iterable[float]) -> "Spread":
+        """The spread of durations given in seconds (as `timedelta.total_seconds()`)."""
+        values = sorted(seconds)
         if not values:
             return cls(0, None, None, None)
         rank = math.ceil(0.9 * len(values)) - 1  # nearest rank
@@ -167,8 +172,8 @@ def compute(
     ordered = sorted(
         (i for i in incidents if i.declared_at < period.end), key=lambda i: i.declared_at
     )
-    inside = [i for i in ordered if i.declared_at in period]
-    measures = {i.id: Measures.of(i) for i in inside}
+    inside = ordered[bisect_left(ordered, period.start, key=lambda i: i.declared_at) :]
+    measures = {i.id: _seconds(i) for i in inside}
     by_severity: dict[str, list[Occurrence]] = defaultdict(list)
     by_service: dict[str, list[Occurrence]] = defaultdict(list)
     for incident in inside:
@@ -194,6 +199,8 @@ def compute(
         return headline
     hours = [i.declared_at.astimezone(zone) for i in inside]
     in_hours = rules.in_hours()
+    outside = {i.id for i, h in zip(inside, hours, strict=True) if not in_hours(h)}
+    by_hour, by_weekday = Counter(h.hour for h in hours), Counter(h.weekday() for h in hours)
     weeks = charted_weeks(period, zone, trend_week)
     weekly = _weekly(ordered, weeks)
     return replace(
@@ -204,11 +211,11 @@ def compute(
         },
         by_severity_spreads={k: _spreads(v, measures) for k, v in by_severity.items()},
         by_service_spreads={k: _spreads(v, measures) for k, v in by_service.items()},
-        impact_by_service=_impact(inside, measures),
-        by_hour=tuple(Counter(h.hour for h in hours).get(n, 0) for n in range(24)),
-        by_weekday=tuple(Counter(h.weekday() for h in hours).get(n, 0) for n in range(7)),
-        weekend=sum(1 for h in hours if h.weekday() >= 5),
-        out_of_hours=sum(1 for h in hours if not in_hours(h)),
+        impact_by_service=_impact(inside),
+        by_hour=tuple(by_hour.get(n, 0) for n in range(24)),
+        by_weekday=tuple(by_weekday.get(n, 0) for n in range(7)),
+        weekend=by_weekday[5] + by_weekday[6],
+        out_of_hours=len(outside),
         by_monitoring=sum(1 for i in inside if i.detected_by),
         after_deploy=sum(
             1
@@ -216,7 +223,7 @@ def compute(
             if i.deployed_at and i.impact_start - i.deployed_at <= rules.deploy_period
         ),
         deploy_window=rules.deploy_period,
-        load=_load(inside, roles, policy, zone, in_hours),
+        load=_load(inside, roles, policy, outside),
         repeats=tuple(_repeats(ordered, inside, rules.repeat_window)),
         weeks=tuple(weeks),
         weekly_volume=_weekly_volume(weekly, weeks, policy),
@@ -233,14 +240,28 @@ def charted_weeks(
     return weeks_before(last, WEEKS_CHARTED, zone)
 
 
+def _seconds(incident: Occurrence) -> tuple[float | None, ...]:
+    """The incident's MEASURES in seconds, in that order (None where a milestone is
+    missing): what `Measures.of` gives, without a timedelta per measure to allocate."""
+    declared = incident.declared_at
+    started, acknowledged = incident.impact_started_at, incident.acknowledged_at
+    mitigated, resolved = incident.mitigated_at, incident.resolved_at
+    return (
+        None if started is None else max((declared - started).total_seconds(), 0.0),
+        None if acknowledged is None else max((acknowledged - declared).total_seconds(), 0.0),
+        None if mitigated is None else max((mitigated - declared).total_seconds(), 0.0),
+        None if resolved is None else max((resolved - declared).total_seconds(), 0.0),
+    )
+
+
 def _spreads(
-    incidents: Sequence[Occurrence], measures: Mapping[int, Measures]
+    incidents: Sequence[Occurrence], measures: Mapping[int, tuple[float | None, ...]]
 ) -> dict[str, Spread]:
-    found: dict[str, Spread] = {}
-    for name in MEASURES:
-        values = [getattr(measures[i.id], name) for i in incidents]
-        found[name] = Spread.of(v for v in values if v is not None)
-    return found
+    rows = [measures[i.id] for i in incidents]
+    return {
+        name: Spread.of_seconds([v for row in rows if (v := row[n]) is not None])
+        for n, name in enumerate(MEASURES)
+    }
 
 
 def _response(incidents: Sequence[Occurrence], policy: Policy, now: datetime) -> tuple[int, int]:
@@ -261,13 +282,11 @@ def _response(incidents: Sequence[Occurrence], policy: Policy, now: datetime) ->
     return met, known
 
 
-def _impact(
-    incidents: Sequence[Occurrence], measures: Mapping[int, Measures]
-) -> dict[str, timedelta]:
+def _impact(incidents: Sequence[Occurrence]) -> dict[str, timedelta]:
     total: dict[str, timedelta] = defaultdict(timedelta)
     for incident in incidents:
-        impact = measures[incident.id].impact
-        if impact is not None:
+        if incident.resolved_at is not None:  # the impact, summed exactly (not in seconds)
+            impact = max(incident.resolved_at - incident.impact_start, _NOTHING)
             for service in incident.services:
                 total[service] += impact
     return dict(sorted(total.items(), key=lambda kv: kv[1], reverse=True))
@@ -277,9 +296,9 @@ def _load(
     incidents: Sequence[Occurrence],
     roles: Mapping[int, Mapping[Role, str]],
     policy: Policy,
-    zone: ZoneInfo,
-    in_hours: Callable[[datetime], bool],
+    outside: Set[int],
 ) -> tuple[Load, ...]:
+    """Each role holder's load; `outside`: the IDs of those declared out of hours."""
     rules = policy.insights
     handled: dict[str, list[Occurrence]] = defaultdict(list)
     for incident in incidents:
@@ -294,7 +313,7 @@ def _load(
                 person=person,
                 incidents=len(theirs),
                 severe=sum(1 for i in theirs if i.severity in rules.severe),
-                out_of_hours=sum(1 for i in theirs if not in_hours(i.declared_at.astimezone(zone))),
+                out_of_hours=sum(1 for i in theirs if i.id in outside),
                 busiest=busiest,
                 overloaded=busiest > rules.load_limit,
             )
@@ -363,8 +382,8 @@ def _weekly_volume(
 def _weekly_resolve(
     weekly: Sequence[tuple[int, Occurrence]], weeks: Sequence[datetime]
 ) -> tuple[timedelta | None, ...]:
-    per_week: list[list[timedelta]] = [[] for _ in weeks]
+    per_week: list[list[float]] = [[] for _ in weeks]
     for index, incident in weekly:
-        if (took := Measures.of(incident).to_resolve) is not None:
-            per_week[index].append(took)
-    return tuple(Spread.of(values).median for values in per_week)
+        if (resolved := incident.resolved_at) is not None:
+            per_week[index].append(max((resolved - incident.declared_at).total_seconds(), 0.0))
+    return tuple(Spread.of_seconds(values).median for values in per_week)
