@@ -46,7 +46,7 @@ def test_a_window_reads_its_incidents_with_their_roles_oldest_first(
     assert store.declared_between(START + timedelta(days=1), START + timedelta(days=2)) == ([], {})
 
 
-def test_closed_incidents_are_remembered_and_the_others_read_afresh(
+def test_unchanged_incidents_are_remembered_and_changed_ones_read_afresh(
     engine: Engine, incidents: tuple[IncidentService, Clock]
 ) -> None:
     service, clock = incidents
@@ -55,23 +55,36 @@ def test_closed_incidents_are_remembered_and_the_others_read_afresh(
     assert closed.id is not None and live.id is not None
     service.resolve(closed.id, "U_ALICE", "fixed")
     service.close(closed.id, "U_ALICE")
-    store = SqlInsightsStore(engine, remembered=1)
+    store = SqlInsightsStore(engine)
     window = (START, START + timedelta(days=1))
     first, _ = store.declared_between(*window)
     assert [o.status for o in first] == [Status.CLOSED, Status.DECLARED]
+    assert store.declared_between(*window)[0] == first  # nothing changed: all from memory
+    assert all(a is b for a, b in zip(store.declared_between(*window)[0], first, strict=True))
 
     clock.advance(minutes=30)
     service.resolve(live.id, "U_BOB", "restarted")
-    service.assign_role(live.id, Role.COMMANDER, "U_BOB", "U_BOB")
-    second, roles = store.declared_between(*window)
+    second, _ = store.declared_between(*window)
     assert [o.status for o in second] == [Status.CLOSED, Status.RESOLVED]
-    assert second[0] is first[0]  # the closed one came from memory
-    assert second[1].resolved_at == clock() and roles[live.id] == {Role.COMMANDER: "U_BOB"}
+    assert second[0] is first[0] and second[1].resolved_at == clock()
+    service.assign_role(live.id, Role.COMMANDER, "U_BOB", "U_BOB")  # a role is a change too
+    assert store.declared_between(*window)[1] == {live.id: {Role.COMMANDER: "U_BOB"}}
+    service.add_link(live.id, "U_BOB", "https://ci.example.com/1", LinkKind.DEPLOY,
+                     happened_at=clock() - timedelta(hours=1))  # fmt: skip
+    assert store.declared_between(*window)[0][1].deployed_at == clock() - timedelta(hours=1)
 
-    service.close(live.id, "U_BOB")
-    third, _ = store.declared_between(*window)  # remembers one: the older one is read again
-    assert [o.status for o in third] == [Status.CLOSED, Status.CLOSED]
-    assert third[1] is store.declared_between(*window)[0][1]
+
+def test_the_least_recently_read_are_forgotten_first(
+    engine: Engine, incidents: tuple[IncidentService, Clock]
+) -> None:
+    service, _ = incidents
+    service.declare(Declaration("Older", "sev2", "U_ALICE"))
+    service.declare(Declaration("Newer", "sev2", "U_ALICE"))
+    store = SqlInsightsStore(engine, remembered=1)
+    window = (START, START + timedelta(days=1))
+    first, _ = store.declared_between(*window)
+    second, _ = store.declared_between(*window)  # remembers one: the older one is read again
+    assert second == first and second[0] is not first[0] and second[1] is first[1]
 
 
 def test_an_incident_carries_its_last_deploy_before_the_impact_started(
