@@ -400,3 +400,15 @@ class TestADigestWithAPrivateIncident:
         assert "weren't ready to show" in text  # sent without its charts, not lost
         alts = " ".join(u.alt_txt or "" for u in running.slack.files())
         assert "secret-db" not in alts
+
+
+def test_the_start_up_warm_up_reads_ahead_without_changing_an_answer(
+    running: Running, clock: FastForward
+) -> None:
+    insights = running.sitrep.deps.insights
+    assert insights.warm_up() == 0  # nothing to read yet: it still draws its chart
+    worked_incidents(running, clock)
+    period = insights.period("7d")
+    cold = insights.stats("U_ALICE", period)
+    assert insights.warm_up() == 3
+    assert insights.stats("U_ALICE", period) == cold
