@@ -13,8 +13,10 @@ TEXT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def configure_logging(level: str, form: Literal["text", "json"]) -> None:
-    """Sends every record to standard error, as text or JSON."""
+    """Sends every record to standard error, as text or JSON. matplotlib's own debugging
+    (hundreds of lines as it scans fonts) is left out even at DEBUG."""
     logging.basicConfig(level=level, handlers=[log_handler(form)], force=True)
+    logging.getLogger("matplotlib").setLevel(max(logging.getLevelName(level), logging.INFO))
 
 
 def log_handler(form: Literal["text", "json"], stream: TextIO | None = None) -> logging.Handler:

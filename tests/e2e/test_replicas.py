@@ -1,8 +1,9 @@
 """Several `python app.py` replicas on one PostgreSQL, with Slack's requests spread across
 them: IDs stay unique, each incident gets one channel, racing clicks make one change."""
 
+import subprocess
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -86,6 +87,8 @@ def test_retries_and_double_submissions_across_replicas_are_stored_once_and_logs
             replica(slack, tmp_path, **settings) as (first, one),
             replica(slack, tmp_path, **settings) as (second, two),
         ):
+            # Read as they come: a replica whose pipe fills up would block on its next log line.
+            output = [_read_all(one), _read_all(two)]
             drivers = [SlackDriver(first, slack), SlackDriver(second, slack)]
             # A declare form submitted twice (a double click), each to another replica.
             assert drivers[0].command("declare", user="U_BOB").status == 200
@@ -123,7 +126,23 @@ def test_retries_and_double_submissions_across_replicas_are_stored_once_and_logs
             assert len(slack.pins(incident.channel_id)) == 1  # one announcement
             for process in (one, two):
                 process.terminate()
-            logs = one.communicate(timeout=30)[0] + two.communicate(timeout=30)[0]
+                process.wait(timeout=30)
+            logs = "".join(read() for read in output)
     assert "DEBUG" in logs  # the replicas did log at DEBUG
     for secret in ("xoxb-test-token", SIGNING_SECRET):
         assert secret not in logs
+
+
+def _read_all(process: "subprocess.Popen[str]") -> Callable[[], str]:
+    """Reads the process's output in a thread until it ends; the returned function waits
+    for the end and gives all of it."""
+    lines: list[str] = []
+    assert process.stdout is not None
+    reader = threading.Thread(target=lambda: lines.extend(process.stdout or ()), daemon=True)
+    reader.start()
+
+    def read() -> str:
+        reader.join(timeout=30)
+        return "".join(lines)
+
+    return read
