@@ -1,7 +1,8 @@
 """The labelled 'similar incident' evaluation sets are well formed (the data, not the algorithm).
 
-There are two: the first set, and a held-out set written afterwards, for another made-up
-company, to measure suggestions that were tuned while looking at the first one."""
+There are three: the first set; a held-out set written afterwards, for another made-up
+company, to measure suggestions that were tuned while looking at the first one; and a blind
+set, for a third made-up company, written without reading the suggestion code."""
 
 import json
 from dataclasses import dataclass
@@ -36,6 +37,12 @@ HOLDOUT = EvalSet(
     datetime(2025, 1, 1, tzinfo=UTC),
     datetime(2026, 1, 1, tzinfo=UTC),
 )
+BLIND = EvalSet(
+    "similar_incidents_blind.json",
+    datetime(2025, 1, 1, tzinfo=UTC),
+    datetime(2026, 1, 1, tzinfo=UTC),
+)
+EVAL_SETS = [FIRST, HOLDOUT, BLIND]
 
 CATEGORIES = set(category_names(DEFAULT_CATEGORIES))  # what Sitrep accepts
 SEVERITIES = {"sev1", "sev2", "sev3", "sev4"}
@@ -59,7 +66,7 @@ def load(eval_set: EvalSet) -> dict:
     return json.loads(eval_set.path.read_text(encoding="utf-8"))
 
 
-@pytest.fixture(params=[FIRST, HOLDOUT], ids=lambda s: s.name)
+@pytest.fixture(params=EVAL_SETS, ids=lambda s: s.name)
 def eval_set(request: pytest.FixtureRequest) -> EvalSet:
     return request.param
 
@@ -163,3 +170,14 @@ def test_the_holdout_set_shares_no_ids_titles_or_services_with_the_first() -> No
         assert not {i[field] for i in first} & {i[field] for i in holdout}, field
     services = {s for i in first for s in i["services"]}
     assert not services & {s for i in holdout for s in i["services"]}
+
+
+@pytest.mark.parametrize("earlier", [FIRST, HOLDOUT], ids=lambda s: s.name)
+def test_the_blind_set_shares_no_ids_titles_or_services_with_the_earlier_ones(
+    earlier: EvalSet,
+) -> None:
+    other, blind = load(earlier)["incidents"], load(BLIND)["incidents"]
+    for field in ("id", "title"):
+        assert not {i[field] for i in other} & {i[field] for i in blind}, field
+    services = {s for i in other for s in i["services"]}
+    assert not services & {s for i in blind for s in i["services"]}
