@@ -21,6 +21,7 @@ from pydantic import (
 
 from bot.categories import DEFAULT_CATEGORIES, Category
 from bot.errors import ConfigError, IncidentError
+from bot.failure_modes import DEFAULT_FAILURE_MODES, FailureMode
 from bot.links import web_address
 from bot.oncall.policy import Oncall
 from bot.permissions import PermissionsPolicy
@@ -543,6 +544,9 @@ class Policy(BaseModel):
     # The category taxonomy: `[[categories]]` with `name`, `keywords` and `[[categories.sub]]`;
     # an incident's category is written `Database/replication` (or just `Database`).
     categories: tuple[Category, ...] = DEFAULT_CATEGORIES
+    # What went wrong, recognised by its signs (`[[failure_modes]]` with `name` and `signs`,
+    # replacing the defaults): similar incidents share one however they are worded.
+    failure_modes: tuple[FailureMode, ...] = DEFAULT_FAILURE_MODES
     # ITIL's impact-by-urgency priority (P1 to P5), off unless `enabled`.
     priority_matrix: PriorityMatrix = PriorityMatrix()
     # On-call schedules (`[[oncall.schedules]]`) and their calendar feeds.

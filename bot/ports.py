@@ -677,6 +677,9 @@ class SimilarQuery:
     channel_id: str | None = None
     public_only: bool = True
     limit: int = 40
+    # Phrases that show the incident's failure modes: past incidents showing one are
+    # candidates too, whatever else they share.
+    signs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -14,19 +14,21 @@ from typing import Final
 from bot.categories import category_of
 from bot.config import Policy
 from bot.errors import NothingChanged
+from bot.failure_modes import modes_of, signs_of
 from bot.incidents import IncidentService
 from bot.ports import Related, SimilarIndex, SimilarQuery, Term
 from models import EntryKind, Incident
 
 SHOWN: Final = 3
 # Weights of the parts of a similarity; they sum to 1.
-TEXT: Final = 0.6
-SERVICE: Final = 0.1
-CATEGORY: Final = 0.25
-WRITTEN_UP: Final = 0.05  # resolved, with a post-mortem to learn from
+TEXT: Final = 0.38
+FAILURE_MODE: Final = 0.35  # a failure mode in common
+SERVICE: Final = 0.04
+CATEGORY: Final = 0.19
+WRITTEN_UP: Final = 0.04  # resolved, with a post-mortem to learn from
 # Below this a candidate is more likely noise than help: one good suggestion beats three
 # weak ones.
-THRESHOLD: Final = 0.3
+THRESHOLD: Final = 0.19
 MAX_TERMS: Final = 24
 _CANDIDATES: Final = 40
 
@@ -67,6 +69,7 @@ class Similar:
     incident: Incident
     score: float  # 0 to 1
     postmortem_url: str | None
+    failure_modes: tuple[str, ...] = ()  # the ones both show
 
 
 def terms(title: str, description: str, services: Sequence[str] = ()) -> tuple[Term, ...]:
@@ -94,19 +97,25 @@ def rank(
     recent first on a tie."""
     category = category_of(policy.categories, incident)
     services = {s.casefold() for s in incident.services}
+    modes = modes_of(policy.failure_modes, incident)
     scored = []
     for candidate in candidates:
         past = candidate.incident
         if past.id == incident.id:
             continue
         score = TEXT * candidate.text
+        shared = modes & modes_of(policy.failure_modes, past)
+        if shared:
+            score += FAILURE_MODE
         if services & {s.casefold() for s in past.services}:
             score += SERVICE
         score += CATEGORY * _category_match(category, category_of(policy.categories, past))
         if candidate.postmortem_url and past.resolved_at is not None:
             score += WRITTEN_UP
         if score >= THRESHOLD:
-            scored.append(Similar(past, round(score, 4), candidate.postmortem_url))
+            scored.append(
+                Similar(past, round(score, 4), candidate.postmortem_url, tuple(sorted(shared)))
+            )
     scored.sort(key=lambda s: (-s.score, -_declared(s.incident)))
     return scored[:shown]
 
@@ -137,6 +146,7 @@ def snapshot(similar: Sequence[Similar]) -> list[dict[str, object]]:
             "channel_id": s.incident.channel_id,
             "postmortem_url": s.postmortem_url,
             "score": s.score,
+            "failure_modes": list(s.failure_modes),
         }
         for s in similar
     ]
@@ -176,6 +186,9 @@ class SimilarService:
             channel_id=channel_id,
             public_only=viewer is None,
             limit=_CANDIDATES,
+            signs=signs_of(
+                self._policy.failure_modes, modes_of(self._policy.failure_modes, incident)
+            ),
         )
         candidates = [
             c

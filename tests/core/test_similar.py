@@ -6,7 +6,18 @@ import pytest
 
 from bot.config import Policy
 from bot.ports import Related, Term
-from bot.similar import MAX_TERMS, THRESHOLD, rank, snapshot, terms
+from bot.similar import (
+    CATEGORY,
+    FAILURE_MODE,
+    MAX_TERMS,
+    SERVICE,
+    TEXT,
+    THRESHOLD,
+    WRITTEN_UP,
+    rank,
+    snapshot,
+    terms,
+)
 from models import Incident, Status
 
 START = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
@@ -70,14 +81,18 @@ def test_rank_weighs_words_services_category_and_a_write_up() -> None:
         Policy(),
     )
     assert [s.incident.id for s in shown] == [3, 2, 1]
-    # The same words, service and category (both suggested Database/replication), written up.
-    assert shown[0].score == pytest.approx(0.6 * 0.5 + 0.1 + 0.25 + 0.05)
+    # The same words, failure mode (replica lag), service and category (both suggested
+    # Database/replication), written up.
+    assert shown[0].score == pytest.approx(
+        TEXT * 0.5 + FAILURE_MODE + SERVICE + CATEGORY + WRITTEN_UP
+    )
+    assert shown[0].failure_modes == ("replication lag",)
 
 
 def test_rank_drops_weak_candidates_itself_and_keeps_three() -> None:
     new = incident(9, "Login page slow", category="Security/authentication")
     weak = incident(1, "Something else")
-    assert rank(new, [Related(weak, (THRESHOLD - 0.01) / 0.6)], Policy()) == []
+    assert rank(new, [Related(weak, (THRESHOLD - 0.01) / TEXT)], Policy()) == []
     assert rank(new, [Related(new, 1.0)], Policy()) == []
     many = [Related(incident(n, "Login page slow", days=n), 0.9) for n in range(1, 6)]
     # Equal scores: the most recent first.
@@ -87,7 +102,17 @@ def test_rank_drops_weak_candidates_itself_and_keeps_three() -> None:
 def test_a_category_shared_only_at_the_top_counts_half() -> None:
     new = incident(9, "Lag", category="Database/replication")
     top = incident(1, "Other", category="Database/caching")
-    assert rank(new, [Related(top, 0.5)], Policy())[0].score == pytest.approx(0.3 + 0.125)
+    assert rank(new, [Related(top, 1.0)], Policy())[0].score == pytest.approx(TEXT + CATEGORY / 2)
+
+
+def test_a_failure_mode_in_common_counts_without_a_word_in_common() -> None:
+    new = incident(9, "Checkout 504s: FATAL: sorry, too many clients already")
+    pooled = incident(1, "PgBouncer max_client_conn reached after autoscale")
+    [shown] = rank(new, [Related(pooled, 0.0)], Policy())
+    assert shown.failure_modes == ("connection pool exhausted",)
+    assert shown.score >= FAILURE_MODE > THRESHOLD
+    unrelated = incident(2, "Checkout 504s after the release")
+    assert rank(new, [Related(unrelated, 0.0)], Policy()) == []
 
 
 def test_snapshot_keeps_what_the_post_shows() -> None:
@@ -97,3 +122,4 @@ def test_snapshot_keeps_what_the_post_shows() -> None:
     assert item["ref"] == "INC-2026-0001" and item["resolution"] == "Rebuilt the replica"
     assert item["channel_id"] == "C1" and item["postmortem_url"] == "https://x"
     assert item["status"] == "resolved"
+    assert item["failure_modes"] == ["replication lag"]

@@ -107,3 +107,18 @@ def test_a_new_category_suggests_again_only_when_the_answer_changes(running: Run
     running.driver.command("services orders-db, reporting", channel=latest)
     running.slack.wait_for(lambda: [p for p in posts(running, latest) if "reporting" in p] or None)
     assert len(similar_posts(running, latest)) == 1
+
+
+def test_a_past_incident_with_the_same_failure_is_found_in_other_words(running: Running) -> None:
+    """No word in common: what they share is the failure, said as the logs say it."""
+    pooled = declare(running, "declare sev2 Checkout 504s on confirm", "U_ALICE")
+    running.driver.command(
+        "resolve PgBouncer max_client_conn reached; raised it to 400", channel=pooled
+    )
+    declare(running, "declare sev3 Checkout 504s after the release", "U_ALICE")
+    channel = declare(
+        running, "declare sev2 Orders: FATAL: sorry, too many clients already", "U_CAROL"
+    )
+    [post] = running.slack.wait_for(lambda: similar_posts(running, channel))
+    assert f"INC-{YEAR}-0001" in post and f"INC-{YEAR}-0002" not in post
+    assert "*Same failure:* connection pool exhausted" in post

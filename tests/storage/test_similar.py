@@ -1,6 +1,8 @@
 """Similar incidents on real storage, SQLite (FTS5) and PostgreSQL (tsvector): candidates
 scored by their words, private incidents kept to their people, and the labelled set."""
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy.engine import Engine
 
@@ -11,7 +13,7 @@ from bot.incidents import Declaration, IncidentService
 from bot.ports import SimilarQuery
 from bot.similar import SimilarService, terms
 from models import EntryKind, Incident
-from tests.similar_eval import evaluate
+from tests.similar_eval import BLIND, EVAL_SET, HELD_OUT, evaluate
 from tests.storage.test_incident_store import Clock
 
 
@@ -109,6 +111,26 @@ def test_a_shared_service_brings_a_candidate_without_shared_words(
     assert (related.incident.id, related.text) == (mine.id, 0.0)
 
 
+def test_a_failure_mode_in_common_brings_a_candidate_without_shared_words(
+    engine: Engine, incidents: IncidentService, clock: Clock, similar: SimilarService
+) -> None:
+    index = SqlSimilarIndex(engine)
+    pooled = past(
+        incidents, clock, "Checkout 504s", "PgBouncer max_client_conn reached; raised it to 400"
+    )
+    past(incidents, clock, "Checkout 504s after the release", "Rolled back")
+    past(incidents, clock, "Search down", "NEAR( * AND (")
+    new = past(incidents, clock, "Orders: FATAL: remaining connection slots are reserved")
+    # Syntax in a sign is only text.
+    signs = ("remaining connection slots are reserved", "max client conn", 'max" OR *')
+    found = {r.incident.id: r.text for r in index.related(query(new, signs=signs))}
+    assert found == {pooled.id: 0.0}
+    assert new.id is not None
+    [shown] = similar.find(new.id)
+    assert shown.incident.id == pooled.id
+    assert shown.failure_modes == ("connection pool exhausted",)
+
+
 def test_suggestions_are_recorded_once_for_the_same_answer(
     similar: SimilarService, incidents: IncidentService, clock: Clock
 ) -> None:
@@ -133,9 +155,20 @@ def test_suggestions_are_recorded_once_for_the_same_answer(
     assert kinds.count(EntryKind.SIMILAR_INCIDENTS) == 2
 
 
-def test_the_labelled_set_scores_no_worse_than_reported(engine: Engine) -> None:
-    """A floor under the figures benchmarks/similar.py reports on both databases
-    (precision@3 0.28 and recall@3 0.25 at declaration: under the issue's 0.8 target)."""
-    score = evaluate(engine, Policy())
-    assert (score.asked, score.loners) == (60, 9)
-    assert score.precision >= 0.27 and score.recall >= 0.24
+@pytest.mark.parametrize(
+    ("eval_set", "asked", "loners", "precision", "recall"),
+    [
+        (EVAL_SET, 60, 9, 0.86, 0.79),
+        (HELD_OUT, 59, 9, 0.75, 0.64),
+        (BLIND, 58, 10, 0.13, 0.11),
+    ],
+    ids=["first", "held-out", "blind"],
+)
+def test_the_labelled_sets_score_no_worse_than_reported(
+    engine: Engine, eval_set: Path, asked: int, loners: int, precision: float, recall: float
+) -> None:
+    """A floor under the figures benchmarks/similar.py reports on both databases, at
+    declaration (only the first set meets the issue's 0.8 target)."""
+    score = evaluate(engine, Policy(), eval_set=eval_set)
+    assert (score.asked, score.loners) == (asked, loners)
+    assert score.precision >= precision - 0.01 and score.recall >= recall - 0.01

@@ -20,6 +20,7 @@ from bot.ports import Related, SimilarQuery, Term
 from models import Incident, Postmortem
 
 _SERVICE_CANDIDATES: Final = 20
+_SIGN_CANDIDATES: Final = 20
 # How much more a word counts in a past incident's title than in its other texts.
 TITLE_BONUS: Final = 0.5
 _PUBLIC: Final = "NOT i.private"
@@ -68,6 +69,9 @@ class SqlSimilarIndex:
                 ).all()
                 for (incident_id,) in rows:
                     scores.setdefault(incident_id, 0.0)
+            if query.signs:
+                for incident_id in self._showing(session, query.signs, where, dict(params)):
+                    scores.setdefault(incident_id, 0.0)
             ids = list(scores)
             incidents = session.exec(select(Incident).where(col(Incident.id).in_(ids))).all()
             write_ups = dict(
@@ -82,6 +86,32 @@ class SqlSimilarIndex:
             for incident in incidents
             if incident.id is not None
         ]
+
+    def _showing(
+        self, session: Any, signs: tuple[str, ...], where: str, params: dict[str, Any]
+    ) -> list[int]:
+        """The most recent incidents whose own texts hold any of `signs` as a phrase."""
+        if self._dialect == "postgresql":
+            for n, sign in enumerate(signs):
+                params[f"p{n}"] = sign
+            either = " || ".join(
+                f"phraseto_tsquery('english'::regconfig, :p{n})" for n in range(len(signs))
+            )
+            match = f"{_PG_DOCUMENT} @@ ({either})"
+        else:
+            params["phrases"] = " OR ".join(fts5_string(sign) for sign in signs)
+            match = (
+                "i.id IN (SELECT incident_id FROM search_index "
+                "WHERE search_index MATCH :phrases AND rowid % 4 = 0)"
+            )
+        rows = session.execute(
+            sa.text(
+                f"SELECT i.id FROM incident i WHERE {where} AND {match} "
+                "ORDER BY i.declared_at DESC LIMIT :signs_limit"
+            ),
+            {**params, "signs_limit": _SIGN_CANDIDATES},
+        ).all()
+        return [incident_id for (incident_id,) in rows]
 
     def _text_scores(
         self,

@@ -44,6 +44,8 @@ def _item(item: Mapping[str, Any]) -> str:
         f"{STATUS_EMOJI[status]} {ref} {defang(item['title'])}",
         f"Declared {declared} · {status.label}",
     ]
+    if item.get("failure_modes"):
+        lines.append(f"*Same failure:* {defang(', '.join(item['failure_modes']))}")
     if item.get("resolution"):
         resolution = _SPACE.sub(" ", defang(item["resolution"]))
         lines.append(f"*Resolution:* {clip(resolution, MAX_RESOLUTION)}")
@@ -56,7 +58,7 @@ def _footer() -> ContextBlock:
     return ContextBlock(
         elements=[
             MarkdownTextObject(
-                text="Matched on words, services and category. Search for more with "
+                text="Matched on words, failure modes, services and category. Search for more with "
                 "`/incident search <words>`."
             )
         ]
