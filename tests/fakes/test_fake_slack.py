@@ -133,6 +133,36 @@ def test_the_creating_bot_is_a_member_and_private_channels_are_private(
     assert slack.channel_by_name("inc-secret") is not None
 
 
+def test_users_conversations_lists_the_bots_channels_a_page_at_a_time(
+    slack: FakeSlack, client: WebClient
+) -> None:
+    made = [client.conversations_create(name=f"inc-{n}")["channel"]["id"] for n in range(3)]
+    secret = client.conversations_create(name="inc-secret", is_private=True)["channel"]["id"]
+    slack.add_channel("not-ours", members=("U_ALICE",))  # the bot is not in it
+    slack.user_archives(made[0], "U_ALICE")
+    both = "public_channel,private_channel"
+
+    def listed(**arguments: Any) -> list[list[str]]:
+        pages, cursor = [], None
+        while True:
+            page = client.users_conversations(limit=2, cursor=cursor, **arguments)
+            pages.append([c["id"] for c in page["channels"]])
+            cursor = page["response_metadata"]["next_cursor"]
+            if not cursor:
+                return pages
+
+    def ids(**arguments: Any) -> list[str]:
+        return [channel for page in listed(**arguments) for channel in page]
+
+    public = [c.id for c in slack.channels() if not c.is_private and BOT_USER_ID in c.members]
+    assert ids() == public  # public channels only, unless asked
+    assert ids(types=both, exclude_archived=True) == [c for c in [*public, secret] if c != made[0]]
+    assert all(len(page) <= 2 for page in listed(types=both))
+    [channel] = [c for c in client.users_conversations(types=both)["channels"] if c["id"] == secret]
+    assert channel["creator"] == BOT_USER_ID and channel["name"] == "inc-secret"
+    assert error(client.users_conversations, cursor="bm90LWEtY3Vyc29y") == "invalid_cursor"
+
+
 def test_the_bot_posts_only_where_it_is_a_member(slack: FakeSlack, client: WebClient) -> None:
     secret = slack.add_channel("leadership", private=True, members=("U_ALICE",))
     for channel, expected in [

@@ -80,6 +80,27 @@ def conversations_list(ws: Workspace, args: Args) -> JSON:
     }
 
 
+@api("users.conversations")
+def users_conversations(ws: Workspace, args: Args) -> JSON:
+    """The conversations `user` (the caller by default) is in; a private one only if the
+    caller is in it too. Paged like conversations.list, at most 999 a page."""
+    user = ws.user(args.text("user") or BOT_USER_ID).id
+    types = set((args.text("types") or "public_channel").split(","))
+    listed = [
+        c
+        for c in ws.channels.values()
+        if _conversation_type(c) in types
+        and user in c.members
+        and (not c.is_private or BOT_USER_ID in c.members)
+        and not (c.is_archived and args.flag("exclude_archived"))
+    ]
+    channels, cursor = page(listed, lambda c: c.id, args, "team", (100, 999))
+    return {
+        "channels": [c.to_slack() for c in channels],
+        "response_metadata": {"next_cursor": cursor},
+    }
+
+
 def _conversation_type(channel: Channel) -> str:
     if channel.is_im:
         return "im"
