@@ -568,6 +568,15 @@ class IncidentService:
         the process that recorded them died, or Slack refused, before it posted them."""
         return self._store.with_unposted_entries(self._clock() - grace)
 
+    def request_channel(self, incident_id: int, name: str) -> Incident:
+        """Records the channel name about to be asked of the chat platform."""
+
+        def mutate(incident: Incident, now: datetime) -> Mutated:
+            incident.channel_requested = name
+            return [], []
+
+        return self.change(incident_id, mutate, allow_closed=True).incident
+
     def attach_channel(self, incident_id: int, channel_id: str, channel_name: str) -> Incident:
         def mutate(incident: Incident, now: datetime) -> Mutated:
             incident.channel_id, incident.channel_name = channel_id, channel_name

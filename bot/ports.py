@@ -50,6 +50,11 @@ class ChatRooms(Protocol):
         """Creates a channel and returns its (id, name); raises NameTaken."""
         ...
 
+    def own_channel(self, name: str) -> str | None:
+        """The ID of the unarchived channel `name` if this app created it and is in it;
+        None when there is none, or it is someone else's."""
+        ...
+
     def invite(self, channel_id: str, user: str) -> bool:
         """Adds a person to the channel; False (logged) when the platform refused."""
         ...

@@ -25,6 +25,7 @@ _BOOKKEEPING = {
     "announcement_ts",
     "room_claimed_at",
     "room_opened_at",
+    "channel_requested",
     "request_key",
     "nudges_snoozed_until",
     "next_update_at",
@@ -133,19 +134,43 @@ class RoomService:
                 self._incidents.unclaim_entry(entry)  # refused: the next refresh posts it
 
     def _create_channel(self, incident: Incident) -> Incident:
-        assert incident.id is not None
-        for attempt in range(1, _MAX_NAME_ATTEMPTS + 1):
-            name = channel_name(self._policy.channel_prefix, incident.ref, incident.title, attempt)
+        incident_id = incident.id
+        assert incident_id is not None
+        # Asked of Slack by an earlier opening that did not store the answer (its process
+        # died, or the answer was lost): if that name is taken now, the channel may be ours.
+        asked_before = incident.channel_requested
+        names = [
+            channel_name(self._policy.channel_prefix, incident.ref, incident.title, attempt)
+            for attempt in range(1, _MAX_NAME_ATTEMPTS + 1)
+        ]
+        # The names before it were taken then: asking again could overwrite the record of
+        # the one asked for, should this process die too.
+        start = names.index(asked_before) if asked_before in names else 0
+        for name in names[start:]:
+            if name != incident.channel_requested:
+                incident = self._incidents.request_channel(incident_id, name)
             try:
                 channel_id, created = self._rooms.create_channel(name, private=incident.private)
             except NameTaken:
+                if name == asked_before and (adopted := self._adopt(incident_id, name)):
+                    return adopted
                 continue
             except ChatUnavailable as error:
                 raise ChatUnavailable(
                     f"I declared {incident.ref} but couldn't create its channel: {error}"
                 ) from error
-            return self._incidents.attach_channel(incident.id, channel_id, created)
+            return self._incidents.attach_channel(incident_id, channel_id, created)
         raise ChatUnavailable(f"Every channel name I tried for {incident.ref} is taken.")
+
+    def _adopt(self, incident_id: int, name: str) -> Incident | None:
+        """Stores the channel an earlier opening asked for as the incident's, if this app made
+        it and no other incident has it; None (a new name is tried) otherwise: a channel a
+        person made under that name, or one archived since, is never taken over."""
+        channel_id = self._rooms.own_channel(name)
+        if channel_id is None or self._incidents.by_channel(channel_id) is not None:
+            return None
+        log.info("adopted #%s, created by an opening of incident %s that died", name, incident_id)
+        return self._incidents.attach_channel(incident_id, channel_id, name)
 
     def _show_announcement(
         self, incident: Incident, roles: dict[Role, str], *, may_post: bool

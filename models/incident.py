@@ -41,6 +41,9 @@ class Incident(SQLModel, table=True):
     # lapses, and another process finishes the job.
     room_claimed_at: datetime | None = Field(default=None, sa_column=utc_column())
     room_opened_at: datetime | None = Field(default=None, sa_column=utc_column())
+    # The channel name last asked of Slack, stored before asking: a process taking over from
+    # one that died before it stored the channel's ID knows the channel is its own to adopt.
+    channel_requested: str | None = Field(default=None, max_length=80)
     resolution_summary: str = ""
     # Update-cadence nudges are held back until then ("snooze").
     nudges_snoozed_until: datetime | None = Field(default=None, sa_column=utc_column())

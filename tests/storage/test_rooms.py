@@ -5,12 +5,19 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
 
+from bot.adapters.db.engine import MIGRATIONS, make_engine
+from bot.adapters.db.search import SqlSearchIndex
 from bot.config import Policy
 from bot.errors import ChatUnavailable, NameTaken
 from bot.incidents import Declaration, IncidentService
+from bot.ports import SearchQuery
 from bot.rooms import RoomService
 from models import Incident, IncidentLink, Role, Status, TimelineEntry
+from tests.storage.test_categories import incident_row, old_incidents
 from tests.storage.test_incident_store import Clock
 
 
@@ -18,8 +25,10 @@ from tests.storage.test_incident_store import Clock
 class RecordingRooms:
     """A chat platform that keeps a transcript and can be told to refuse."""
 
-    taken: set[str] = field(default_factory=set)
+    taken: set[str] = field(default_factory=set)  # by people, or archived
     refuse: set[str] = field(default_factory=set)
+    lose: set[str] = field(default_factory=set)  # done, but the answer never comes back
+    made: dict[str, str] = field(default_factory=dict)  # name -> ID of the app's channels
     transcript: list[tuple[str, str]] = field(default_factory=list)
     on_update: Callable[[], None] | None = None
     shown: dict[str, object] = field(default_factory=dict)
@@ -31,11 +40,18 @@ class RecordingRooms:
         self.transcript.append((what, detail))
 
     def create_channel(self, name: str, *, private: bool) -> tuple[str, str]:
-        if name in self.taken:
+        if name in self.taken or name in self.made:
             raise NameTaken(name)
         self._do("create", name)
-        self.taken.add(name)
-        return f"C{len(self.taken)}", name
+        self.made[name] = f"C{len(self.made) + 1}"
+        if "create" in self.lose:
+            self.lose.discard("create")
+            raise ChatUnavailable("create: no answer")
+        return self.made[name], name
+
+    def own_channel(self, name: str) -> str | None:
+        self.transcript.append(("look up", name))
+        return self.made.get(name)
 
     def invite(self, channel_id: str, user: str) -> bool:
         self._do("invite", user)
@@ -152,3 +168,68 @@ def test_a_refused_post_is_posted_by_the_next_refresh(
     assert ("post", "note") not in chat.transcript
     rooms.refresh(incident_id)
     assert chat.transcript.count(("post", "note")) == 1
+
+
+def test_a_channel_made_without_its_answer_is_adopted_by_the_next_attempt(
+    incidents: IncidentService, rooms: RoomService, chat: RecordingRooms, clock: Clock
+) -> None:
+    chat.taken = {"inc-2026-0001-checkout-down"}  # a person's: the app asks for the next
+    incident_id = declare(incidents)
+    chat.lose = {"create"}
+    with pytest.raises(ChatUnavailable):
+        rooms.open_room(incident_id)
+    clock.advance(seconds=1)
+    opened = rooms.open_room(incident_id)
+    assert opened is not None
+    assert (opened.channel_id, opened.channel_name) == ("C1", "inc-2026-0001-checkout-down-2")
+    assert [(w, d) for w, d in chat.transcript if w in ("create", "look up")] == [
+        ("create", "inc-2026-0001-checkout-down-2"),
+        ("look up", "inc-2026-0001-checkout-down-2"),  # only the name asked for before
+    ]
+    assert [what for what, _ in chat.transcript].count("announce") == 1
+
+
+def test_a_name_asked_for_before_but_taken_by_someone_else_is_not_adopted(
+    incidents: IncidentService, rooms: RoomService, chat: RecordingRooms, clock: Clock
+) -> None:
+    incident_id = declare(incidents)
+    chat.refuse = {"create"}  # refused: nothing made, but the name was asked for
+    with pytest.raises(ChatUnavailable):
+        rooms.open_room(incident_id)
+    chat.taken = {"inc-2026-0001-checkout-down"}  # meanwhile a person made a channel so named
+    clock.advance(seconds=1)
+    opened = rooms.open_room(incident_id)
+    assert opened is not None and opened.channel_name == "inc-2026-0001-checkout-down-2"
+    assert ("look up", "inc-2026-0001-checkout-down") in chat.transcript
+
+
+def test_migration_0020_keeps_search_working_both_ways(database_url: str) -> None:
+    engine = make_engine(database_url)
+    incidents = old_incidents(*incident_row("x", None))
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+
+    def found(word: str) -> list[str]:
+        hits = SqlSearchIndex(engine).search(SearchQuery(terms=(word,), viewer="U_ALICE"))
+        return [hit.incident.title for hit in hits]
+
+    try:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0017")
+            connection.execute(sa.insert(incidents).values(incident_row("Kafka lag", None)))
+            command.upgrade(config, "0020")
+            connection.execute(sa.insert(incidents).values(incident_row("Zebra outage", None)))
+        assert (found("kafka"), found("zebra")) == (["Kafka lag"], ["Zebra outage"])
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0017")
+            connection.execute(sa.insert(incidents).values(incident_row("Yak shaved", None)))
+        if engine.dialect.name == "sqlite":  # the triggers came back with the table copy
+            with engine.connect() as connection:
+                indexed = connection.execute(
+                    sa.text("SELECT count(*) FROM search_index WHERE search_index MATCH 'yak'")
+                ).scalar()
+            assert indexed == 1
+    finally:
+        engine.dispose()

@@ -4,6 +4,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cached_property
 from typing import Any
 
 from slack_sdk import WebClient
@@ -38,6 +39,37 @@ class SlackRooms:
             log.error("conversations.create %s failed: %s", name, error_code(error))
             raise ChatUnavailable(in_plain_words(error)) from error
         return channel["id"], channel["name"]
+
+    def own_channel(self, name: str) -> str | None:
+        # Slack looks no channel up by name; the channels the app is in are fewer to read
+        # than the workspace's (conversations.list), and a channel's creator is always in it.
+        cursor: str | None = None
+        while True:
+            try:
+                page = self.client.users_conversations(
+                    types="public_channel,private_channel",
+                    exclude_archived=True,
+                    limit=999,
+                    cursor=cursor,
+                )
+            except SlackApiError as error:
+                log.error("users.conversations failed: %s", error_code(error))
+                raise ChatUnavailable(in_plain_words(error)) from error
+            for channel in page.get("channels") or []:
+                if channel.get("name") == name:
+                    mine = channel.get("creator") == self._user_id
+                    return str(channel["id"]) if mine and not channel.get("is_archived") else None
+            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return None
+
+    @cached_property
+    def _user_id(self) -> str:
+        """The app's bot user: the creator of the channels it made."""
+        try:
+            return str(self.client.auth_test()["user_id"])
+        except SlackApiError as error:
+            raise ChatUnavailable(in_plain_words(error)) from error
 
     def invite(self, channel_id: str, user: str) -> bool:
         return self._call("conversations_invite", channel=channel_id, users=user) is not None
