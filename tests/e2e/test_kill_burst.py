@@ -1,6 +1,7 @@
 """A replica killed (SIGKILL) in the middle of a burst of Slack requests, then restarted:
 every request that got its 200 is stored exactly once (Slack delivers the others again),
-and the rooms of the incidents declared open once each, however far their opening got."""
+and the rooms of the incidents declared open once each, in one channel each, however far
+their opening got."""
 
 import threading
 import urllib.error
@@ -138,12 +139,9 @@ def test_a_replica_killed_mid_burst_loses_nothing_acknowledged_and_opens_each_ro
         assert all(len(slack.pins(room)) == 1 for room in stored_rooms)  # one announcement
         notices = Counter(m.text.split()[0] for m in slack.messages(announcements))
         assert notices == Counter(refs)  # one declaration notice each
-        # Known gap: a process killed after Slack made the channel and before it stored its
-        # ID leaves that channel behind, empty; the recovery makes the room under the next
-        # name (…-2). Reported, not asserted.
-        created = Counter(
-            c.args["name"].split("-burst-")[0]
-            for c in slack.calls_to("conversations.create")
-            if c.ok
-        )
-        print(f"faults: SIGKILL: channels left empty by the kill: {created.total() - len(refs)}")
+        # A channel Slack made for a process killed before it stored the ID is adopted by
+        # the recovery, not left behind empty (tests/e2e/test_channel_adoption.py).
+        created = [c.args["name"] for c in slack.calls_to("conversations.create") if c.ok]
+        left_empty = len(created) - len(refs)
+        print(f"faults: SIGKILL: channels left empty by the kill: {left_empty}")
+        assert left_empty == 0
