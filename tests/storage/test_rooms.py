@@ -203,7 +203,7 @@ def test_a_name_asked_for_before_but_taken_by_someone_else_is_not_adopted(
     assert ("look up", "inc-2026-0001-checkout-down") in chat.transcript
 
 
-def test_migration_0020_keeps_search_working_both_ways(database_url: str) -> None:
+def test_migration_0018_keeps_search_working_both_ways(database_url: str) -> None:
     engine = make_engine(database_url)
     incidents = old_incidents(*incident_row("x", None))
     config = Config()
@@ -218,7 +218,7 @@ def test_migration_0020_keeps_search_working_both_ways(database_url: str) -> Non
             config.attributes["connection"] = connection
             command.upgrade(config, "0017")
             connection.execute(sa.insert(incidents).values(incident_row("Kafka lag", None)))
-            command.upgrade(config, "0020")
+            command.upgrade(config, "0018")
             connection.execute(sa.insert(incidents).values(incident_row("Zebra outage", None)))
         assert (found("kafka"), found("zebra")) == (["Kafka lag"], ["Zebra outage"])
         with engine.begin() as connection:

@@ -4,7 +4,7 @@ Added with a plain ALTER TABLE ADD COLUMN (nullable), which SQLite does in place
 copy, so the search triggers of 0007 stay. The downgrade copies the table on SQLite and
 creates those triggers again.
 
-Revision ID: 0020
+Revision ID: 0018
 Revises: 0017
 Create Date: 2026-12-01 12:00:00.000000
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0020"
+revision: str = "0018"
 down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
