@@ -288,6 +288,8 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
             policy,
             greeters=(problems.check_recurrence, similar.suggest, paging.page_incident)
             + ((advise_later,) if advisor.enabled else ()),
+            # The channel's change posts go through the outbox, sent at once.
+            send=lambda: schedule.send(),
         )
         postmortems = PostmortemService(
             incidents,

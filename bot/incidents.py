@@ -642,14 +642,15 @@ class IncidentService:
         """The incident's timeline, oldest first (with `limit`, the latest entries)."""
         return self._store.entries(incident_id, limit=limit, include_hidden=include_hidden)
 
-    def unclaim_entry(self, entry: TimelineEntry) -> None:
-        """Returns an entry whose post failed to the ones still to post."""
-        assert entry.id is not None
-        self._store.unclaim_entry(entry.id)
+    def unqueue_entry(self, entry_id: int) -> None:
+        """Returns an entry whose post was cancelled (its channel archived) to the ones
+        still to show, for when the channel is back."""
+        self._store.unqueue_entry(entry_id)
 
-    def unposted_entries(self, incident_id: int) -> list[TimelineEntry]:
-        """System entries still to show in the channel, claimed for this caller."""
-        return self._store.claim_unposted(incident_id, self._clock())
+    def queue_posts(self, incident_id: int) -> int:
+        """Queues the system entries still to show in the channel in the outbox, each once,
+        in timeline order; returns how many this call queued."""
+        return self._store.queue_unposted(incident_id, self._clock())
 
     def _event(self, incident_id: int, event: Event, actor: str, note: str) -> Change:
         def mutate(incident: Incident, now: datetime) -> Mutated:

@@ -71,11 +71,6 @@ class ChatRooms(Protocol):
         self, incident: Incident, roles: dict[Role, str], links: Sequence[IncidentLink]
     ) -> None: ...
 
-    def post_entry(self, incident: Incident, entry: TimelineEntry) -> bool:
-        """Shows a recorded change or note in the channel; False when it was refused. A link
-        is also bookmarked in the channel (a refused bookmark does not fail the post)."""
-        ...
-
     def post_notice(self, incident: Incident, *, resumed: bool = False) -> None:
         """Points the announcements channel to the incident's channel. `resumed`: an earlier
         attempt, by a process that died, got past the announcement and may have posted it:
@@ -200,11 +195,15 @@ class IncidentStore(Protocol):
         """Entries oldest first; with `limit`, the latest `limit` of them."""
         ...
 
-    def unclaim_entry(self, entry_id: int) -> None: ...
+    def queue_unposted(self, incident_id: int, now: datetime) -> int:
+        """Queues in the outbox, in timeline order, one post to the incident's channel for
+        each system entry not yet queued, and marks them queued, in one transaction;
+        concurrent callers queue each entry once (a cancelled post is queued again).
+        Returns how many it queued."""
+        ...
 
-    def claim_unposted(self, incident_id: int, now: datetime) -> list[TimelineEntry]:
-        """System entries not yet posted to the channel, marked posted by this call, so
-        that concurrent callers each get a disjoint set."""
+    def unqueue_entry(self, entry_id: int) -> None:
+        """Counts the entry as never queued again (its post was cancelled)."""
         ...
 
     def add_link(
@@ -386,6 +385,10 @@ class OutboxStore(Protocol):
         reminders need of their incidents."""
         ...
 
+    def entry(self, entry_id: int) -> tuple[Incident, TimelineEntry] | None:
+        """A timeline entry with its incident."""
+        ...
+
     def enqueue(self, notices: Sequence["Notice"], now: datetime) -> int:
         """Queues the notices whose keys are new; returns how many were."""
         ...
@@ -447,6 +450,13 @@ class Notifier(Protocol):
     def send_webhook_disabled(self, message: OutboxMessage) -> str:
         """Tells the admins that an outgoing webhook endpoint was disabled after repeated
         failures (its name, URL and last error are in the message's data); returns its ts."""
+        ...
+
+    def send_entry(
+        self, message: OutboxMessage, incident: Incident, entry: TimelineEntry
+    ) -> str | None:
+        """Shows a recorded change or note in the incident's channel (a link is bookmarked
+        there too, best effort); None when its kind is not shown."""
         ...
 
     def find_sent(self, message: OutboxMessage) -> str | None:

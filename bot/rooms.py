@@ -41,8 +41,11 @@ class RoomService:
         rooms: ChatRooms,
         policy: Policy,
         greeters: Sequence[Callable[[int], object]] = (),
+        send: Callable[[], object] = lambda: None,
     ) -> None:
         self._incidents, self._rooms, self._policy = incidents, rooms, policy
+        # Sends what the outbox holds, now rather than at the next tick.
+        self._send = send
         # Each records something the new room opens with (a recurrence, similar past
         # incidents), given the incident's id: however it was declared, its room opens here.
         self._greeters = tuple(greeters)
@@ -128,10 +131,11 @@ class RoomService:
         return incident
 
     def _post_entries(self, incident: Incident) -> None:
+        """The changes go out through the outbox: one sender at a time per channel, in
+        timeline order, each once, whoever queued them and whatever Slack refuses."""
         assert incident.id is not None
-        for entry in self._incidents.unposted_entries(incident.id):
-            if not self._rooms.post_entry(incident, entry):
-                self._incidents.unclaim_entry(entry)  # refused: the next refresh posts it
+        if self._incidents.queue_posts(incident.id):
+            self._send()
 
     def _create_channel(self, incident: Incident) -> Incident:
         incident_id = incident.id

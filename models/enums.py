@@ -121,6 +121,8 @@ class NoticeKind(StrEnum):
     BURNOUT = "burnout"
     # An outgoing webhook endpoint disabled after repeated failures: the admins are told.
     WEBHOOK_DISABLED = "webhook_disabled"
+    # A change (a timeline entry) shown in its incident's channel, in timeline order there.
+    ENTRY = "entry"
 
     @property
     def about_pages(self) -> bool:

@@ -138,7 +138,8 @@ class TimelineEntry(SQLModel, table=True):
     files: list[dict[str, Any]] = Field(default_factory=list, sa_type=sa.JSON)
     # Structured detail of system entries, e.g. {"from": "sev3", "to": "sev2"}.
     data: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
-    # When the system entry was posted to the incident channel; NULL means still to post.
+    # When the system entry was queued in the outbox for the incident channel (which posts
+    # it, in order there); NULL means still to queue.
     posted_at: datetime | None = Field(default=None, sa_column=utc_column())
 
 

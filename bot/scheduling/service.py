@@ -138,7 +138,10 @@ class SchedulerService:
             return Outcome.LOST
         situation = None
         if message.incident_id and not (
-            message.kind.about_items or message.kind.about_pages or message.kind.about_update
+            message.kind.about_items
+            or message.kind.about_pages
+            or message.kind.about_update
+            or message.kind is NoticeKind.ENTRY
         ):
             situation = self._store.situation(message.incident_id)
         try:
@@ -151,6 +154,8 @@ class SchedulerService:
                 sent = self._send_triage(message)
             elif message.kind.about_update:
                 sent = self._notifier.send_update(message)  # said once: always still worth it
+            elif message.kind is NoticeKind.ENTRY:
+                sent = self._send_entry(message)
             elif message.kind.about_items:
                 sent = self._send_followup(message, now)
             elif message.kind is NoticeKind.BURNOUT:
@@ -170,6 +175,8 @@ class SchedulerService:
             log.info("%s not sent: its channel is archived", message.key)
             self._incidents.channel_archived(message.target, archived=True)
             self._store.cancel(message.id, token, now, f"undeliverable: {error}")
+            if message.kind is NoticeKind.ENTRY:  # shown once the channel is unarchived
+                self._incidents.unqueue_entry(int(message.data["entry"]))
             return Outcome.CANCELLED
         except Undeliverable as error:
             log.error("%s can never be sent: %s", message.key, error)
@@ -188,6 +195,11 @@ class SchedulerService:
         if situation is None or message.key not in {n.key for n in due}:
             return None
         return self._notifier.send(message, situation)
+
+    def _send_entry(self, message: OutboxMessage) -> str | None:
+        """Shows a change in its incident's channel (said once: always still worth it)."""
+        found = self._store.entry(int(message.data["entry"]))
+        return None if found is None else self._notifier.send_entry(message, *found)
 
     def _send_followup(self, message: OutboxMessage, now: datetime) -> str | None:
         """Sends an action-item reminder if it is still owed, about the items still owed

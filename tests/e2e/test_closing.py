@@ -100,6 +100,7 @@ def test_only_the_commander_waives_the_post_mortem(running: Running) -> None:
     running.driver.command("action Add a queue-depth alert @U_BOB", channel=channel)
 
     # The Close button on the announcement opens the checklist too.
+    wait_shown(running, channel, '"text": "Close"')  # once the resolution is shown
     ts, _ = announcement(running, channel)
     running.driver.click(channel, ts, "Close", user="U_ALICE")
     form = form_of(running, "U_ALICE")

@@ -10,7 +10,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.engine import Engine
-from sqlmodel import SQLModel
+from sqlmodel import Session, SQLModel, col, select
 
 from bot.adapters.db.search import modelled
 from bot.adapters.db.store import SqlIncidentStore
@@ -18,7 +18,7 @@ from bot.config import Policy
 from bot.errors import IncidentError, InvalidTransition, NothingChanged
 from bot.incidents import Declaration, IncidentService
 from bot.timeline import ChannelMessage, TimelineService
-from models import EntryKind, Incident, Role, Status, TimelineEntry
+from models import EntryKind, Incident, OutboxMessage, Role, Status, TimelineEntry
 
 START = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
@@ -312,16 +312,22 @@ def test_pinned_messages_and_notes_are_key_events(
     assert key == [(EntryKind.MESSAGE, "found it"), (EntryKind.NOTE, "rollback started")]
 
 
-def test_unposted_entries_are_claimed_once(incidents: IncidentService) -> None:
-    incident = declare(incidents)
+def test_racing_refreshes_queue_each_change_once_in_timeline_order(
+    incidents: IncidentService, engine: Engine
+) -> None:
+    incident = with_channel(incidents)
     assert incident.id is not None
     incident_id = incident.id
     incidents.change_status(incident_id, Status.INVESTIGATING, "U_BOB")
     incidents.add_note(incident_id, "U_BOB", "looking at the load balancer")
-    claims = race(4, lambda: incidents.unposted_entries(incident_id))
-    claimed = [e.id for batch in claims for e in batch]  # type: ignore[attr-defined]
-    assert len(claimed) == len(set(claimed)) == 2  # the status change and the note
-    assert incidents.unposted_entries(incident_id) == []
+    queued = race(4, lambda: incidents.queue_posts(incident_id))
+    assert sorted(queued) == [0, 0, 0, 2]  # type: ignore[type-var]
+    assert incidents.queue_posts(incident_id) == 0
+    changes = [e for e in incidents.timeline(incident_id) if e.kind.posted_in_channel]
+    with Session(engine) as session:
+        outbox = session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id))).all()
+    assert [(m.key, m.target) for m in outbox] == [(f"entry:{e.id}", "C_INC") for e in changes]
+    assert [e.kind for e in changes] == [EntryKind.STATUS_CHANGED, EntryKind.NOTE]
 
 
 def test_listing_shows_open_incidents_newest_first(

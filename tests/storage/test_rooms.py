@@ -8,6 +8,8 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
 
 from bot.adapters.db.engine import MIGRATIONS, make_engine
 from bot.adapters.db.search import SqlSearchIndex
@@ -16,7 +18,7 @@ from bot.errors import ChatUnavailable, NameTaken
 from bot.incidents import Declaration, IncidentService
 from bot.ports import SearchQuery
 from bot.rooms import RoomService
-from models import Incident, IncidentLink, Role, Status, TimelineEntry
+from models import EntryKind, Incident, IncidentLink, OutboxMessage, Role, Status
 from tests.storage.test_categories import incident_row, old_incidents
 from tests.storage.test_incident_store import Clock
 
@@ -77,13 +79,6 @@ class RecordingRooms:
         if self.on_update is not None:
             racing, self.on_update = self.on_update, None
             racing()
-
-    def post_entry(self, incident: Incident, entry: TimelineEntry) -> bool:
-        if "post" in self.refuse:
-            self.refuse.discard("post")
-            return False
-        self.transcript.append(("post", entry.kind.value))
-        return True
 
     def post_notice(self, incident: Incident, *, resumed: bool = False) -> None:
         self._do("notice", incident.ref)
@@ -157,17 +152,26 @@ def test_a_change_racing_a_refresh_is_shown_in_the_end(
     assert [d for w, d in chat.transcript if w == "update"] == ["investigating", "mitigated"]
 
 
-def test_a_refused_post_is_posted_by_the_next_refresh(
-    incidents: IncidentService, rooms: RoomService, chat: RecordingRooms
+def test_changes_are_queued_for_the_channel_once_and_sent_at_once(
+    incidents: IncidentService, chat: RecordingRooms, engine: Engine
 ) -> None:
+    sends: list[str] = []
+    rooms = RoomService(incidents, chat, Policy(), send=lambda: sends.append("send"))
     incident_id = declare(incidents)
-    rooms.open_room(incident_id)
+    opened = rooms.open_room(incident_id)
+    assert opened is not None and sends == []  # the declaration is not a post
     incidents.add_note(incident_id, "U_BOB", "cert expired")
-    chat.refuse = {"post"}
+    incidents.change_status(incident_id, Status.INVESTIGATING, "U_BOB")
     rooms.refresh(incident_id)
-    assert ("post", "note") not in chat.transcript
     rooms.refresh(incident_id)
-    assert chat.transcript.count(("post", "note")) == 1
+    assert sends == ["send"]  # once, by the refresh that queued them
+    changes = [e for e in incidents.timeline(incident_id) if e.kind.posted_in_channel]
+    with Session(engine) as session:
+        outbox = session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id))).all()
+    assert [(m.key, m.target) for m in outbox] == [
+        (f"entry:{e.id}", opened.channel_id) for e in changes
+    ]
+    assert [e.kind for e in changes] == [EntryKind.NOTE, EntryKind.STATUS_CHANGED]
 
 
 def test_a_channel_made_without_its_answer_is_adopted_by_the_next_attempt(

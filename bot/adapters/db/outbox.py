@@ -169,6 +169,12 @@ class SqlOutboxStore:
             ).all()
         )
 
+    def entry(self, entry_id: int) -> tuple[Incident, TimelineEntry] | None:
+        with self._sessions.read() as session:
+            entry = session.get(TimelineEntry, entry_id)
+            incident = session.get(Incident, entry.incident_id) if entry else None
+        return (incident, entry) if incident and entry else None
+
     def enqueue(self, notices: Sequence[Notice], now: datetime) -> int:
         table: sa.Table = OutboxMessage.__table__  # type: ignore[attr-defined]
         keys = [n.key for n in notices]

@@ -20,6 +20,8 @@ from models import (
     IncidentLink,
     IncidentRole,
     IncidentSequence,
+    NoticeKind,
+    OutboxMessage,
     Status,
     TimelineEntry,
 )
@@ -66,6 +68,7 @@ class SqlIncidentStore:
         self._sessions = Sessions(engine)
         self._session, self._reading = self._sessions.write, self._sessions.read
         self._insert_message = _insert_message(engine)
+        self._insert = sqlite.insert if engine.dialect.name == "sqlite" else postgresql.insert
 
     def next_sequence(self, year: int) -> int:
         with self._session() as session:
@@ -337,7 +340,7 @@ class SqlIncidentStore:
             rows = list(session.exec(newest_first.limit(limit) if limit else newest_first))
         return rows[::-1]
 
-    def unclaim_entry(self, entry_id: int) -> None:
+    def unqueue_entry(self, entry_id: int) -> None:
         with self._session() as session:
             session.execute(
                 sa.update(TimelineEntry)
@@ -345,29 +348,55 @@ class SqlIncidentStore:
                 .values(posted_at=None)
             )
 
-    def claim_unposted(self, incident_id: int, now: datetime) -> list[TimelineEntry]:
+    def queue_unposted(self, incident_id: int, now: datetime) -> int:
         with self._session() as session:
+            incident = session.get(Incident, incident_id)
+            if incident is None or incident.channel_id is None:
+                return 0
             pending = list(
-                session.exec(
-                    select(TimelineEntry)
+                session.scalars(
+                    sa.select(col(TimelineEntry.id))
                     .where(
-                        TimelineEntry.incident_id == incident_id,
+                        col(TimelineEntry.incident_id) == incident_id,
                         col(TimelineEntry.kind).in_(_POSTED_KINDS),
                         col(TimelineEntry.posted_at).is_(None),
                     )
                     .order_by(col(TimelineEntry.id))
                 )
             )
-            claimed = []
-            for entry in pending:
-                # Compare-and-set, so two callers racing never both post the same entry.
-                result = session.execute(
-                    sa.update(TimelineEntry)
-                    .where(
-                        col(TimelineEntry.id) == entry.id, col(TimelineEntry.posted_at).is_(None)
-                    )
-                    .values(posted_at=now)
-                )
-                if result.rowcount == 1:  # type: ignore[attr-defined]
-                    claimed.append(entry)
-            return claimed
+            if not pending:
+                return 0
+            outbox: sa.Table = OutboxMessage.__table__  # type: ignore[attr-defined]
+            # Rows go in in timeline order, and a racing caller waits on the first key it
+            # shares with this one: either way an entry's post gets a later outbox id than
+            # every earlier entry's, and the outbox sends a channel's messages by id.
+            queue = self._insert(outbox).on_conflict_do_update(
+                index_elements=["key"],
+                # A post cancelled (the channel was archived) is owed again, in its place.
+                set_={"cancelled_at": None, "leased_until": None, "lease_token": None},
+                where=outbox.c.cancelled_at.is_not(None),
+            )
+            session.execute(
+                queue,
+                [
+                    {
+                        "key": f"entry:{entry_id}",
+                        "kind": NoticeKind.ENTRY,
+                        "incident_id": incident_id,
+                        "target": incident.channel_id,
+                        # Where a post shown in the announcement's thread goes.
+                        "data": {"entry": entry_id, "thread": incident.announcement_ts},
+                        "due_at": now,
+                        "created_at": now,
+                        "attempts": 0,
+                        "last_error": "",
+                    }
+                    for entry_id in pending
+                ],
+            )
+            marked = session.execute(
+                sa.update(TimelineEntry)
+                .where(col(TimelineEntry.id).in_(pending), col(TimelineEntry.posted_at).is_(None))
+                .values(posted_at=now)
+            )
+            return int(marked.rowcount)  # type: ignore[attr-defined]

@@ -13,7 +13,9 @@ from slack_sdk.models.blocks import Block
 
 from bot.adapters.slack.blocks.action_items import reminder, reminder_text
 from bot.adapters.slack.blocks.alerts import triage_post, triage_text
+from bot.adapters.slack.blocks.incident import entry_post
 from bot.adapters.slack.blocks.insights import digest_blocks, digest_text, without_pictures
+from bot.adapters.slack.blocks.links import bookmark_title
 from bot.adapters.slack.blocks.load import burnout_blocks, burnout_text
 from bot.adapters.slack.blocks.notices import notice, notice_text
 from bot.adapters.slack.blocks.paging import (
@@ -24,7 +26,7 @@ from bot.adapters.slack.blocks.paging import (
     unanswered_blocks,
     unanswered_text,
 )
-from bot.adapters.slack.blocks.text import MAX_FALLBACK, clip
+from bot.adapters.slack.blocks.text import MAX_FALLBACK, clip, defang
 from bot.adapters.slack.blocks.updates import update_post, update_text
 from bot.adapters.slack.blocks.webhooks import disabled_blocks, disabled_text
 from bot.adapters.slack.client import error_code, in_plain_words
@@ -34,7 +36,7 @@ from bot.insights.service import Digest
 from bot.ports import Clock
 from bot.scheduling.due import Situation
 from bot.scheduling.followups import Followup
-from models import AlertTriage, Incident, OutboxMessage, Page
+from models import AlertTriage, EntryKind, Incident, OutboxMessage, Page, TimelineEntry
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +46,7 @@ _PERMANENT = {
     "channel_not_found", "is_archived", "missing_scope", "not_in_channel", "user_not_found",
     "user_disabled", "cannot_dm_bot", "restricted_action", "invalid_blocks", "invalid_metadata",
     "invalid_metadata_format", "invalid_metadata_schema", "msg_too_long", "no_text",
+    "thread_not_found",
 }  # fmt: skip
 # How far before a message was queued its post may be (clocks of replicas differ a little).
 _SKEW = timedelta(minutes=2)
@@ -94,6 +97,29 @@ class SlackNotifier:
     def send_webhook_disabled(self, message: OutboxMessage) -> str:
         return self._post(message, disabled_blocks(message.data), disabled_text(message.data))
 
+    def send_entry(
+        self, message: OutboxMessage, incident: Incident, entry: TimelineEntry
+    ) -> str | None:
+        post = entry_post(entry, self._policy)
+        if post is None:
+            return None
+        # Suggestions go in the announcement's thread: there to read, not in the way.
+        thread = message.data.get("thread") if entry.kind is EntryKind.SIMILAR_INCIDENTS else None
+        ts = self._post(message, post, defang(entry.text), thread_ts=thread)
+        if entry.kind is EntryKind.LINK:
+            # After the post, so a refused post (tried again) never bookmarks twice; a
+            # refused bookmark is logged and the link stays on the announcement.
+            try:
+                self._client.bookmarks_add(
+                    channel_id=message.target,
+                    title=bookmark_title(entry),
+                    type="link",
+                    link=entry.data["url"],
+                )
+            except SlackApiError as error:
+                log.error("bookmark of %s failed: %s", incident.ref, error_code(error))
+        return ts
+
     def send_page(self, message: OutboxMessage, page: Page, incident: Incident) -> str:
         return self._post(message, page_blocks(page, incident), page_text(page, incident))
 
@@ -119,12 +145,16 @@ class SlackNotifier:
         except SlackApiError as error:
             raise _refusal(error) from error
 
-    def _post(self, message: OutboxMessage, blocks: list[Block], text: str) -> str:
+    def _post(
+        self, message: OutboxMessage, blocks: list[Block], text: str, thread_ts: str | None = None
+    ) -> str:
         post: dict[str, Any] = {
             "blocks": blocks,
             "text": clip(text, MAX_FALLBACK),
             "metadata": {"event_type": EVENT_TYPE, "event_payload": {"key": message.key}},
         }
+        if thread_ts:
+            post["thread_ts"] = thread_ts
         try:
             post["channel"] = self._channel(message.target)  # a person's: opens the DM
             try:
@@ -142,23 +172,15 @@ class SlackNotifier:
 
     def find_sent(self, message: OutboxMessage) -> str | None:
         oldest = f"{(message.created_at - _SKEW).timestamp():.6f}"
-        cursor: str | None = None
         try:
             channel = self._channel(message.target)
-            while True:
-                page: Any = self._client.conversations_history(
-                    channel=channel, oldest=oldest, include_all_metadata=True, limit=200,
-                    cursor=cursor,
+            found = self._find(message, "conversations_history", channel=channel, oldest=oldest)
+            if found is None and message.data.get("thread"):  # a reply is not in the history
+                found = self._find(
+                    message, "conversations_replies", channel=channel,
+                    ts=message.data["thread"], oldest=oldest,
                 )  # fmt: skip
-                for posted in page.get("messages", []):
-                    metadata = posted.get("metadata") or {}
-                    if metadata.get("event_type") == EVENT_TYPE and (
-                        (metadata.get("event_payload") or {}).get("key") == message.key
-                    ):
-                        return str(posted["ts"])
-                cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
-                if not cursor:
-                    return None
+            return found
         except SlackApiError as error:
             refusal = _refusal(error)
             if isinstance(refusal, Undeliverable):
@@ -167,6 +189,23 @@ class SlackNotifier:
                 log.warning("cannot look for %s in Slack: %s", message.key, error_code(error))
                 return None
             raise refusal from error
+
+    def _find(self, message: OutboxMessage, method: str, **where: Any) -> str | None:
+        """The ts of the message carrying `message`'s key in those pages, if any."""
+        cursor: str | None = None
+        while True:
+            page: Any = getattr(self._client, method)(
+                **where, include_all_metadata=True, limit=200, cursor=cursor
+            )
+            for posted in page.get("messages", []):
+                metadata = posted.get("metadata") or {}
+                if metadata.get("event_type") == EVENT_TYPE and (
+                    (metadata.get("event_payload") or {}).get("key") == message.key
+                ):
+                    return str(posted["ts"])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return None
 
     def _channel(self, target: str) -> str:
         """A user ID means a direct message: its conversation's ID."""

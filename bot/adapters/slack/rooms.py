@@ -1,4 +1,4 @@
-"""ChatRooms on Slack: channels, topics, the pinned announcement and posts, in Block Kit."""
+"""ChatRooms on Slack: channels, topics, the pinned announcement and the notice, in Block Kit."""
 
 import logging
 from collections.abc import Sequence
@@ -15,7 +15,7 @@ from bot.adapters.slack.client import BENIGN, error_code, in_plain_words
 from bot.config import Policy
 from bot.errors import ChatUnavailable, NameTaken
 from bot.ports import Clock
-from models import EntryKind, Incident, IncidentLink, Role, TimelineEntry
+from models import Incident, IncidentLink, Role
 
 log = logging.getLogger(__name__)
 
@@ -109,35 +109,6 @@ class SlackRooms:
             blocks=blocks.announcement(incident, roles, self.policy, self.clock(), links),
             text=blocks.announcement_fallback(incident),
         )
-
-    def post_entry(self, incident: Incident, entry: TimelineEntry) -> bool:
-        post = blocks.entry_post(entry, self.policy)
-        if post is None:
-            return True  # nothing to show for this kind of entry
-        text = blocks.clip(blocks.defang(entry.text), blocks.MAX_FALLBACK)
-        # Suggestions go in the announcement's thread: there to read, not in the way.
-        thread = incident.announcement_ts if entry.kind is EntryKind.SIMILAR_INCIDENTS else None
-        posted = (
-            self._call(
-                "chat_postMessage",
-                channel=incident.channel_id,
-                blocks=post,
-                text=text,
-                thread_ts=thread,
-            )
-            is not None
-        )
-        if posted and entry.kind is EntryKind.LINK:
-            # After the post, so a refused post (retried later) never bookmarks twice; a
-            # refused bookmark is logged by _call and the link stays on the announcement.
-            self._call(
-                "bookmarks_add",
-                channel_id=incident.channel_id,
-                title=blocks.bookmark_title(entry),
-                type="link",
-                link=entry.data["url"],
-            )
-        return posted
 
     def post_notice(self, incident: Incident, *, resumed: bool = False) -> None:
         message: dict[str, Any] = {
