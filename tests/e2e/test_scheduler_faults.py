@@ -220,7 +220,9 @@ def test_notices_are_sent_exactly_once_while_processes_are_killed(
     assert counts["duplicates"] == counts["missing"] == counts["unrecorded"] == 0
     assert any(key.startswith("overdue_summary") for key in keys)
     assert any(key.startswith("overdue_rollup") for key in keys)
-    once = {key: n for key, n in keys.items() if not key.startswith(("nudge", "overdue"))}
+    # The channels' timeline posts (the resolutions, at least) go out the same way.
+    assert sum(1 for key in keys if key.startswith("entry:")) >= 3
+    once = {key: n for key, n in keys.items() if not key.startswith(("nudge", "overdue", "entry"))}
     assert once == {f"{kind}:{n}": 1 for kind in ("no-commander", "escalation") for n in (1, 2, 3)}
 
 
@@ -249,3 +251,34 @@ def test_a_sender_killed_after_slack_accepted_its_message_does_not_send_it_twice
     assert keys[key] == count == 1
     assert set(keys.values()) == {1}
     assert channel
+
+
+def test_a_change_post_whose_sender_died_is_not_posted_twice_nor_overtaken(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "sitrep.toml"
+    config.write_text(POLICY.format(cadence="1h", commander="1h", respond="1h", overdue="none"))
+    with FakeSlack() as slack, fresh_database("sqlite", tmp_path) as url:
+        app = App(slack, tmp_path, url, config).start()
+        try:
+            [channel] = declare_incidents(slack, app, 1)
+            # The note's post: Slack stores it, its answer never arrives.
+            slack.hold_answers("chat.postMessage")
+            assert app.driver.command("note first lead", channel=channel).status == 200
+            slack.wait_for(lambda: slack.held == 1, timeout=30)
+            [(key, count)] = notice_keys(slack).items()
+            app.kill()
+            slack.release_answers()
+            app.start()
+            assert app.driver.command("note second lead", channel=channel).status == 200
+            # The first post's claim lapses; the new process finds it in Slack, then posts
+            # the second after it.
+            slack.wait_for(lambda: len(notice_keys(slack)) == 2, timeout=30)
+            eventually(lambda: settled(url))
+        finally:
+            app.stop()
+        keys = notice_keys(slack)
+        leads = [m.all_text for m in slack.messages(channel) if " lead" in m.all_text]
+    assert key.startswith("entry:") and keys[key] == count == 1
+    assert set(keys.values()) == {1}
+    assert ["first lead" in text for text in leads] == [True, False]
