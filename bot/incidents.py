@@ -564,8 +564,8 @@ class IncidentService:
         ]
 
     def awaiting_posts(self, grace: timedelta = ROOM_LEASE) -> list[int]:
-        """Incidents with changes recorded over `grace` ago and never shown in their channel:
-        the process that recorded them died, or Slack refused, before it posted them."""
+        """Incidents with changes recorded over `grace` ago and never queued for their
+        channel: the process that recorded them died before its refresh queued them."""
         return self._store.with_unposted_entries(self._clock() - grace)
 
     def request_channel(self, incident_id: int, name: str) -> Incident:

@@ -160,8 +160,8 @@ class IncidentStore(Protocol):
         ...
 
     def with_unposted_entries(self, recorded_before: datetime) -> list[int]:
-        """Incidents with an open room and a change recorded before then that the channel
-        was never shown."""
+        """Incidents with an open room and a change recorded before then never queued for
+        the channel."""
         ...
 
     def roles(self, incident_id: int) -> list[IncidentRole]: ...

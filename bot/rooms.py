@@ -104,7 +104,7 @@ class RoomService:
         return opened
 
     def post_missing_entries(self, grace: timedelta = ROOM_LEASE) -> int:
-        """Shows the changes a process that died after recording them never posted; one
+        """Shows the changes a process that died after recording them never queued; one
         incident's failure does not stop the others. Returns how many incidents it tried."""
         waiting = self._incidents.awaiting_posts(grace)
         for incident_id in waiting:
