@@ -202,7 +202,12 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
     assert settings.slack_bot_token is not None
     # Request, worker and scheduler threads each hold one connection at a time.
     connections = settings.sitrep_http_threads + settings.sitrep_worker_threads + 2
-    engine = make_engine(settings.database_url, connections=connections)
+    engine = make_engine(
+        settings.database_url,
+        connections=connections,
+        connect_timeout=settings.sitrep_db_connect_timeout,
+        answer_timeout=settings.sitrep_db_answer_timeout,
+    )
     metrics = Metrics()
     try:
         prepare_database(engine, migrate_schema=settings.sitrep_migrate_on_start)

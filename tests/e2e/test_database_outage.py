@@ -1,9 +1,14 @@
 """The database going away for a while: Slack's requests that can't be stored are refused
 with an error Slack retries, never acknowledged; once it is back, the retries are stored once
-each and the app serves on without a restart. PostgreSQL behind a proxy the test cuts."""
+each and the app serves on without a restart. PostgreSQL behind a proxy the test cuts, or
+stalls (packets dropped rather than refused)."""
 
 import json
+import logging
+import statistics
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -22,6 +27,15 @@ from tests.fakes.tcp_proxy import TcpProxy
 MESSAGES = 20
 DECLARATIONS = 5
 SLACK_RETRIES = 3  # Slack retries an event three times (Events API: at once, 1 min, 5 min)
+# A round trip unanswered this long drops its connection (SITREP_DB_ANSWER_TIMEOUT, 10 s by
+# default): shorter here so the stalled test is quick; the connect timeout is the default.
+ANSWER_TIMEOUT = 2.0
+HUNG = 10.0  # an answer slower than this is a request left hanging
+
+
+@pytest.fixture
+def extra_settings() -> dict[str, Any]:
+    return {"sitrep_db_answer_timeout": ANSWER_TIMEOUT}
 
 
 @pytest.fixture
@@ -151,3 +165,64 @@ def test_connections_dropped_while_idle_cost_at_most_one_retry(
     assert figures["acknowledged"] == figures["stored"] == MESSAGES
     assert figures["duplicated"] == figures["lost"] == 0
     assert drill.answers[200] == MESSAGES and drill.answers[503] <= 1  # the pool renews at once
+
+
+def test_requests_are_answered_quickly_while_the_database_black_holes_packets(
+    running: Running, proxy: TcpProxy, direct_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    slack = running.slack
+    channel = open_incident(running)
+    messages = Tally("database stalled: message events")
+    declarations = Tally("database stalled: declarations")
+    requests: list[tuple[str, str, dict[str, Any]]] = []
+    for n in range(MESSAGES):
+        event = slack.user_posts(channel, "U_BOB", f"no answer from the primary {n}")
+        requests.append((event["ts"], "event", slack.event_callback(event)))
+    for n in range(DECLARATIONS):
+        title = f"Ledger frozen {n}"
+        command = slack.slash_command(
+            "/incident", f"declare sev3 {title}", user="U_ALICE", channel=running.general
+        )
+        requests.append((title, "command", command))
+
+    def tally(key: str) -> Tally:
+        return declarations if key.startswith("Ledger") else messages
+
+    def timed(request: tuple[str, str, dict[str, Any]]) -> tuple[str, int, float]:
+        key, kind, body = request
+        began = time.monotonic()
+        status = deliver(running, (kind, body), retry=0).status
+        return key, status, time.monotonic() - began
+
+    proxy.stall()  # the pool's connections too: the first requests stall mid-query
+    with caplog.at_level(logging.WARNING), ThreadPoolExecutor(max_workers=8) as senders:
+        answered = list(senders.map(timed, requests))  # as Slack sends: several at a time
+    took = sorted(seconds for _, _, seconds in answered)
+    print(
+        f"faults: database stalled: answered in {took[0]:.1f}-{took[-1]:.1f} s "
+        f"(median {statistics.median(took):.1f} s)"
+    )
+    for key, status, _ in answered:
+        tally(key).answered(key, status)
+    assert all(status >= 500 for _, status, _ in answered), answered  # nothing acknowledged
+    assert took[-1] < HUNG, took  # answered, not left hanging
+    assert "passed its deadline" in caplog.text  # a pooled connection was stalled mid-query
+
+    proxy.restore()
+    for key, kind, body in requests:
+        for retry in range(1, SLACK_RETRIES + 1):
+            reply = deliver(running, (kind, body), retry=retry)
+            tally(key).answered(key, reply.status)
+            if reply.status == 200:
+                break
+        assert deliver(running, (kind, body), retry=SLACK_RETRIES).status == 200
+
+    messages.found(stored(direct_url, "SELECT slack_ts FROM timeline_entry WHERE kind='message'"))
+    declarations.found(stored(direct_url, "SELECT title FROM incident"))
+    for drill in (messages, declarations):
+        figures = drill.report()
+        assert figures["acknowledged"] == figures["stored"] == figures["sent"]
+        assert figures["duplicated"] == figures["lost"] == 0
+    slack.wait_for(
+        lambda: len([c for c in slack.channels() if "ledger-frozen" in c.name]) == DECLARATIONS
+    )

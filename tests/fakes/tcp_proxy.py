@@ -4,6 +4,8 @@ with TcpProxy(("127.0.0.1", 5432)) as proxy:
     url = proxy.url_for("postgresql+psycopg://postgres@127.0.0.1:5432/test")
     proxy.cut()       # open connections are dropped, new ones are closed on arrival
     proxy.restore()   # connections are forwarded again
+    proxy.stall()     # nothing is forwarded, nothing closed: packets dropped on the way
+    proxy.restore()   # what was held back flows on
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ class TcpProxy:
         self._lock = threading.Lock()
         self._open: set[socket.socket] = set()
         self._cut = False
+        self._flowing = threading.Event()
+        self._flowing.set()
         self.refused = 0  # connections closed on arrival while cut
         self._thread = threading.Thread(target=self._accept, name="tcp-proxy", daemon=True)
 
@@ -47,12 +51,21 @@ class TcpProxy:
         for sock in doomed:
             _close(sock)
 
+    def stall(self) -> None:
+        """The network black-holes packets: connections, open or new, are kept but nothing
+        crosses in either direction (a partition, as opposed to a refusal)."""
+        self._flowing.clear()
+
     def restore(self) -> None:
         with self._lock:
             self._cut = False
+        self._flowing.set()
+        self._flowing = threading.Event()
+        self._flowing.set()
 
     def stop(self) -> None:
         self.cut()
+        self._flowing.set()
         _close(self._listener)
         self._thread.join(timeout=5)
 
@@ -95,7 +108,8 @@ class TcpProxy:
 
     def _pump(self, source: socket.socket, sink: socket.socket) -> None:
         try:
-            while data := source.recv(65536):
+            while self._flowing.wait() and (data := source.recv(65536)):
+                self._flowing.wait()  # what arrived as the stall began is held back too
                 sink.sendall(data)
         except OSError:
             pass

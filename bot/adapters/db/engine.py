@@ -17,6 +17,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot.adapters.db.deadline import UNWATCHED, watch
 from bot.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -37,21 +38,50 @@ def database_url(url: str) -> str:
 READ_ONLY = "sitrep_read_only"
 
 
-def make_engine(url: str, *, connections: int = 10) -> Engine:
-    """An engine with a pool of `connections` (size it to the threads that use it)."""
+def make_engine(
+    url: str,
+    *,
+    connections: int = 10,
+    connect_timeout: int = 2,
+    answer_timeout: float | None = None,
+) -> Engine:
+    """An engine with a pool of `connections` (size it to the threads that use it). On
+    PostgreSQL a connection not made within `connect_timeout` seconds (at least 2) fails,
+    and so does, with `answer_timeout`, a round trip unanswered for that long."""
     url = database_url(url)
-    pool = {"pool_size": connections, "max_overflow": connections, "pool_timeout": 30}
     if url.startswith("sqlite"):
+        pool = {"pool_size": connections, "max_overflow": connections, "pool_timeout": 30}
         engine = sa.create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 30}, **pool
         )
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         sa.event.listen(engine, "begin", _sqlite_begin)
         return engine
+    # A database out of reach must cost a request seconds, not the minutes TCP gives up
+    # after: Slack wants its answer within 3 s and retries a 503. Keepalives and the user
+    # timeout let the kernel notice a peer gone silent; the deadlines cover what it can't.
+    keepalive = {
+        "connect_timeout": connect_timeout,
+        "keepalives": 1,
+        "keepalives_idle": 10,
+        "keepalives_interval": 2,
+        "keepalives_count": 3,
+        "tcp_user_timeout": 10_000,
+    }
     # No pre-ping (a round trip per checkout on the hot path): a connection the server
     # dropped fails one request, which is answered 503 and retried by Slack, and the pool
-    # replaces it.
-    return sa.create_engine(url, pool_recycle=1800, **pool)
+    # replaces it. Every thread holds one connection at most, so the pool's wait is short.
+    engine = sa.create_engine(
+        url,
+        pool_recycle=1800,
+        pool_size=connections,
+        max_overflow=connections,
+        pool_timeout=connect_timeout,
+        connect_args=keepalive,
+    )
+    if answer_timeout is not None:
+        watch(engine, answer_timeout)
+    return engine
 
 
 _WRITE_LOCKS: "weakref.WeakKeyDictionary[Engine, threading.Lock]" = weakref.WeakKeyDictionary()
@@ -95,6 +125,8 @@ def migrate(engine: Engine) -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
+        # A migration may wait on another replica's, or rewrite a big table: no deadline.
+        connection.execution_options(**{UNWATCHED: True})
         if connection.dialect.name == "postgresql":
             connection.execute(
                 sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK}
