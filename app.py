@@ -215,6 +215,7 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
             settings.slack_bot_token.get_secret_value(),
             settings.slack_api_url,
             on_error=metrics.slack_api_error,
+            timeout=settings.sitrep_slack_timeout,
         )
         store = SqlIncidentStore(engine)
         item_store = SqlActionItemStore(engine)
@@ -269,6 +270,7 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
                 settings.slack_api_url,
                 wait_out_rate_limits=False,
                 on_error=metrics.slack_api_error,
+                timeout=settings.sitrep_slack_timeout,
             ),
             policy,
             clock,

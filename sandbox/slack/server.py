@@ -113,6 +113,7 @@ class FakeSlack(WorkspaceAccess, PeopleActing):
         self._failures: dict[str, list[str]] = {}  # method -> errors for the next calls
         self._holds: dict[str, int] = {}  # method -> how many answers to hold back
         self._outage: _Outage | None = None  # every Web API call fails until recover()
+        self._stalled = False  # every Web API call's answer is held back until recover()
         self._release = threading.Event()
         self.held = 0  # answers being held back now
         self._server: _Server | None = None
@@ -210,10 +211,21 @@ class FakeSlack(WorkspaceAccess, PeopleActing):
         with self._changed:
             self._outage = _Outage(HTTPStatus.TOO_MANY_REQUESTS, retry_after)
 
+    def stall(self) -> None:
+        """Until `recover()`, every Web API call takes effect but its answer is held back:
+        Slack slower than its callers' timeouts, which give up on calls Slack carried out."""
+        with self._changed:
+            self._release.clear()
+            self._stalled = True
+
     def recover(self) -> None:
-        """Ends `go_down()` or `rate_limit_everything()`: calls are served again."""
+        """Ends `go_down()`, `rate_limit_everything()` or `stall()` (the answers held back
+        go out, to whoever still waits): calls are served again."""
         with self._changed:
             self._outage = None
+            if self._stalled:
+                self._stalled = False
+                self._release.set()
             self._changed.notify_all()
 
     @property
@@ -297,7 +309,9 @@ class FakeSlack(WorkspaceAccess, PeopleActing):
         is_json = reply.content_type.startswith("application/json")
         response = json.loads(reply.body) if is_json else {}
         self._calls.append(Call(name, args, token, int(reply.status), response, time.time()))
-        if self._holds.get(name):
+        if self._stalled:
+            reply.held = self._release
+        elif self._holds.get(name):
             self._holds[name] -= 1
             reply.held = self._release
         return reply

@@ -2,12 +2,16 @@
 requests to Sitrep are still acknowledged and stored; what goes through the outbox waits
 there and is delivered once Slack is back, once each, in order per channel or person (the
 channel's own posts of its timeline too, however many refreshes race); a declarer whose
-channel could not be made is told so in plain words, and the room opens later."""
+channel could not be made is told so in plain words, and the room opens later. Slack
+stalling (calls carried out, answers later than Sitrep's timeout) is the nasty kind."""
 
+import statistics
 import threading
+import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -20,6 +24,13 @@ from tests.fakes.slack_api import FakeSlack
 MESSAGES = 10
 UPDATES = ("U_ALICE", "U_BOB", "U_CAROL")  # each had the update form open when Slack went
 OUTAGE_TITLE = "Search down during outage"
+SLACK_TIMEOUT = 1.0  # SITREP_SLACK_TIMEOUT (15 s by default): short, so a stall is quick
+HUNG = 10.0  # an acknowledgement slower than this is a request left hanging
+
+
+@pytest.fixture
+def extra_settings() -> dict[str, Any]:
+    return {"sitrep_slack_timeout": SLACK_TIMEOUT}
 
 
 def notice_keys(slack: FakeSlack) -> Counter[str]:
@@ -178,3 +189,95 @@ def test_refreshes_racing_through_a_rate_limit_storm_post_each_change_once_in_or
             done.result()
     caught_up(running, clock, channel, LEADS)
     assert leads_in(slack, channel) == list(range(LEADS))
+
+
+def opened(running: Running) -> str | None:
+    """The stored room of the incident declared during the fault, once it is pinned."""
+    incidents = running.sitrep.deps.incidents.list_incidents(include_resolved=True, limit=50)
+    [room] = [i.channel_id for i in incidents if i.title == OUTAGE_TITLE]
+    return room if room and running.slack.pins(room) else None
+
+
+def announcements(slack: FakeSlack, room: str) -> list[str]:
+    """The announcements posted in `room` (their fallback text names the title)."""
+    return [m.ts for m in slack.messages(room) if m.text.endswith(f"): {OUTAGE_TITLE}")]
+
+
+def test_slack_stalling_past_the_timeout_sends_the_outbox_once_when_back(
+    running: Running, clock: FastForward
+) -> None:
+    slack = running.slack
+    channel = declare(running)
+    slack.user_joins(channel, "U_BOB")
+    assert running.driver.command("subscribe", user="U_DAVE", channel=channel).status == 200
+    forms = {}
+    for user in UPDATES:
+        assert running.driver.command("update", user=user, channel=channel).status == 200
+        [forms[user]] = slack.wait_for(lambda: slack.open_views(user))  # noqa: B023
+    rooms_before = len(slack.channels())
+
+    slack.stall()  # every call is carried out; its answer comes after the caller gave up
+    messages = Tally("slack stalled: message events")
+    declarations = Tally("slack stalled: declarations")
+    took = []
+
+    def timed(send: Any) -> int:
+        began = time.monotonic()
+        status = int(send().status)
+        took.append(time.monotonic() - began)
+        return status
+
+    for n in range(MESSAGES):
+        event = slack.user_posts(channel, "U_BOB", f"still slow {n}")
+        messages.answered(event["ts"], timed(lambda: running.driver.event(event)))  # noqa: B023
+    for n, user in enumerate(UPDATES):
+        submit = running.driver.submit
+        assert timed(lambda: submit(forms[user].id, form(f"Update number {n}"), user=user)) == 200  # noqa: B023
+    declarations.answered(
+        OUTAGE_TITLE,
+        timed(lambda: running.driver.command(f"declare sev2 {OUTAGE_TITLE}", user="U_CAROL")),
+    )
+    print(
+        f"faults: slack stalled: acknowledged in {min(took):.2f}-{max(took):.2f} s "
+        f"(median {statistics.median(took):.2f} s)"
+    )
+    assert max(took) < HUNG
+    # The outbox's first send to the subscriber is carried out by Slack, unanswered to us.
+    slack.wait_for(
+        lambda: any(c.args.get("channel") != channel for c in slack.calls_to("chat.postMessage"))
+    )
+    running.sitrep.tick()
+
+    slack.recover()
+    for _ in range(60):  # each pass: a few seconds on (unanswered sends wait 2s, 4s…), a tick
+        dms = [m.all_text for m in slack.direct_messages("U_DAVE")]
+        if len(dms) == len(UPDATES) and opened(running) and not slack.held:
+            break
+        clock.advance(seconds=3)
+        running.sitrep.tick()
+        running.sitrep.recover(grace=timedelta(0))
+    running.sitrep.tick()
+    running.sitrep.recover(grace=timedelta(0))  # again: nothing more goes out
+
+    dms = [m.all_text for m in slack.direct_messages("U_DAVE")]
+    assert order(dms) == [0, 1, 2]  # the outbox: once each, in order
+    assert set(notice_keys(slack).values()) == {1}
+    incidents = running.sitrep.deps.incidents
+    incident = incidents.find(None, channel)
+    messages.found(e.slack_ts for e in incidents.timeline(incident.id or 0) if e.slack_ts)
+    declarations.found(i.title for i in incidents.list_incidents(include_resolved=True, limit=50))
+    for drill in (messages, declarations):
+        figures = drill.report()
+        assert figures["sent"] == figures["acknowledged"] == figures["stored"]
+        assert figures["duplicated"] == figures["lost"] == 0
+    # Outside the outbox nothing carries a key to look for: reported, not asserted.
+    made = [c for c in slack.channels()[rooms_before:] if "search-down" in c.name]
+    room = opened(running)
+    assert room is not None
+    print(
+        "faults: slack stalled: outside the outbox: "
+        f"{len(made)} channels made for 1 incident ({[c.name for c in made]}), "
+        f"{len(slack.pins(room))} pinned and {len(announcements(slack, room))} posted "
+        "announcement(s) in its room, channel copies of the updates "
+        f"{sorted(order(updates_in(slack, channel)))}"
+    )

@@ -129,6 +129,7 @@ def make_client(
     *,
     wait_out_rate_limits: bool = True,
     on_error: Callable[[str, str], None] | None = None,
+    timeout: float = 15,
 ) -> WebClient:
     """A client that honours 429 Retry-After (Slack did nothing, so any call may be re-sent)
     and retries dropped connections for idempotent calls. Without `wait_out_rate_limits` a
@@ -142,7 +143,7 @@ def make_client(
     return WebClient(
         token=token,
         base_url=base_url if base_url.endswith("/") else base_url + "/",
-        timeout=15,
+        timeout=timeout,
         retry_handlers=handlers,
     )
 
@@ -156,8 +157,11 @@ def error_code(error: SlackApiError) -> str:
     return str(error.response.get("error", "unknown_error"))
 
 
+UNANSWERED = "Slack isn't answering right now; I'll finish this when it's back."
+
+
 def in_plain_words(error: SlackApiError) -> str:
     code = error_code(error)
     if code.startswith("http_5"):
-        return "Slack isn't answering right now; I'll finish this when it's back."
+        return UNANSWERED
     return _PLAIN_WORDS.get(code, f"Slack said `{code}`.")

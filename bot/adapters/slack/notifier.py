@@ -29,7 +29,7 @@ from bot.adapters.slack.blocks.paging import (
 from bot.adapters.slack.blocks.text import MAX_FALLBACK, clip, defang
 from bot.adapters.slack.blocks.updates import update_post, update_text
 from bot.adapters.slack.blocks.webhooks import disabled_blocks, disabled_text
-from bot.adapters.slack.client import error_code, in_plain_words
+from bot.adapters.slack.client import UNANSWERED, error_code, in_plain_words
 from bot.config import Policy
 from bot.errors import ChannelArchived, ChatUnavailable, RateLimited, Undeliverable
 from bot.insights.service import Digest
@@ -168,6 +168,11 @@ class SlackNotifier:
         except SlackApiError as error:
             log.warning("%s not sent: %s", message.key, error_code(error))
             raise _refusal(error) from error
+        except OSError as error:
+            # No answer in time (or the connection dropped): Slack may have posted it all the
+            # same. Retried after a backoff, when the message's key is looked for first.
+            log.warning("%s maybe not sent: %r", message.key, error)
+            raise ChatUnavailable(UNANSWERED, "no_answer") from error
         return str(posted["ts"])
 
     def find_sent(self, message: OutboxMessage) -> str | None:
@@ -189,6 +194,8 @@ class SlackNotifier:
                 log.warning("cannot look for %s in Slack: %s", message.key, error_code(error))
                 return None
             raise refusal from error
+        except OSError as error:
+            raise ChatUnavailable(UNANSWERED, "no_answer") from error
 
     def _find(self, message: OutboxMessage, method: str, **where: Any) -> str | None:
         """The ts of the message carrying `message`'s key in those pages, if any."""

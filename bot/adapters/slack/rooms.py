@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.adapters.slack import blocks
-from bot.adapters.slack.client import BENIGN, error_code, in_plain_words
+from bot.adapters.slack.client import BENIGN, UNANSWERED, error_code, in_plain_words
 from bot.config import Policy
 from bot.errors import ChatUnavailable, NameTaken
 from bot.ports import Clock
@@ -38,6 +38,11 @@ class SlackRooms:
                 raise NameTaken(name) from error
             log.error("conversations.create %s failed: %s", name, error_code(error))
             raise ChatUnavailable(in_plain_words(error)) from error
+        except OSError as error:
+            # Slack may have made it all the same: the name is then taken, and the next
+            # attempt makes the room under the next name, leaving this one empty.
+            log.error("conversations.create %s went unanswered: %r", name, error)
+            raise ChatUnavailable(UNANSWERED) from error
         return channel["id"], channel["name"]
 
     def own_channel(self, name: str) -> str | None:
