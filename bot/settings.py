@@ -19,7 +19,7 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
     # Seconds a Web API call may take before Sitrep gives up waiting for Slack's answer.
-    sitrep_slack_timeout: float = 15.0
+    sitrep_slack_timeout: int = 15
     database_url: str = "sqlite:///sitrep.db"
     # PostgreSQL out of reach: a connection not made in this many seconds (at least 2)
     # fails, and a request is answered 503 (Slack retries it) rather than left hanging.

@@ -24,7 +24,7 @@ from tests.fakes.slack_api import FakeSlack
 MESSAGES = 10
 UPDATES = ("U_ALICE", "U_BOB", "U_CAROL")  # each had the update form open when Slack went
 OUTAGE_TITLE = "Search down during outage"
-SLACK_TIMEOUT = 1.0  # SITREP_SLACK_TIMEOUT (15 s by default): short, so a stall is quick
+SLACK_TIMEOUT = 1  # SITREP_SLACK_TIMEOUT (15 s by default): short, so a stall is quick
 HUNG = 10.0  # an acknowledgement slower than this is a request left hanging
 
 

@@ -129,7 +129,7 @@ def make_client(
     *,
     wait_out_rate_limits: bool = True,
     on_error: Callable[[str, str], None] | None = None,
-    timeout: float = 15,
+    timeout: int = 15,
 ) -> WebClient:
     """A client that honours 429 Retry-After (Slack did nothing, so any call may be re-sent)
     and retries dropped connections for idempotent calls. Without `wait_out_rate_limits` a
