@@ -666,20 +666,23 @@ def _run_sandbox(settings: Settings, *, demo: bool = False) -> int:
         raise
     if settings.sitrep_scheduler:
         sitrep.scheduler = _start_scheduler(sitrep, settings)
+    limit = settings.sitrep_shutdown_seconds
     server = HttpServer(
         box.wsgi(sitrep.wsgi(), demo=load_demo),
         settings.host,
         settings.port,
         threads=settings.sitrep_http_threads,
+        drain_seconds=limit,
     )
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: server.stop())
     print(f"Sitrep sandbox (no Slack needed): open {box.listening(server.port)}", flush=True)
     server.serve()
-    sitrep.close()
+    # Bounded as in production: a model call can outlast any patience.
+    left = limit - (time.monotonic() - (server.stopped_at or time.monotonic()))
+    finished = sitrep.close(timeout=max(0.0, left))
     box.stop()
-    log.info("Sitrep sandbox stopped")
-    return 0
+    return _stopped(finished, limit)
 
 
 def sandbox_demo(
@@ -726,11 +729,12 @@ def _run_socket_mode(sitrep: Sitrep, settings: Settings) -> int:
     threading.Thread(target=server.serve, name="sitrep-http", daemon=True).start()
     log.info("status page and webhooks on http://%s:%s", settings.host, server.port)
     stopping.wait()
+    stopped = time.monotonic()
     server.stop()
     handler.close()  # type: ignore[no-untyped-call]
-    sitrep.close()
-    log.info("Sitrep stopped")
-    return 0
+    limit = settings.sitrep_shutdown_seconds
+    left = limit - (time.monotonic() - stopped)
+    return _stopped(sitrep.close(timeout=max(0.0, left)), limit)
 
 
 if __name__ == "__main__":

@@ -7,14 +7,20 @@ import socket
 import subprocess
 import threading
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from app import build
+from bot.config import Policy
+from bot.settings import Settings
 from models import Incident
-from tests.e2e.harness import Reply, SlackDriver, eventually
+from tests.e2e.conftest import FastForward
+from tests.e2e.harness import SIGNING_SECRET, Reply, SlackDriver, eventually
 from tests.e2e.test_startup import replica
+from tests.e2e.test_updates import form
 from tests.fakes.slack_api import FakeSlack
 
 LIMIT = 10.0
@@ -116,3 +122,80 @@ def test_work_still_unfinished_at_the_limit_stops_the_replica_anyway(tmp_path: P
     assert "work unfinished" in output
     [incident] = stored(tmp_path)
     assert incident.channel_id is None  # left to the recovery job of the next replica
+
+
+def sent_updates(tmp_path: Path) -> list[tuple[str, object]]:
+    """The outbox's status updates to U_DAVE: key and when each was recorded sent."""
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'sitrep.db'}")
+    try:
+        with engine.connect() as connection:
+            query = sa.text("SELECT key, sent_at FROM outbox WHERE key LIKE :key")
+            rows = connection.execute(query, {"key": "update:%:U_DAVE"})
+            return [(row[0], row[1]) for row in rows]
+    finally:
+        engine.dispose()
+
+
+def delivered(slack: FakeSlack, key: str) -> int:
+    """How many messages Slack holds under the outbox key `key`."""
+    return sum(
+        1
+        for channel in slack.channels()
+        for message in slack.messages(channel.id)
+        if ((message.metadata or {}).get("event_payload") or {}).get("key") == key
+    )
+
+
+def test_sigterm_mid_send_finishes_and_records_the_claimed_send_which_is_not_sent_again(
+    tmp_path: Path,
+) -> None:
+    with FakeSlack() as slack:
+        with replica(slack, tmp_path, SITREP_SHUTDOWN_SECONDS=str(LIMIT)) as (url, process):
+            driver = SlackDriver(url, slack)
+            assert "INC-" in driver.command("declare sev2 Checkout down").json["text"]
+            room = slack.wait_for(
+                lambda: next((c for c in slack.channels() if "checkout-down" in c.name), None)
+            )
+            slack.wait_for(lambda: slack.pins(room.id))
+            assert driver.command("subscribe", user="U_DAVE", channel=room.id).status == 200
+            assert driver.command("update", user="U_ALICE", channel=room.id).status == 200
+            [view] = slack.wait_for(lambda: slack.open_views("U_ALICE"))
+            # Slack slow to answer the posts: the subscriber's copy, claimed from the
+            # outbox, is carried out by Slack and its answer is still on the way.
+            slack.hold_answers("chat.postMessage", times=5)
+            assert driver.submit(view.id, form("Rolled back the deploy")).status == 200
+            dm = slack.wait_for(lambda: slack.direct_messages("U_DAVE"))
+            assert slack.held >= 1 and sent_updates(tmp_path)[0][1] is None  # mid-send
+
+            process.send_signal(signal.SIGTERM)
+            stopped = time.monotonic()
+            eventually(lambda: refused(url), timeout=LIMIT)
+            assert process.poll() is None  # still finishing the send
+            slack.release_answers()
+            code = process.wait(timeout=LIMIT + 5)
+            took = time.monotonic() - stopped
+            output = process.communicate()[0]
+        assert code == 0, output
+        assert took < LIMIT, f"stopped in {took:.1f}s"
+        [(key, sent_at)] = sent_updates(tmp_path)
+        assert sent_at is not None  # recorded before it exited
+        assert delivered(slack, key) == 1 and len(dm) == 1
+
+        # Another replica (or this one restarted), its clock past any lease: nothing more.
+        later = FastForward()
+        later.advance(minutes=10)
+        settings = Settings(
+            slack_bot_token="xoxb-test-token",
+            slack_signing_secret=SIGNING_SECRET,
+            slack_api_url=slack.api_url,
+            database_url=f"sqlite:///{tmp_path / 'sitrep.db'}",
+        )
+        other = build(settings, Policy(), clock=later)
+        try:
+            other.tick()
+            other.recover(grace=timedelta(0))
+        finally:
+            other.close()
+        assert delivered(slack, key) == 1
+        assert len(slack.direct_messages("U_DAVE")) == 1
+        print(f"faults: SIGTERM mid-send: {took:.1f} s to stop, 1 send recorded, 1 delivered")
