@@ -14,7 +14,7 @@ from typing import Final
 from bot.categories import category_of
 from bot.config import Policy
 from bot.errors import NothingChanged
-from bot.failure_modes import modes_of, signs_of
+from bot.failure_modes import modes_in, modes_of, signs_of
 from bot.incidents import IncidentService
 from bot.ports import Related, SimilarIndex, SimilarQuery, Term
 from models import EntryKind, Incident
@@ -91,13 +91,19 @@ def terms(title: str, description: str, services: Sequence[str] = ()) -> tuple[T
 
 
 def rank(
-    incident: Incident, candidates: Sequence[Related], policy: Policy, shown: int = SHOWN
+    incident: Incident,
+    candidates: Sequence[Related],
+    policy: Policy,
+    shown: int = SHOWN,
+    modes: frozenset[str] | None = None,
 ) -> list[Similar]:
     """The `shown` candidates most like `incident` above the threshold, best first; the more
-    recent first on a tie."""
+    recent first on a tie. `modes`: its failure modes, if more is known than its own words
+    show (what was said in its channel)."""
     category = category_of(policy.categories, incident)
     services = {s.casefold() for s in incident.services}
-    modes = modes_of(policy.failure_modes, incident)
+    if modes is None:
+        modes = modes_of(policy.failure_modes, incident)
     scored = []
     for candidate in candidates:
         past = candidate.incident
@@ -164,9 +170,11 @@ class SimilarService:
         shown: int = SHOWN,
     ) -> list[Similar]:
         """The past incidents most like this one that `viewer` (in `channel_id`) may see;
-        with no viewer, public incidents only (what a channel post may show)."""
+        with no viewer, public incidents only (what a channel post may show). What went
+        wrong is read from its channel's messages too: often only they say it."""
         incident = self._incidents.get(incident_id)
-        return self.like(incident, viewer, channel_id, shown, exclude_id=incident_id)
+        modes = modes_of(self._policy.failure_modes, incident) | self._said(incident_id)
+        return self.like(incident, viewer, channel_id, shown, exclude_id=incident_id, modes=modes)
 
     def like(
         self,
@@ -176,8 +184,12 @@ class SimilarService:
         shown: int = SHOWN,
         *,
         exclude_id: int | None = None,
+        modes: frozenset[str] | None = None,
     ) -> list[Similar]:
-        """The stored incidents most like `incident` (stored or not), `exclude_id` aside."""
+        """The stored incidents most like `incident` (stored or not), `exclude_id` aside;
+        `modes`, its failure modes, when more is known than its own words show."""
+        if modes is None:
+            modes = modes_of(self._policy.failure_modes, incident)
         query = SimilarQuery(
             terms=terms(incident.title, incident.description, incident.services),
             services=tuple(incident.services),
@@ -186,16 +198,35 @@ class SimilarService:
             channel_id=channel_id,
             public_only=viewer is None,
             limit=_CANDIDATES,
-            signs=signs_of(
-                self._policy.failure_modes, modes_of(self._policy.failure_modes, incident)
-            ),
+            signs=signs_of(self._policy.failure_modes, modes),
         )
         candidates = [
             c
             for c in self._index.related(query)
             if viewer is None or self._incidents.visible(c.incident, viewer, channel_id)
         ]
-        return rank(incident, candidates, self._policy, shown)
+        return rank(incident, candidates, self._policy, shown, modes)
+
+    def follow(self, incident_id: int, text: str, ts: str) -> list[Similar]:
+        """A message said in the incident's channel (stored, with Slack's `ts`): when it
+        names a failure mode nothing said before did, the similar incidents are asked again
+        and recorded if they changed. Most messages name none and cost a few pattern
+        matches."""
+        named = modes_in(self._policy.failure_modes, text)
+        if not named:
+            return []
+        incident = self._incidents.get(incident_id)
+        known = modes_of(self._policy.failure_modes, incident) | self._said(incident_id, ts)
+        return self.suggest(incident_id) if named - known else []
+
+    def _said(self, incident_id: int, but: str | None = None) -> frozenset[str]:
+        """The failure modes the incident's channel messages name (`but` the one of that ts)."""
+        said = [
+            entry.text
+            for entry in self._incidents.timeline(incident_id)
+            if entry.kind is EntryKind.MESSAGE and entry.slack_ts != but
+        ]
+        return modes_in(self._policy.failure_modes, *said)
 
     def suggest(self, incident_id: int) -> list[Similar]:
         """Records the similar incidents for the channel (posted in the announcement's

@@ -40,7 +40,19 @@ def register(app: App, deps: Deps) -> None:
                 original = _message(channel, previous) if _is_human(previous) else None
                 timeline.delete_message(channel, deleted, original)
         elif subtype in _HUMAN_SUBTYPES and _is_human(event) and event.get("ts"):
-            timeline.record_message(_message(channel, event))
+            message = _message(channel, event)
+            if timeline.record_message(message):
+                deps.background.run(
+                    lambda: _follow(message), f"following the conversation in {channel}"
+                )
+
+    def _follow(message: ChannelMessage) -> None:
+        """A message may name what went wrong: past incidents with that failure, if new."""
+        incident = deps.incidents.by_channel(message.channel_id)
+        if incident is None or incident.id is None:
+            return
+        if deps.similar.follow(incident.id, message.text, message.ts):
+            deps.rooms.refresh(incident.id)
 
     def _edit(channel: str, message: dict[str, Any]) -> None:
         if not _is_human(message) or message.get("subtype") == "tombstone" or "ts" not in message:

@@ -18,6 +18,7 @@ from bot.adapters.db.postmortems import SqlPostmortemStore
 from bot.adapters.db.similar import SqlSimilarIndex
 from bot.adapters.db.store import SqlIncidentStore
 from bot.config import Policy
+from bot.failure_modes import modes_in, modes_of
 from bot.incidents import Declaration, IncidentService
 from bot.similar import SHOWN, SimilarService
 from models import Incident, Postmortem, PostmortemStatus, Status
@@ -95,9 +96,16 @@ def load(
 
 
 def evaluate(
-    engine: Engine, policy: Policy, *, categorised: bool = False, eval_set: Path = EVAL_SET
+    engine: Engine,
+    policy: Policy,
+    *,
+    categorised: bool = False,
+    cause_said: bool = False,
+    eval_set: Path = EVAL_SET,
 ) -> Score:
-    """Loads the set into `engine`'s empty schema and asks about every incident."""
+    """Loads the set into `engine`'s empty schema and asks about every incident: as at
+    declaration, or `categorised`, or once its channel has said what the fix was
+    (`cause_said`: its resolution said as a message, which names what went wrong)."""
     service, ids = load(engine, policy, eval_set)
     labels = {i: label for label, i in ids.items()}
     precisions, shown_precisions, recalls, misses = [], [], [], []
@@ -117,7 +125,10 @@ def evaluate(
                 "updated_at": datetime.fromisoformat(item["declared"].replace("Z", "+00:00")),
             }
         )
-        found = service.like(asked, exclude_id=ids[item["id"]])
+        modes = modes_of(policy.failure_modes, asked)
+        if cause_said:
+            modes |= modes_in(policy.failure_modes, item["resolution"])
+        found = service.like(asked, exclude_id=ids[item["id"]], modes=modes)
         shown = [labels[s.incident.id] for s in found if s.incident.id is not None]
         wanted = set(item["similar"])
         if not wanted:

@@ -122,3 +122,22 @@ def test_a_past_incident_with_the_same_failure_is_found_in_other_words(running: 
     [post] = running.slack.wait_for(lambda: similar_posts(running, channel))
     assert f"INC-{YEAR}-0001" in post and f"INC-{YEAR}-0002" not in post
     assert "*Same failure:* connection pool exhausted" in post
+
+
+def test_when_the_channel_names_the_failure_the_past_incidents_with_it_follow(
+    running: Running,
+) -> None:
+    """Declared on symptoms, with nothing like it; a responder's finding in the channel
+    names the failure, and the past incident with that failure is posted in the thread."""
+    pooled = declare(running, "declare sev2 Checkout 504s on confirm", "U_ALICE")
+    running.driver.command(
+        "resolve PgBouncer max_client_conn reached; raised it to 400", channel=pooled
+    )
+    channel = declare(running, "declare sev2 Order history page spinning", "U_CAROL")
+    slack = running.slack
+    slack.user_joins(channel, "U_BOB")
+    for text in ("looking at it", "db log: FATAL: sorry, too many clients already"):
+        event = slack.user_posts(channel, "U_BOB", text)
+        assert running.driver.event(event).status == 200
+    [post] = slack.wait_for(lambda: similar_posts(running, channel))
+    assert f"INC-{YEAR}-0001" in post and "*Same failure:* connection pool exhausted" in post

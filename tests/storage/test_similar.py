@@ -12,6 +12,7 @@ from bot.errors import NothingChanged
 from bot.incidents import Declaration, IncidentService
 from bot.ports import SimilarQuery
 from bot.similar import SimilarService, terms
+from bot.timeline import ChannelMessage, TimelineService
 from models import EntryKind, Incident
 from tests.similar_eval import BLIND, EVAL_SET, HELD_OUT, evaluate
 from tests.storage.test_incident_store import Clock
@@ -129,6 +130,28 @@ def test_a_failure_mode_in_common_brings_a_candidate_without_shared_words(
     [shown] = similar.find(new.id)
     assert shown.incident.id == pooled.id
     assert shown.failure_modes == ("connection pool exhausted",)
+
+
+def test_a_message_naming_a_new_failure_mode_asks_again_and_only_then(
+    similar: SimilarService, incidents: IncidentService, timeline: TimelineService, clock: Clock
+) -> None:
+    pooled = past(incidents, clock, "Checkout 504s", "PgBouncer max_client_conn reached")
+    new = past(incidents, clock, "Order history page spinning")
+    assert new.id is not None
+    new = incidents.attach_channel(new.id, "C_NEW", "inc-new")
+    assert similar.find(new.id) == []  # nothing in its own words
+
+    def said(text: str, ts: str) -> list[str]:
+        assert timeline.record_message(ChannelMessage("C_NEW", ts, "U_BOB", text))
+        return [s.incident.ref for s in similar.follow(new.id or 0, text, ts)]
+
+    assert said("looking at it", "1700000001.000100") == []
+    assert said("FATAL: sorry, too many clients already", "1700000002.000100") == [pooled.ref]
+    [entry] = [e for e in incidents.timeline(new.id) if e.kind is EntryKind.SIMILAR_INCIDENTS]
+    assert entry.data["similar"][0]["failure_modes"] == ["connection pool exhausted"]
+    assert said("still too many clients", "1700000003.000100") == []  # nothing new named
+    # The button's answer takes the conversation into account too.
+    assert [s.incident.ref for s in similar.find(new.id)] == [pooled.ref]
 
 
 def test_suggestions_are_recorded_once_for_the_same_answer(
