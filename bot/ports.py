@@ -67,6 +67,12 @@ class ChatRooms(Protocol):
         """Posts and pins the incident's announcement; returns its message ID."""
         ...
 
+    def find_announcement(self, incident: Incident) -> str | None:
+        """The message ID of the announcement an earlier attempt posted in the incident's
+        channel without learning so (its answer lost, its process dead), made sure to be
+        pinned; None if there is none, or the channel's history can't be read."""
+        ...
+
     def update_announcement(
         self, incident: Incident, roles: dict[Role, str], links: Sequence[IncidentLink]
     ) -> None: ...

@@ -61,7 +61,11 @@ class RoomService:
             incident = incidents.get(incident_id)
             resumed = incident.announcement_ts is not None
             if incident.channel_id is None:
+                # A channel this opening makes, or adopts, has no announcement: one is only
+                # posted once the channel is stored.
                 incident = self._create_channel(incident)
+            elif not resumed and (ts := self._rooms.find_announcement(incident)):
+                incident = incidents.attach_announcement(incident_id, ts)
             assert incident.channel_id is not None
             people = {incident.reporter, *incidents.roles(incident_id).values()} - {""}
             for user in sorted(people):

@@ -276,8 +276,35 @@ def test_slack_stalling_past_the_timeout_sends_the_outbox_once_when_back(
     made = [c for c in slack.channels()[rooms_before:] if "search-down" in c.name]
     room = opened(running)
     assert [c.id for c in made] == [room]
-    # The announcement carries no key to look for: reported, not asserted.
-    print(
-        f"faults: slack stalled: {len(slack.pins(room))} pinned and "
-        f"{len(announcements(slack, room))} posted announcement(s) in its room"
-    )
+    # The announcement: posted once, pinned once, however its calls were answered.
+    assert room is not None and [m.ts for m in slack.pins(room)] == announcements(slack, room)
+    assert len(announcements(slack, room)) == 1
+
+
+def test_an_announcement_slack_posted_unanswered_is_found_and_pinned_not_posted_again(
+    running: Running, clock: FastForward
+) -> None:
+    slack = running.slack
+    slack.hold_answers("chat.postMessage")  # the room's first post: its announcement
+    reply = running.driver.command(f"declare sev2 {OUTAGE_TITLE}", user="U_CAROL")
+    assert reply.status == 200
+    told = slack.wait_for(lambda: [r for r in slack.responses() if "announcement" in r.text])
+    assert "isn't answering" in told[0].text
+    incidents = running.sitrep.deps.incidents
+    [incident] = incidents.list_incidents(include_resolved=True, limit=50)
+    room = incident.channel_id
+    assert room is not None and incident.announcement_ts is None
+    # Slack posted it; Sitrep, its answer lost, neither stored nor pinned it.
+    assert len(announcements(slack, room)) == 1 and slack.pins(room) == []
+    slack.release_answers()
+
+    clock.advance(seconds=1)
+    running.sitrep.recover(grace=timedelta(0))  # the room's opening is resumed
+    running.sitrep.tick()
+    running.sitrep.recover(grace=timedelta(0))  # again: nothing more goes out
+
+    [posted] = announcements(slack, room)
+    assert [m.ts for m in slack.pins(room)] == [posted]
+    assert incidents.get(incident.id or 0).announcement_ts == posted
+    # It was brought up to date rather than left as the lost opening posted it.
+    assert slack.calls_to("chat.update")

@@ -68,7 +68,15 @@ class RecordingRooms:
         self._do("announce", incident.ref)
         self.shown["announcement"] = (incident.status, dict(roles))
         self.shown["links"] = [link.url for link in links]
+        if "announce" in self.lose:
+            self.lose.discard("announce")
+            raise ChatUnavailable("announce: no answer")
         return "1795000000.000100"
+
+    def find_announcement(self, incident: Incident) -> str | None:
+        self.transcript.append(("look for announcement", incident.ref))
+        posted = ("announce", incident.ref) in self.transcript
+        return "1795000000.000100" if posted else None
 
     def update_announcement(
         self, incident: Incident, roles: dict[Role, str], links: Sequence[IncidentLink]
@@ -137,6 +145,28 @@ def test_a_failed_step_gives_the_room_back_and_the_next_attempt_resumes(
     assert rooms.open_room(incident_id) is not None
     assert [what for what, _ in chat.transcript].count("create") == 1
     assert [what for what, _ in chat.transcript].count("announce") == 1
+
+
+def test_an_announcement_posted_unanswered_is_found_not_posted_again(
+    incidents: IncidentService, rooms: RoomService, chat: RecordingRooms, clock: Clock
+) -> None:
+    incident_id = declare(incidents)
+    chat.lose = {"announce"}
+    with pytest.raises(ChatUnavailable):
+        rooms.open_room(incident_id)
+    clock.advance(seconds=1)
+    opened = rooms.open_room(incident_id)
+    assert opened is not None and opened.announcement_ts == "1795000000.000100"
+    assert [what for what, _ in chat.transcript] == [
+        "create", "invite", "announce", "look for announcement", "invite", "update", "notice"
+    ]  # fmt: skip
+
+
+def test_a_room_opened_in_one_go_does_not_look_for_an_announcement(
+    incidents: IncidentService, rooms: RoomService, chat: RecordingRooms
+) -> None:
+    rooms.open_room(declare(incidents))
+    assert "look for announcement" not in [what for what, _ in chat.transcript]
 
 
 def test_a_change_racing_a_refresh_is_shown_in_the_end(

@@ -19,8 +19,10 @@ from models import Incident, IncidentLink, Role
 
 log = logging.getLogger(__name__)
 
-# The declaration notice's metadata: how a resumed opening finds one already posted.
+# The metadata of the declaration notice and of the announcement, naming the incident's
+# ref: how a resumed opening finds one already posted.
 _NOTICE_EVENT = "sitrep_declared"
+_ANNOUNCEMENT_EVENT = "sitrep_announcement"
 _NOT_INVITABLE = frozenset({"user_not_found", "user_disabled", "user_is_restricted", "cant_invite"})
 
 
@@ -94,14 +96,27 @@ class SlackRooms:
                 channel=incident.channel_id or "",
                 blocks=blocks.announcement(incident, roles, self.policy, self.clock(), links),
                 text=blocks.announcement_fallback(incident),
+                metadata=_naming(_ANNOUNCEMENT_EVENT, incident),
             )
         except SlackApiError as error:
             log.error("announcement of %s failed: %s", incident.ref, error_code(error))
             raise ChatUnavailable(
                 f"I couldn't post the announcement of {incident.ref}: {in_plain_words(error)}"
             ) from error
+        except OSError as error:
+            # Slack may have posted it all the same: the next opening looks for it.
+            log.error("announcement of %s went unanswered: %r", incident.ref, error)
+            raise ChatUnavailable(
+                f"I couldn't post the announcement of {incident.ref}: {UNANSWERED}"
+            ) from error
         ts = str(posted["ts"])
         self._call("pins_add", channel=incident.channel_id, timestamp=ts)
+        return ts
+
+    def find_announcement(self, incident: Incident) -> str | None:
+        ts = self._posted(incident.channel_id, _ANNOUNCEMENT_EVENT, incident)
+        if ts is not None:  # the earlier attempt may have died before pinning it
+            self._call("pins_add", channel=incident.channel_id, timestamp=ts)
         return ts
 
     def update_announcement(
@@ -120,9 +135,10 @@ class SlackRooms:
             "channel": self.policy.announcements_channel,
             "blocks": blocks.notice(incident, self.policy),
             "text": f"{incident.ref} declared: {blocks.defang(incident.title)}",
-            "metadata": {"event_type": _NOTICE_EVENT, "event_payload": {"ref": incident.ref}},
+            "metadata": _naming(_NOTICE_EVENT, incident),
         }
-        if resumed and self._notice_posted(incident):
+        notices = self.policy.announcements_channel
+        if resumed and self._posted(notices, _NOTICE_EVENT, incident) is not None:
             return
         try:
             self.client.chat_postMessage(**message)
@@ -133,27 +149,28 @@ class SlackRooms:
             self._call("conversations_join", channel=message["channel"])
             self._call("chat_postMessage", **message)
 
-    def _notice_posted(self, incident: Incident) -> bool:
-        """Whether the announcements channel already has the incident's notice (looked for
-        only when a room's opening is resumed; unreadable history counts as not there)."""
+    def _posted(self, channel: str | None, event_type: str, incident: Incident) -> str | None:
+        """The ts of the incident's message of `event_type` in `channel` since it was
+        declared (looked for only when an opening is resumed; unreadable history counts as
+        not there)."""
         oldest = f"{(incident.declared_at - timedelta(minutes=1)).timestamp():.6f}"
         cursor: str | None = None
         while True:
             page = self._call(
-                "conversations_history", channel=self.policy.announcements_channel,
+                "conversations_history", channel=channel,
                 oldest=oldest, include_all_metadata=True, limit=200, cursor=cursor,
             )  # fmt: skip
             if page is None:
-                return False
+                return None
             for posted in page.get("messages", []):
                 metadata = posted.get("metadata") or {}
-                if metadata.get("event_type") == _NOTICE_EVENT and (
+                if metadata.get("event_type") == event_type and (
                     (metadata.get("event_payload") or {}).get("ref") == incident.ref
                 ):
-                    return True
+                    return str(posted["ts"])
             cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
             if not cursor:
-                return False
+                return None
 
     def _call(self, method: str, **kwargs: Any) -> dict[str, Any] | None:
         """One Slack call; "already so" errors count as success, others are logged."""
@@ -169,3 +186,8 @@ class SlackRooms:
             level = logging.WARNING if code in _NOT_INVITABLE else logging.ERROR
             log.log(level, "%s failed (%s): %s", method, where, code)
             return None
+
+
+def _naming(event_type: str, incident: Incident) -> dict[str, Any]:
+    """Message metadata naming the incident: how its message is found again."""
+    return {"event_type": event_type, "event_payload": {"ref": incident.ref}}
