@@ -5,10 +5,13 @@ SITREP_SHUTDOWN_SECONDS (with 1 when work was left unfinished at the limit)."""
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
+import urllib.request
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -19,11 +22,13 @@ from bot.settings import Settings
 from models import Incident
 from tests.e2e.conftest import FastForward
 from tests.e2e.harness import SIGNING_SECRET, Reply, SlackDriver, eventually
-from tests.e2e.test_startup import replica
+from tests.e2e.test_startup import ROOT, environment, replica
 from tests.e2e.test_updates import form
-from tests.fakes.slack_api import FakeSlack
+from tests.fakes.anthropic_api import FakeAnthropic, Hang
+from tests.fakes.slack_api import APP_TOKEN, BOT_TOKEN, FakeSlack
 
 LIMIT = 10.0
+DECLARE = "declare sev2 Checkout down"
 
 
 def refused(url: str) -> bool:
@@ -37,7 +42,11 @@ def refused(url: str) -> bool:
 
 
 def stored(tmp_path: Path) -> list[Incident]:
-    engine = sa.create_engine(f"sqlite:///{tmp_path / 'sitrep.db'}")
+    return stored_in(tmp_path / "sitrep.db")
+
+
+def stored_in(database: Path) -> list[Incident]:
+    engine = sa.create_engine(f"sqlite:///{database}")
     try:
         with Session(engine) as session:
             return list(session.exec(select(Incident)))
@@ -93,6 +102,20 @@ def test_sigterm_answers_the_request_in_flight_finishes_its_work_and_exits_clean
     assert "Sitrep stopped" in output
 
 
+def stopped_short(process: "subprocess.Popen[str]", limit: float) -> tuple[int | None, float, str]:
+    """SIGTERM, then the exit code (None if still running well past `limit`), the seconds
+    it took and what the process printed."""
+    process.send_signal(signal.SIGTERM)
+    stopped = time.monotonic()
+    try:
+        code: int | None = process.wait(timeout=limit + 10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        code = None
+    took = time.monotonic() - stopped
+    return code, took, process.communicate(timeout=30)[0]
+
+
 def test_work_still_unfinished_at_the_limit_stops_the_replica_anyway(tmp_path: Path) -> None:
     limit = 2.0
     with (
@@ -106,15 +129,7 @@ def test_work_still_unfinished_at_the_limit_stops_the_replica_anyway(tmp_path: P
         slack.hold_answers("conversations.create")  # and never answered while it runs
         assert "INC-" in driver.command("declare sev2 Checkout down").json["text"]
         slack.wait_for(lambda: slack.held == 1)
-
-        process.send_signal(signal.SIGTERM)
-        stopped = time.monotonic()
-        try:
-            code = process.wait(timeout=limit + 10)
-        except subprocess.TimeoutExpired:
-            code = None
-        took = time.monotonic() - stopped
-        output = process.communicate()[0] if code is not None else ""
+        code, took, output = stopped_short(process, limit)
         slack.release_answers()
 
     assert code == 1, output
@@ -199,3 +214,98 @@ def test_sigterm_mid_send_finishes_and_records_the_claimed_send_which_is_not_sen
         assert delivered(slack, key) == 1
         assert len(slack.direct_messages("U_DAVE")) == 1
         print(f"faults: SIGTERM mid-send: {took:.1f} s to stop, 1 send recorded, 1 delivered")
+
+
+def test_the_sandbox_stops_within_the_limit_while_a_model_call_hangs(tmp_path: Path) -> None:
+    limit = 2.0
+    with FakeAnthropic() as claude:
+        claude.default = Hang()  # Claude never answers while the sandbox runs
+        process = subprocess.Popen(
+            [sys.executable, str(ROOT / "app.py"), "--sandbox"],
+            cwd=tmp_path,
+            env=environment(
+                PORT="0",
+                SITREP_SCHEDULER="false",
+                SITREP_SHUTDOWN_SECONDS=str(limit),
+                ANTHROPIC_API_KEY=claude.api_key,
+                ANTHROPIC_BASE_URL=claude.base_url,
+            ),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            page = sandbox_page(process)
+            # Declaring asks Claude for a category after the acknowledgement.
+            typed = {"channel": "C_GENERAL", "user": "U_ALICE", "text": f"/incident {DECLARE}"}
+            say = urllib.request.Request(
+                f"{page}/say", data=urlencode(typed).encode(), headers={"X-Sandbox": "fetch"}
+            )
+            with urllib.request.urlopen(say, timeout=10) as answer:
+                assert answer.status == 204
+            claude.wait_for(lambda: claude.held >= 1, timeout=20)
+            code, took, output = stopped_short(process, limit)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.communicate(timeout=30)
+
+    assert code == 1, output
+    assert took < limit + 3, f"stopped in {took:.1f}s"
+    assert "work unfinished" in output
+    print(f"faults: SIGTERM, sandbox, Claude hanging: exit {code} in {took:.1f} s (limit {limit})")
+    [incident] = stored_in(tmp_path / "sandbox.db")
+    assert incident.title == "Checkout down"  # acknowledged, stored; the rest is recovery's
+
+
+def sandbox_page(process: "subprocess.Popen[str]") -> str:
+    """The page's address, once the sandbox prints it (after its start-up logs)."""
+    assert process.stdout is not None
+    for line in process.stdout:
+        if line.startswith("Sitrep sandbox (no Slack needed): open "):
+            return line.split()[-1].replace("localhost", "127.0.0.1")
+    raise AssertionError(f"the sandbox did not start (exit {process.wait()})")
+
+
+def test_socket_mode_stops_within_the_limit_while_slack_holds_an_answer(tmp_path: Path) -> None:
+    limit = 2.0
+    with FakeSlack() as slack:
+        process = subprocess.Popen(
+            [sys.executable, str(ROOT / "app.py")],
+            cwd=tmp_path,
+            env=environment(
+                SLACK_BOT_TOKEN=BOT_TOKEN,
+                SLACK_APP_TOKEN=APP_TOKEN,
+                SLACK_API_URL=slack.api_url,
+                PORT="0",
+                SITREP_SCHEDULER="false",
+                SITREP_SHUTDOWN_SECONDS=str(limit),
+            ),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            slack.socket.wait_until_connected(timeout=30)
+            general = slack.channel_by_name("general")
+            assert general is not None
+            slack.hold_answers("conversations.create")  # and never answered while it runs
+            command = slack.slash_command(
+                "/incident", "declare sev2 Checkout down", user="U_ALICE", channel=general.id
+            )
+            ack = slack.socket.send_envelope("slash_commands", command, timeout=10)
+            assert "is declared" in ack["payload"]["text"]
+            slack.wait_for(lambda: slack.held == 1)
+            code, took, output = stopped_short(process, limit)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.communicate(timeout=30)
+            slack.release_answers()
+
+    assert code == 1, output
+    assert took < limit + 3, f"stopped in {took:.1f}s"
+    assert "work unfinished" in output
+    print(f"faults: SIGTERM, Socket Mode, Slack slow: exit {code} in {took:.1f} s (limit {limit})")
+    [incident] = stored_in(tmp_path / "sitrep.db")
+    assert incident.channel_id is None  # left to the recovery job of the next replica
