@@ -1,8 +1,10 @@
 """The labelled 'similar incident' evaluation sets are well formed (the data, not the algorithm).
 
-There are three: the first set; a held-out set written afterwards, for another made-up
-company, to measure suggestions that were tuned while looking at the first one; and a blind
-set, for a third made-up company, written without reading the suggestion code."""
+There are four: the first set; a held-out set written afterwards, for another made-up
+company, to measure suggestions that were tuned while looking at the first one; a blind
+set, for a third made-up company, written without reading the suggestion code; and a second
+blind set, for a fourth made-up company, written without reading the suggestion code or the
+other held-out sets."""
 
 import json
 from dataclasses import dataclass
@@ -42,7 +44,12 @@ BLIND = EvalSet(
     datetime(2025, 1, 1, tzinfo=UTC),
     datetime(2026, 1, 1, tzinfo=UTC),
 )
-EVAL_SETS = [FIRST, HOLDOUT, BLIND]
+BLIND2 = EvalSet(
+    "similar_incidents_blind2.json",
+    datetime(2025, 1, 1, tzinfo=UTC),
+    datetime(2026, 1, 1, tzinfo=UTC),
+)
+EVAL_SETS = [FIRST, HOLDOUT, BLIND, BLIND2]
 
 CATEGORIES = set(category_names(DEFAULT_CATEGORIES))  # what Sitrep accepts
 SEVERITIES = {"sev1", "sev2", "sev3", "sev4"}
@@ -181,3 +188,14 @@ def test_the_blind_set_shares_no_ids_titles_or_services_with_the_earlier_ones(
         assert not {i[field] for i in other} & {i[field] for i in blind}, field
     services = {s for i in other for s in i["services"]}
     assert not services & {s for i in blind for s in i["services"]}
+
+
+@pytest.mark.parametrize("earlier", [FIRST, HOLDOUT, BLIND], ids=lambda s: s.name)
+def test_the_second_blind_set_shares_no_ids_titles_or_services_with_the_earlier_ones(
+    earlier: EvalSet,
+) -> None:
+    other, blind2 = load(earlier)["incidents"], load(BLIND2)["incidents"]
+    for field in ("id", "title"):
+        assert not {i[field] for i in other} & {i[field] for i in blind2}, field
+    services = {s for i in other for s in i["services"]}
+    assert not services & {s for i in blind2 for s in i["services"]}
