@@ -27,11 +27,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.search_hot_path import POSTGRES, postgres_url, upgrade
 from bot.adapters.db.engine import make_engine
 from bot.config import Policy
-from tests.similar_eval import BLIND, EVAL_SET, HELD_OUT, evaluate, load
+from tests.similar_eval import BLIND, BLIND2, EVAL_SET, HELD_OUT, evaluate, load
 
 TARGET = 0.8
 ASKED = ("at declaration", "categorised", "cause said")
-SETS = {EVAL_SET: "first   ", HELD_OUT: "held out", BLIND: "blind   "}
+SETS = {EVAL_SET: "first   ", HELD_OUT: "held out", BLIND: "blind   ", BLIND2: "blind 2 "}
 
 
 @contextmanager

@@ -31,6 +31,8 @@ HELD_OUT: Final = Path(__file__).parent / "data" / "similar_incidents_holdout.js
 # Written last, blind to the suggestion code, its failure modes and the held-out set, and
 # measured once the weights and signs were settled on the other two.
 BLIND: Final = Path(__file__).parent / "data" / "similar_incidents_blind.json"
+# A second blind set, written once the first had been read: what new signs are measured on.
+BLIND2: Final = Path(__file__).parent / "data" / "similar_incidents_blind2.json"
 
 
 def labelled(eval_set: Path = EVAL_SET) -> list[dict[str, Any]]:
