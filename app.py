@@ -235,7 +235,6 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
             incidents,
             clock,
             {s.name: s.team for s in policy.services},
-            audit=audit,
         )
         similar = SimilarService(SqlSimilarIndex(engine), incidents, policy)
         templates = Templates(policy.timezone)
@@ -261,7 +260,6 @@ def build(settings: Settings, policy: Policy, *, clock: Clock = utc_now) -> Sitr
             SlackPeople(client),
             policy,
             clock,
-            audit=audit,
         )
         # Its own client, as the scheduler's: a page is sent by whoever holds its lease.
         notifier = SlackNotifier(

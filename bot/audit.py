@@ -1,8 +1,9 @@
 """The audit log: who changed what, when, from which surface. Every timeline entry an
 incident change records is audited in the same transaction (the store writes
-`incident_audit` rows beside the entries); changes outside incidents (on-call overrides,
-problems, acknowledgements) are recorded by their services or beside their timeline
-entries. Admins query it and export it as CSV."""
+`incident_audit` rows beside the entries); a change outside incidents (an on-call override,
+a problem) is audited likewise: its service builds the row (`change_audit`) and the store
+making the change writes it in the change's own transaction. Admins query it and export it
+as CSV."""
 
 import contextvars
 import json
@@ -81,6 +82,24 @@ def incident_audit(incident: Incident, entries: Sequence[TimelineEntry]) -> list
     ]
 
 
+def change_audit(
+    at: datetime, actor: str | None, action: str, target: str, details: dict[str, Any]
+) -> AuditEntry:
+    """The audit row of a change made outside an incident, from the surface under way; the
+    store making the change writes it in the change's transaction, so neither is without
+    the other."""
+    return AuditEntry.model_validate(
+        {
+            "at": at,
+            "actor": actor or None,
+            "action": action,
+            "surface": current_surface().value,
+            "target": target,
+            "details": details,
+        }
+    )
+
+
 def _plain(data: dict[str, Any]) -> dict[str, Any]:
     """The entry's data, without what is long (drafts, checklists): the timeline has it."""
     return {k: v for k, v in data.items() if len(repr(v)) <= MAX_DETAIL}
@@ -108,21 +127,6 @@ class AuditService:
     ) -> None:
         self._log, self._permissions, self._clock = log, permissions, clock
         self._documents, self._zone = documents, zone
-
-    def record(self, actor: str | None, action: str, target: str, details: dict[str, Any]) -> None:
-        """Audits a change made outside an incident (its own transaction)."""
-        self._log.add(
-            AuditEntry.model_validate(
-                {
-                    "at": self._clock(),
-                    "actor": actor or None,
-                    "action": action,
-                    "surface": current_surface().value,
-                    "target": target,
-                    "details": details,
-                }
-            )
-        )
 
     def query(self, text: str) -> AuditQuery:
         """A range as `/incident stats` takes it (`7d`, `30d` by default, `90d`, `quarter`,

@@ -85,9 +85,8 @@ class ChatRooms(Protocol):
 
 
 class AuditLog(Protocol):
-    """The audit log's storage."""
-
-    def add(self, entry: AuditEntry) -> None: ...
+    """The audit log's storage (rows are written by the stores making the changes, in the
+    changes' own transactions)."""
 
     def find(
         self,
@@ -233,8 +232,8 @@ class ProblemStore(Protocol):
         """The next problem number, unique across processes."""
         ...
 
-    def add(self, problem: Problem) -> Problem:
-        """Inserts a problem linked to no incident."""
+    def add(self, problem: Problem, audit: AuditEntry) -> Problem:
+        """Inserts a problem linked to no incident, and its audit row, in one transaction."""
         ...
 
     def add_linked(
@@ -253,8 +252,9 @@ class ProblemStore(Protocol):
 
     def by_id(self, problem_id: int) -> Problem | None: ...
 
-    def save(self, problem: Problem, expected_version: int) -> bool:
-        """Compare-and-set: writes `problem` only if the stored version is `expected_version`."""
+    def save(self, problem: Problem, expected_version: int, audit: AuditEntry) -> bool:
+        """Compare-and-set: writes `problem`, and `audit` with it in one transaction, only if
+        the stored version is `expected_version`."""
         ...
 
     def problems(self, *, include_resolved: bool, limit: int) -> list[tuple[Problem, int]]:
@@ -746,9 +746,12 @@ class RotationStore(Protocol):
 class OverrideStore(Protocol):
     """Persistence of on-call overrides. Each method is one short transaction."""
 
-    def add(self, override: OncallOverride) -> tuple[OncallOverride, bool]:
-        """Inserts `override`; when one with its request key exists (a retried or doubled
-        request), returns that one instead. The flag: whether this call made it."""
+    def add(
+        self, override: OncallOverride, audit: Callable[[OncallOverride], AuditEntry]
+    ) -> tuple[OncallOverride, bool]:
+        """Inserts `override` and its audit row (`audit` of it once it has its ID) in one
+        transaction; when one with its request key exists (a retried or doubled request),
+        returns that one instead, writing nothing. The flag: whether this call made it."""
         ...
 
     def get(self, override_id: int) -> OncallOverride | None: ...
@@ -764,8 +767,9 @@ class OverrideStore(Protocol):
         """Overrides not cancelled and not over at `now`, soonest first."""
         ...
 
-    def cancel(self, override_id: int, by: str, at: datetime) -> bool:
-        """Marks it cancelled; False when it already was (someone else got there first)."""
+    def cancel(self, override_id: int, by: str, at: datetime, audit: AuditEntry) -> bool:
+        """Marks it cancelled and writes `audit`, in one transaction; False, with nothing
+        written, when it already was (someone else got there first)."""
         ...
 
 

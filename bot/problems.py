@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
-from bot.audit import AuditService
+from bot.audit import change_audit
 from bot.errors import IncidentError, NothingChanged, ProblemNotFound
 from bot.incidents import Change, IncidentService, Mutated, system_entry
 from bot.ports import Clock, ProblemStore
@@ -65,11 +65,8 @@ class ProblemService:
         incidents: IncidentService,
         clock: Clock,
         teams: Mapping[str, str] | None = None,
-        *,
-        audit: AuditService | None = None,
     ) -> None:
         self._store, self._incidents, self._clock = store, incidents, clock
-        self._audit = audit
         # Each catalogue service's team (lower-cased name -> team): a problem opened from
         # an incident is owned by its services' team.
         self._teams = {name.casefold(): team for name, team in (teams or {}).items() if team}
@@ -93,9 +90,11 @@ class ProblemService:
         if incident_id is None:
             if not title:
                 raise IncidentError("What is the problem? Give it a title.")
-            opened = self._store.add(self._new(self._ref(), title, actor))
-            self._record(opened, actor, "problem_opened", {"title": opened.title})
-            return Opened(opened)
+            problem = self._new(self._ref(), title, actor)
+            audit = change_audit(
+                problem.created_at, actor, "problem_opened", problem.ref, {"title": problem.title}
+            )
+            return Opened(self._store.add(problem, audit))
         incident = self._incidents.get(incident_id)
         _not_linked_yet(incident, self._store.by_id)
         ref = self._ref()
@@ -276,13 +275,6 @@ class ProblemService:
             team=team,
         )
 
-    def _record(
-        self, problem: Problem, actor: str | None, action: str, details: dict[str, Any]
-    ) -> None:
-        """Audits a change to a problem (its own transaction, after the change)."""
-        if self._audit is not None:
-            self._audit.record(actor, action, problem.ref, details)
-
     def _change(self, problem_id: int, mutate: Callable[[Problem, datetime], None]) -> Problem:
         """Applies `mutate` to a fresh copy and saves it compare-and-set, retrying on a race
         (re-running `mutate` on the winner's state, which may refuse it as 'already')."""
@@ -293,11 +285,12 @@ class ProblemService:
             version, now = problem.version, self._clock()
             mutate(problem, now)
             problem.updated_at = now
-            if self._store.save(problem, version):
+            change = problem.history[-1]
+            details = {"to": change.get("to", ""), "note": change.get("note", "")}
+            action = f"problem_{change['what']}"
+            audit = change_audit(now, change.get("by"), action, problem.ref, details)
+            if self._store.save(problem, version, audit):  # audited in the same transaction
                 problem.version = version + 1
-                change = problem.history[-1]
-                details = {"to": change.get("to", ""), "note": change.get("note", "")}
-                self._record(problem, change.get("by"), f"problem_{change['what']}", details)
                 return problem
         raise IncidentError("Too many people changed this problem at once; please try again.")
 

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.audit import AuditService
+from bot.audit import change_audit
 from bot.config import Policy
 from bot.errors import EditConflict, IncidentError, NothingChanged, UnknownSchedule, UsageError
 from bot.oncall.policy import Layer, Schedule
@@ -29,7 +29,7 @@ from bot.oncall.rotation import (
 from bot.permissions import Permissions
 from bot.ports import Clock, OverrideStore, People, RotationStore
 from bot.requests import AddOverride, EditRotation, LocalMoment
-from models import OncallOverride, RotationEdit
+from models import AuditEntry, OncallOverride, RotationEdit
 
 FEED_PAST: Final = timedelta(weeks=2)
 FEED_AHEAD: Final = timedelta(weeks=12)
@@ -78,11 +78,9 @@ class OncallService:
         people: People,
         policy: Policy,
         clock: Clock,
-        *,
-        audit: AuditService | None = None,
     ):
         self._store, self._people, self._policy, self._clock = store, people, policy, clock
-        self._rotations, self._audit = rotations, audit
+        self._rotations = rotations
         self._oncall = policy.oncall
         self._permissions = Permissions(policy.permissions)
 
@@ -195,8 +193,9 @@ class OncallService:
         ends = self._instant(request.ends, today, zone)
         if ends <= starts:
             raise UsageError("The override must end after it starts.")
-        made, new = self._place(schedule, layer, request.user, starts, ends, by, request_key)
-        return self._audited(made, "override_created") if new else made
+        return self._place(
+            schedule, layer, request.user, starts, ends, by, request_key, "override_created"
+        )
 
     def take(
         self, schedule_name: str | None, layer_name: str | None, by: str, request_key: str
@@ -218,10 +217,8 @@ class OncallService:
             )
         most = timedelta(days=self._oncall.max_override_days)
         starts = max(shift.start, now)
-        made, new = self._place(
-            schedule, layer, by, starts, min(shift.end, starts + most), by, request_key
-        )
-        return self._audited(made, "override_taken") if new else made
+        ends = min(shift.end, starts + most)
+        return self._place(schedule, layer, by, starts, ends, by, request_key, "override_taken")
 
     def upcoming(self, schedule_name: str | None) -> list[OncallOverride]:
         """Overrides not over yet, of one schedule or all, soonest first."""
@@ -244,29 +241,27 @@ class OncallService:
         now = self._clock()
         if found.ends_at <= now and found.cancelled_at is None:
             raise NothingChanged(f"Override #{override_id} is already over.")
-        if found.cancelled_at is not None or not self._store.cancel(override_id, by, now):
+        audit = self._audit(found, "override_cancelled", by)
+        if found.cancelled_at is not None or not self._store.cancel(override_id, by, now, audit):
             raise NothingChanged(f"Override #{override_id} is already cancelled.")
         found.cancelled_at, found.cancelled_by = now, by
-        return self._audited(found, "override_cancelled", by)
+        return found
 
-    def _audited(
-        self, row: OncallOverride, action: str, actor: str | None = None
-    ) -> OncallOverride:
-        """Audits a change to an override (its own transaction, after the change)."""
-        if self._audit is not None:
-            self._audit.record(
-                actor or row.created_by,
-                action,
-                f"{row.schedule}/{row.layer}",
-                {
-                    "override": row.id,
-                    "user": row.user,
-                    "covers": row.covers,
-                    "starts_at": row.starts_at.isoformat(),
-                    "ends_at": row.ends_at.isoformat(),
-                },
-            )
-        return row
+    def _audit(self, row: OncallOverride, action: str, actor: str) -> AuditEntry:
+        """The audit row of a change to an override, written in the change's transaction."""
+        return change_audit(
+            self._clock(),
+            actor,
+            action,
+            f"{row.schedule}/{row.layer}",
+            {
+                "override": row.id,
+                "user": row.user,
+                "covers": row.covers,
+                "starts_at": row.starts_at.isoformat(),
+                "ends_at": row.ends_at.isoformat(),
+            },
+        )
 
     def next_shifts_of(self, user: str, count: int = 5) -> list[Shift]:
         """`user`'s shifts under way or to come within the feed's reach, soonest first."""
@@ -368,8 +363,10 @@ class OncallService:
         ends: datetime,
         by: str,
         request_key: str,
-    ) -> tuple[OncallOverride, bool]:
-        """The override stored, and whether it is new (not made by an earlier retry)."""
+        action: str,
+    ) -> OncallOverride:
+        """The override stored and audited as `action` (or the one an earlier try of the
+        request made, audited then)."""
         now = self._clock()
         if ends <= now:
             raise UsageError("That time is already over: an override is for now or later.")
@@ -392,7 +389,7 @@ class OncallService:
                 "request_key": request_key,
             }
         )
-        return self._store.add(row)
+        return self._store.add(row, lambda made: self._audit(made, action, by))[0]
 
 
 _EPSILON: Final = timedelta(microseconds=1)

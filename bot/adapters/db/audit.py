@@ -15,10 +15,6 @@ class SqlAuditLog:
     def __init__(self, engine: Engine) -> None:
         self._sessions = Sessions(engine)
 
-    def add(self, entry: AuditEntry) -> None:
-        with self._sessions.write() as session:
-            session.add(entry)
-
     def find(
         self,
         *,

@@ -183,9 +183,10 @@ class Sessions:
         with self.lock, Session(self.engine, expire_on_commit=False) as session, session.begin():
             yield session
 
-    def compare_and_set(self, row: Any, expected_version: int) -> bool:
+    def compare_and_set(self, row: Any, expected_version: int, *with_rows: Any) -> bool:
         """Writes `row` (a table model with `id` and `version`), its version bumped, only if
-        the stored version is still `expected_version`."""
+        the stored version is still `expected_version`; `with_rows` (its audit row) are
+        inserted in the same transaction when it is written."""
         table = type(row)
         values = row.model_dump(exclude={"id", "version"})
         with self.write() as session:
@@ -194,7 +195,10 @@ class Sessions:
                 .where(table.id == row.id, table.version == expected_version)
                 .values(**values, version=expected_version + 1)
             )
-            return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+            written = bool(result.rowcount == 1)  # type: ignore[attr-defined]
+            if written:
+                session.add_all(with_rows)
+            return written
 
     @contextmanager
     def read(self) -> Iterator[Session]:

@@ -1,5 +1,7 @@
-"""The override store on SQLModel: one short transaction per method."""
+"""The override store on SQLModel: one short transaction per method, a change's audit row
+in it."""
 
+from collections.abc import Callable
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -9,17 +11,21 @@ from sqlmodel import col, select
 
 from bot.adapters.db.engine import Sessions
 from bot.errors import EditConflict
-from models import OncallOverride, RotationEdit
+from models import AuditEntry, OncallOverride, RotationEdit
 
 
 class SqlOverrideStore:
     def __init__(self, engine: Engine) -> None:
         self._sessions = Sessions(engine)
 
-    def add(self, override: OncallOverride) -> tuple[OncallOverride, bool]:
+    def add(
+        self, override: OncallOverride, audit: Callable[[OncallOverride], AuditEntry]
+    ) -> tuple[OncallOverride, bool]:
         try:
             with self._sessions.write() as session:
                 session.add(override)
+                session.flush()  # its ID, which its audit row names; a doubled key fails here
+                session.add(audit(override))
             return override, True
         except IntegrityError:
             # The request key is unique: a retried or doubled command made it already.
@@ -57,7 +63,7 @@ class SqlOverrideStore:
         with self._sessions.read() as session:
             return list(session.exec(query))
 
-    def cancel(self, override_id: int, by: str, at: datetime) -> bool:
+    def cancel(self, override_id: int, by: str, at: datetime, audit: AuditEntry) -> bool:
         with self._sessions.write() as session:
             result = session.execute(
                 sa.update(OncallOverride)
@@ -67,7 +73,10 @@ class SqlOverrideStore:
                 )
                 .values(cancelled_at=at, cancelled_by=by)
             )
-            return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+            cancelled = bool(result.rowcount == 1)  # type: ignore[attr-defined]
+            if cancelled:
+                session.add(audit)
+            return cancelled
 
 
 class SqlRotationStore:

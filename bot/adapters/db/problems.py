@@ -1,4 +1,5 @@
-"""The problem store on SQLModel: one short transaction per method."""
+"""The problem store on SQLModel: one short transaction per method, a change's audit row
+in it."""
 
 from collections.abc import Sequence
 from datetime import datetime
@@ -12,6 +13,7 @@ from bot.adapters.db.engine import Sessions
 from bot.audit import incident_audit
 from models import (
     ActionItem,
+    AuditEntry,
     EntryKind,
     Incident,
     Problem,
@@ -43,9 +45,10 @@ class SqlProblemStore:
         with self._sessions.write() as session:
             return int(session.execute(bump).scalar_one())
 
-    def add(self, problem: Problem) -> Problem:
+    def add(self, problem: Problem, audit: AuditEntry) -> Problem:
         with self._sessions.write() as session:
             session.add(problem)
+            session.add(audit)
         return problem
 
     def add_linked(
@@ -86,8 +89,8 @@ class SqlProblemStore:
         with self._sessions.read() as session:
             return session.get(Problem, problem_id)
 
-    def save(self, problem: Problem, expected_version: int) -> bool:
-        return self._sessions.compare_and_set(problem, expected_version)
+    def save(self, problem: Problem, expected_version: int, audit: AuditEntry) -> bool:
+        return self._sessions.compare_and_set(problem, expected_version, audit)
 
     def problems(self, *, include_resolved: bool, limit: int) -> list[tuple[Problem, int]]:
         linked = (
