@@ -84,56 +84,73 @@ def deliver(running: Running, request: tuple[str, dict[str, Any]], retry: int) -
     return running.driver.post(urlencode(body).encode(), "application/x-www-form-urlencoded")
 
 
+Request = tuple[str, str, dict[str, Any]]  # its key, "event" or "command", its body
+
+
+class Burst:
+    """Message events in an incident channel and declarations, as Slack sends them, each
+    tallied under its kind."""
+
+    def __init__(self, running: Running, fault: str, said: str, title: str) -> None:
+        self.running, self.title = running, title
+        slack = running.slack
+        channel = open_incident(running)
+        self.messages = Tally(f"{fault}: message events")
+        self.declarations = Tally(f"{fault}: declarations")
+        self.requests: list[Request] = []
+        for n in range(MESSAGES):
+            event = slack.user_posts(channel, "U_BOB", f"{said} {n}")
+            self.requests.append((event["ts"], "event", slack.event_callback(event)))
+        for n in range(DECLARATIONS):
+            command = slack.slash_command(
+                "/incident", f"declare sev3 {title} {n}", user="U_ALICE", channel=running.general
+            )
+            self.requests.append((f"{title} {n}", "command", command))
+
+    def tally(self, key: str) -> Tally:
+        return self.declarations if key.startswith(self.title) else self.messages
+
+    def retried(self) -> None:
+        """Slack's retries, once the database is back, until each is acknowledged; one more
+        copy of each (Slack missed the 200) changes nothing."""
+        for key, kind, body in self.requests:
+            for retry in range(1, SLACK_RETRIES + 1):
+                reply = deliver(self.running, (kind, body), retry=retry)
+                self.tally(key).answered(key, reply.status)
+                if reply.status == 200:
+                    break
+            assert deliver(self.running, (kind, body), retry=SLACK_RETRIES).status == 200
+
+    def stored_once(self, direct_url: str) -> None:
+        """Every request acknowledged is stored, once; the app serves on without a restart:
+        the rooms of the incidents declared after the database came back are opened."""
+        said = "SELECT slack_ts FROM timeline_entry WHERE kind='message'"
+        self.messages.found(stored(direct_url, said))
+        self.declarations.found(stored(direct_url, "SELECT title FROM incident"))
+        for drill in (self.messages, self.declarations):
+            figures = drill.report()
+            assert figures["acknowledged"] == figures["stored"] == figures["sent"]
+            assert figures["duplicated"] == figures["lost"] == 0
+        slack, name = self.running.slack, "-".join(self.title.lower().split())
+        slack.wait_for(lambda: len([c for c in slack.channels() if name in c.name]) == DECLARATIONS)
+
+
 def test_requests_are_refused_while_the_database_is_away_and_stored_once_after(
     running: Running, proxy: TcpProxy, direct_url: str
 ) -> None:
-    slack = running.slack
-    channel = open_incident(running)
-    messages = Tally("database away: message events")
-    declarations = Tally("database away: declarations")
-    requests: list[tuple[str, str, dict[str, Any]]] = []
-    for n in range(MESSAGES):
-        event = slack.user_posts(channel, "U_BOB", f"replica lag at {n}0s")
-        requests.append((event["ts"], "event", slack.event_callback(event)))
-    for n in range(DECLARATIONS):
-        title = f"Payments stuck {n}"
-        command = slack.slash_command(
-            "/incident", f"declare sev3 {title}", user="U_ALICE", channel=running.general
-        )
-        requests.append((title, "command", command))
-
-    def tally(key: str) -> Tally:
-        return declarations if key.startswith("Payments") else messages
-
+    burst = Burst(running, "database away", "replica lag at", "Payments stuck")
     proxy.cut()
     away = []
-    for key, kind, body in requests:
+    for key, kind, body in burst.requests:
         reply = deliver(running, (kind, body), retry=0)
-        tally(key).answered(key, reply.status)
+        burst.tally(key).answered(key, reply.status)
         away.append(reply.status)
     assert proxy.refused > 0
     assert all(status >= 500 for status in away), away  # never a 200 with nothing stored
 
     proxy.restore()
-    for key, kind, body in requests:
-        for retry in range(1, SLACK_RETRIES + 1):
-            reply = deliver(running, (kind, body), retry=retry)
-            tally(key).answered(key, reply.status)
-            if reply.status == 200:
-                break
-        # A second delivery of what was acknowledged (Slack missed the 200) changes nothing.
-        assert deliver(running, (kind, body), retry=SLACK_RETRIES).status == 200
-
-    messages.found(stored(direct_url, "SELECT slack_ts FROM timeline_entry WHERE kind='message'"))
-    declarations.found(stored(direct_url, "SELECT title FROM incident"))
-    for drill in (messages, declarations):
-        figures = drill.report()
-        assert figures["acknowledged"] == figures["stored"] == figures["sent"]
-        assert figures["duplicated"] == figures["lost"] == 0
-    # Serving on without a restart: the rooms of the incidents declared after it came back.
-    slack.wait_for(
-        lambda: len([c for c in slack.channels() if "payments-stuck" in c.name]) == DECLARATIONS
-    )
+    burst.retried()
+    burst.stored_once(direct_url)
     assert json.loads(running.driver.command("list").body)["blocks"]
 
 
@@ -170,25 +187,9 @@ def test_connections_dropped_while_idle_cost_at_most_one_retry(
 def test_requests_are_answered_quickly_while_the_database_black_holes_packets(
     running: Running, proxy: TcpProxy, direct_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    slack = running.slack
-    channel = open_incident(running)
-    messages = Tally("database stalled: message events")
-    declarations = Tally("database stalled: declarations")
-    requests: list[tuple[str, str, dict[str, Any]]] = []
-    for n in range(MESSAGES):
-        event = slack.user_posts(channel, "U_BOB", f"no answer from the primary {n}")
-        requests.append((event["ts"], "event", slack.event_callback(event)))
-    for n in range(DECLARATIONS):
-        title = f"Ledger frozen {n}"
-        command = slack.slash_command(
-            "/incident", f"declare sev3 {title}", user="U_ALICE", channel=running.general
-        )
-        requests.append((title, "command", command))
+    burst = Burst(running, "database stalled", "no answer from the primary", "Ledger frozen")
 
-    def tally(key: str) -> Tally:
-        return declarations if key.startswith("Ledger") else messages
-
-    def timed(request: tuple[str, str, dict[str, Any]]) -> tuple[str, int, float]:
+    def timed(request: Request) -> tuple[str, int, float]:
         key, kind, body = request
         began = time.monotonic()
         status = deliver(running, (kind, body), retry=0).status
@@ -196,33 +197,18 @@ def test_requests_are_answered_quickly_while_the_database_black_holes_packets(
 
     proxy.stall()  # the pool's connections too: the first requests stall mid-query
     with caplog.at_level(logging.WARNING), ThreadPoolExecutor(max_workers=8) as senders:
-        answered = list(senders.map(timed, requests))  # as Slack sends: several at a time
+        answered = list(senders.map(timed, burst.requests))  # as Slack sends: several at a time
     took = sorted(seconds for _, _, seconds in answered)
     print(
         f"faults: database stalled: answered in {took[0]:.1f}-{took[-1]:.1f} s "
         f"(median {statistics.median(took):.1f} s)"
     )
     for key, status, _ in answered:
-        tally(key).answered(key, status)
+        burst.tally(key).answered(key, status)
     assert all(status >= 500 for _, status, _ in answered), answered  # nothing acknowledged
     assert took[-1] < HUNG, took  # answered, not left hanging
     assert "passed its deadline" in caplog.text  # a pooled connection was stalled mid-query
 
     proxy.restore()
-    for key, kind, body in requests:
-        for retry in range(1, SLACK_RETRIES + 1):
-            reply = deliver(running, (kind, body), retry=retry)
-            tally(key).answered(key, reply.status)
-            if reply.status == 200:
-                break
-        assert deliver(running, (kind, body), retry=SLACK_RETRIES).status == 200
-
-    messages.found(stored(direct_url, "SELECT slack_ts FROM timeline_entry WHERE kind='message'"))
-    declarations.found(stored(direct_url, "SELECT title FROM incident"))
-    for drill in (messages, declarations):
-        figures = drill.report()
-        assert figures["acknowledged"] == figures["stored"] == figures["sent"]
-        assert figures["duplicated"] == figures["lost"] == 0
-    slack.wait_for(
-        lambda: len([c for c in slack.channels() if "ledger-frozen" in c.name]) == DECLARATIONS
-    )
+    burst.retried()
+    burst.stored_once(direct_url)
