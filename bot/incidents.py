@@ -649,7 +649,8 @@ class IncidentService:
 
     def queue_posts(self, incident_id: int) -> int:
         """Queues the system entries still to show in the channel in the outbox, each once,
-        in timeline order; returns how many this call queued."""
+        in timeline order; returns how many were owed (queued by this call or a racing one:
+        either way, the caller sends)."""
         return self._store.queue_unposted(incident_id, self._clock())
 
     def _event(self, incident_id: int, event: Event, actor: str, note: str) -> Change:

@@ -204,7 +204,7 @@ class IncidentStore(Protocol):
         """Queues in the outbox, in timeline order, one post to the incident's channel for
         each system entry not yet queued, and marks them queued, in one transaction;
         concurrent callers queue each entry once (a cancelled post is queued again).
-        Returns how many it queued."""
+        Returns how many were owed, queued by this call or a racing one."""
         ...
 
     def unqueue_entry(self, entry_id: int) -> None:

@@ -370,17 +370,16 @@ class SqlIncidentStore:
             # Rows go in in timeline order, and a racing caller waits on the first key it
             # shares with this one: either way an entry's post gets a later outbox id than
             # every earlier entry's, and the outbox sends a channel's messages by id.
-            queue = self._insert(outbox).on_conflict_do_update(
-                index_elements=["key"],
-                # A post cancelled (the channel was archived) is owed again, in its place.
-                set_={"cancelled_at": None, "leased_until": None, "lease_token": None},
-                where=outbox.c.cancelled_at.is_not(None),
-            )
+            # DO NOTHING rather than a conditional DO UPDATE: on PostgreSQL that locks the
+            # conflicting row until this transaction ends, and a sender skipping locked rows
+            # would pass the channel's next post by, with nobody left to send it.
+            queue = self._insert(outbox).on_conflict_do_nothing(index_elements=["key"])
+            keys = [f"entry:{entry_id}" for entry_id in pending]
             session.execute(
                 queue,
                 [
                     {
-                        "key": f"entry:{entry_id}",
+                        "key": key,
                         "kind": NoticeKind.ENTRY,
                         "incident_id": incident_id,
                         "target": incident.channel_id,
@@ -391,12 +390,20 @@ class SqlIncidentStore:
                         "attempts": 0,
                         "last_error": "",
                     }
-                    for entry_id in pending
+                    for entry_id, key in zip(pending, keys, strict=True)
                 ],
             )
-            marked = session.execute(
+            # A post cancelled (the channel was archived) is owed again, in its place.
+            session.execute(
+                sa.update(outbox)
+                .where(outbox.c.key.in_(keys), outbox.c.cancelled_at.is_not(None))
+                .values(cancelled_at=None, leased_until=None, lease_token=None)
+            )
+            session.execute(
                 sa.update(TimelineEntry)
                 .where(col(TimelineEntry.id).in_(pending), col(TimelineEntry.posted_at).is_(None))
                 .values(posted_at=now)
             )
-            return int(marked.rowcount)  # type: ignore[attr-defined]
+            # Owed, whoever queued them: a racing caller's sender may have come and gone
+            # before they were committed, so this caller sends too.
+            return len(pending)
