@@ -7,10 +7,11 @@ import secrets
 from dataclasses import dataclass
 
 from bot.actors import API_PREFIX, api_actor
+from bot.audit import change_audit
 from bot.errors import IncidentError, UsageError
 from bot.permissions import NotPermitted, Permissions
 from bot.ports import Clock, TokenStore
-from models import ApiToken, TokenScope
+from models import ApiToken, AuditEntry, TokenScope
 
 PREFIX = "sitrep_"
 # A token's actor (`api:<name>`) must fit where a Slack user ID goes: 32 characters.
@@ -30,13 +31,26 @@ def actor_of(token: ApiToken) -> str:
     return api_actor(token.name)
 
 
+def _audit(token: ApiToken, action: str, actor: str | None) -> AuditEntry:
+    """The audit row of a change to a token, written in the change's transaction: its name,
+    scope and private access, never its secret or hash (`actor` None: the operator)."""
+    return change_audit(
+        token.revoked_at or token.created_at,
+        actor,
+        action,
+        token.name,
+        {"scope": token.scope.value, "private": token.private},
+    )
+
+
 def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
 class TokenService:
     """Tokens are managed by the policy's admins in Slack (there must be some: a token may
-    change any incident), or by the operator at the command line (`actor` None)."""
+    change any incident), or by the operator at the command line (`actor` None); each
+    creation and revocation is audited in its own transaction."""
 
     def __init__(self, store: TokenStore, clock: Clock, permissions: Permissions) -> None:
         self._store, self._clock, self._permissions = store, clock, permissions
@@ -62,7 +76,7 @@ class TokenService:
                 "created_at": self._clock(),
             }
         )
-        stored = self._store.add(token)
+        stored = self._store.add(token, _audit(token, "api_token_created", actor))
         if stored is None:
             raise IncidentError(f"A token called `{name}` already exists; revoke it first.")
         return Issued(stored, secret)
@@ -70,7 +84,11 @@ class TokenService:
     def revoke(self, name: str, actor: str | None) -> ApiToken:
         """Revokes the live token called `name`: it stops working at once."""
         self._check(actor)
-        revoked = self._store.revoke(name.strip().lower(), self._clock())
+        revoked = self._store.revoke(
+            name.strip().lower(),
+            self._clock(),
+            lambda found: _audit(found, "api_token_revoked", actor),
+        )
         if revoked is None:
             raise IncidentError(f"There is no live token called `{name[:MAX_NAME]}`.")
         return revoked

@@ -732,10 +732,11 @@ class CategoryClassifier(Protocol):
 class RotationStore(Protocol):
     """Persistence of rotation edits. Each method is one short transaction."""
 
-    def add(self, edit: RotationEdit) -> tuple[RotationEdit, bool]:
-        """Inserts `edit`; when one with its request key exists (a retried request), returns
-        that one instead. The flag: whether this call made it. Raises `EditConflict` when
-        another edit took its version first."""
+    def add(self, edit: RotationEdit, audit: AuditEntry) -> tuple[RotationEdit, bool]:
+        """Inserts `edit` and its audit row in one transaction; when one with its request key
+        exists (a retried request), returns that one instead, writing nothing. The flag:
+        whether this call made it. Raises `EditConflict` when another edit took its version
+        first."""
         ...
 
     def of_schedule(self, schedule: str) -> list[RotationEdit]:
@@ -856,12 +857,16 @@ class WebhookSender(Protocol):
 class TokenStore(Protocol):
     """API tokens, by the hash of their secret."""
 
-    def add(self, token: ApiToken) -> ApiToken | None:
-        """Stores a new token; None when a live token already has its name."""
+    def add(self, token: ApiToken, audit: AuditEntry) -> ApiToken | None:
+        """Stores a new token and its audit row in one transaction; None, writing nothing,
+        when a live token already has its name."""
         ...
 
-    def revoke(self, name: str, at: datetime) -> ApiToken | None:
-        """Marks the live token called `name` revoked; None when there is none."""
+    def revoke(
+        self, name: str, at: datetime, audit: Callable[[ApiToken], AuditEntry]
+    ) -> ApiToken | None:
+        """Marks the live token called `name` revoked and writes its audit row (`audit` of
+        it) in one transaction; None, writing nothing, when there is none."""
         ...
 
     def live(self) -> list[ApiToken]: ...

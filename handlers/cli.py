@@ -18,7 +18,7 @@ from bot.adapters.db.engine import make_engine, prepare_database
 from bot.adapters.db.insights import SqlInsightsStore
 from bot.adapters.db.tokens import SqlTokenStore
 from bot.api_tokens import TokenService
-from bot.audit import AuditService
+from bot.audit import AuditService, Surface, via
 from bot.audit import as_csv as audit_csv
 from bot.config import Policy, load_policy
 from bot.errors import ConfigError, IncidentError
@@ -133,11 +133,14 @@ def _tokens(engine: Engine, policy: Policy, args: argparse.Namespace) -> int:
     is configured, or one for a system while Slack is away."""
     tokens = TokenService(SqlTokenStore(engine), _now, Permissions(policy.permissions))
     if args.action == "create":
-        issued = tokens.create(args.name, TokenScope(args.scope), args.private, None)
+        with via(Surface.CLI):  # audited as the operator's, from the command line
+            issued = tokens.create(args.name, TokenScope(args.scope), args.private, None)
         print(issued.secret)
         print(f"sitrep: token {issued.token.name} ({args.scope}), shown this once", file=sys.stderr)
     elif args.action == "revoke":
-        print(f"sitrep: revoked {tokens.revoke(args.name, None).name}", file=sys.stderr)
+        with via(Surface.CLI):
+            revoked = tokens.revoke(args.name, None)
+        print(f"sitrep: revoked {revoked.name}", file=sys.stderr)
     else:
         for token in tokens.live(None):
             print(f"{token.name}\t{token.scope.value}\tprivate={token.private}")

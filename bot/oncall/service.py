@@ -139,8 +139,8 @@ class OncallService:
 
     def edit_rotation(self, request: EditRotation, by: str, request_key: str) -> RotationEdit:
         """Adds, removes or swaps people in a layer's rotation from its next handoff on (an
-        admin command, once admins are configured). A repeated request key returns the edit
-        it made."""
+        admin command, once admins are configured), audited in the edit's transaction. A
+        repeated request key returns the edit it made, audited then."""
         self._permissions.check_admin(by, "edit on-call rotations")
         schedule = self._pick(request.schedule)
         layer = self._layer(schedule, request.layer)
@@ -172,8 +172,22 @@ class OncallService:
                     "request_key": request_key,
                 }
             )
+            audit = change_audit(
+                now,
+                by,
+                "rotation_edited",
+                f"{schedule.name}/{layer.name}",
+                {
+                    "edit": row.action,
+                    "users": row.users,
+                    "position": request.position,
+                    "members": row.members,
+                    "version": row.version,
+                    "effective_at": row.effective_at.isoformat(),
+                },
+            )
             try:
-                return self._rotations.add(row)[0]
+                return self._rotations.add(row, audit)[0]
             except EditConflict:
                 if attempt == 2:
                     raise

@@ -476,6 +476,17 @@ def test_an_admin_creates_a_token_in_slack_and_curl_can_use_it(running: Running)
     assert secret not in json.dumps(listed.json)
     driver.command("admin token revoke pipeline", user=ADMIN)
     assert declare(running, secret).status == 401
+    shown = driver.command("admin audit 7d", user=ADMIN).text
+    assert "*api_token_created*" in shown and "*api_token_revoked*" in shown
+    assert "pipeline" in shown and secret not in shown
+    audit = running.sitrep.deps.audit
+    tokens = [e for e in audit.find(ADMIN, audit.query("7d")) if "api_token" in e.action]
+    assert [(e.actor, e.action, e.surface, e.target, e.details) for e in tokens] == [
+        (ADMIN, "api_token_revoked", "slash_command", "pipeline", {"scope": "write",
+                                                                   "private": False}),
+        (ADMIN, "api_token_created", "slash_command", "pipeline", {"scope": "write",
+                                                                   "private": False}),
+    ]  # fmt: skip
     assert "token" in driver.command("admin token destroy all", user=ADMIN).json["text"]
 
 
@@ -496,3 +507,14 @@ def test_the_operator_manages_tokens_at_the_command_line(
     assert again.returncode == 2 and "already exists" in again.stderr
     assert run_app("token", "revoke", "warehouse", env=env, cwd=tmp_path).returncode == 0
     assert call(running, "GET", "/incidents", secret).status == 401
+    audit = running.sitrep.deps.audit
+    logged = [
+        (e.actor, e.action, e.surface, e.target, e.details)
+        for e in audit.find(ADMIN, audit.query("7d"))
+        if e.action.startswith("api_token")
+    ]  # the refused second creation: no row
+    details = {"scope": "write", "private": False}
+    assert logged == [
+        (None, "api_token_revoked", "cli", "warehouse", details),
+        (None, "api_token_created", "cli", "warehouse", details),
+    ]

@@ -1,7 +1,7 @@
 """The audit log on real storage (SQLite and PostgreSQL): every change, of an incident, an
-on-call override or a problem, is audited in its own transaction, with the surface it came
-from; refused changes leave no trace, and a change whose audit row can't be written is not
-made."""
+on-call override or rotation, a problem or an API token, is audited in its own transaction,
+with the surface it came from; refused or retried changes leave no trace, and a change
+whose audit row can't be written is not made."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,14 +16,17 @@ from bot.adapters.db.audit import SqlAuditLog
 from bot.adapters.db.oncall import SqlOverrideStore, SqlRotationStore
 from bot.adapters.db.problems import SqlProblemStore
 from bot.adapters.db.store import SqlIncidentStore
-from bot.audit import AuditService, Surface, change_audit, via
+from bot.adapters.db.tokens import SqlTokenStore
+from bot.api_tokens import TokenService
+from bot.audit import AuditService, Surface, as_csv, change_audit, via
 from bot.config import Policy
-from bot.errors import NothingChanged
+from bot.errors import IncidentError, NothingChanged
 from bot.incidents import IncidentService
 from bot.oncall.service import OncallService
 from bot.permissions import NotPermitted, Permissions, PermissionsPolicy
 from bot.problems import ProblemService
-from models import Status
+from bot.requests import EditRotation
+from models import ApiToken, RotationEdit, Status, TokenScope
 from tests.storage.test_incident_store import Clock, declare, race
 from tests.storage.test_oncall import POLICY, People, at, cover
 
@@ -176,3 +179,78 @@ def test_a_problem_is_opened_and_changed_with_its_audit_row_or_not_at_all(
         ("U_BOB", "problem_owner", "system", {"to": "U_CAROL", "note": ""}),
     ]
     assert len(audit.export(None, audit.query("7d"))) == 2
+
+
+def test_a_rotation_edit_is_made_with_its_audit_row_or_not_at_all_and_once(
+    engine: Engine, clock: Clock
+) -> None:
+    oncall = OncallService(
+        SqlOverrideStore(engine), SqlRotationStore(engine), People(), POLICY, clock
+    )
+    asked = EditRotation("payments", None, "add", ("U_CAROL",), None)
+    with audit_refused(engine), pytest.raises(sa.exc.DBAPIError, match="audit refused"):
+        oncall.edit_rotation(asked, "U_OWNER", "edit-1")
+    assert SqlRotationStore(engine).of_schedule("payments") == []  # went with its audit row
+
+    made = oncall.edit_rotation(asked, "U_OWNER", "edit-1")  # tried again: made, audited
+    results = race(4, lambda: oncall.edit_rotation(asked, "U_OWNER", "edit-1"))  # retries
+    assert {r.id for r in results if isinstance(r, RotationEdit)} == {made.id}
+    with pytest.raises(IncidentError):  # refused: Carol is in it already
+        oncall.edit_rotation(asked, "U_OWNER", "edit-2")
+
+    audit = audit_of(engine, clock)
+    [entry] = audit.find("U_ANYONE", audit.query("7d"))
+    assert (entry.actor, entry.action, entry.target) == (
+        "U_OWNER", "rotation_edited", "payments/primary",
+    )  # fmt: skip
+    assert entry.details == {
+        "edit": "add",
+        "users": ["U_CAROL"],
+        "position": None,
+        "members": made.members,
+        "version": 1,
+        "effective_at": made.effective_at.isoformat(),
+    }
+
+
+def test_api_tokens_are_created_and_revoked_with_their_audit_rows_never_their_secrets(
+    engine: Engine, clock: Clock
+) -> None:
+    tokens = TokenService(
+        SqlTokenStore(engine), clock, Permissions(PermissionsPolicy(admins=("U_ADMIN",)))
+    )
+    with audit_refused(engine), pytest.raises(sa.exc.DBAPIError, match="audit refused"):
+        tokens.create("deploy-bot", TokenScope.WRITE, True, "U_ADMIN")
+    assert tokens.live(None) == []  # no token without its audit row
+
+    issued = tokens.create("deploy-bot", TokenScope.WRITE, True, "U_ADMIN")
+    with pytest.raises(IncidentError, match="already exists"):
+        tokens.create("deploy-bot", TokenScope.READ, False, "U_ADMIN")
+    with pytest.raises(NotPermitted):
+        tokens.create("mine", TokenScope.READ, False, "U_MALLORY")
+    with pytest.raises(NotPermitted):
+        tokens.revoke("deploy-bot", "U_MALLORY")
+    with audit_refused(engine), pytest.raises(sa.exc.DBAPIError, match="audit refused"):
+        tokens.revoke("deploy-bot", "U_ADMIN")
+    assert tokens.authenticate(issued.secret) == issued.token  # still live
+    clock.advance(minutes=1)
+
+    def revoke() -> ApiToken:
+        with via(Surface.CLI):  # the operator, from the command line
+            return tokens.revoke("deploy-bot", None)
+
+    results = race(4, revoke)  # racing
+    assert sum(not isinstance(r, IncidentError) for r in results) == 1
+    with pytest.raises(IncidentError, match="no live token"):
+        tokens.revoke("deploy-bot", "U_ADMIN")
+
+    audit = audit_of(engine, clock)
+    found = list(reversed(audit.find("U_ANYONE", audit.query("7d"))))
+    assert [(e.actor, e.action, e.surface, e.target, e.details) for e in found] == [
+        ("U_ADMIN", "api_token_created", "system", "deploy-bot", {"scope": "write",
+                                                                  "private": True}),
+        (None, "api_token_revoked", "cli", "deploy-bot", {"scope": "write", "private": True}),
+    ]  # fmt: skip
+    assert found[1].at == clock()
+    exported = as_csv(audit.export(None, audit.query("7d")))
+    assert issued.secret not in exported and issued.token.secret_hash not in exported

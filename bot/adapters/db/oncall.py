@@ -83,21 +83,32 @@ class SqlRotationStore:
     def __init__(self, engine: Engine) -> None:
         self._sessions = Sessions(engine)
 
-    def add(self, edit: RotationEdit) -> tuple[RotationEdit, bool]:
+    def add(self, edit: RotationEdit, audit: AuditEntry) -> tuple[RotationEdit, bool]:
         key = edit.request_key
         try:
             with self._sessions.write() as session:
                 session.add(edit)
+                session.flush()  # a doubled key or a taken version fails here, audit unwritten
+                session.add(audit)
             return edit, True
         except IntegrityError:
             with self._sessions.read() as session:
                 query = select(RotationEdit).where(RotationEdit.request_key == key)
                 existing = session.exec(query).one_or_none()
-            if existing is None:  # the version was taken by another edit
-                raise EditConflict(
-                    "Someone else edited that rotation at the same moment: try again."
-                ) from None
-            return existing, False
+                taken = session.exec(
+                    select(RotationEdit.id).where(
+                        RotationEdit.schedule == edit.schedule,
+                        RotationEdit.layer == edit.layer,
+                        RotationEdit.version == edit.version,
+                    )
+                ).first()
+            if existing is not None:
+                return existing, False
+            if taken is None:  # neither: the audit row was refused (SQLite's RAISE(ABORT))
+                raise
+            raise EditConflict(  # the version was taken by another edit
+                "Someone else edited that rotation at the same moment: try again."
+            ) from None
 
     def of_schedule(self, schedule: str) -> list[RotationEdit]:
         query = (
