@@ -12,6 +12,8 @@ from bot.errors import UsageError
 
 _DAYS = re.compile(r"^(\d{1,3})d$")
 _QUARTER = re.compile(r"^(\d{4})-?q([1-4])$", re.IGNORECASE)
+# Before it, a quarter's midnight can fall outside what dates and time zones can hold.
+FIRST_YEAR = 1970
 RANGES = "7d, 30d, 90d, quarter or a quarter like 2026-Q3"
 
 
@@ -85,10 +87,12 @@ def parse_range(text: str, now: datetime, zone: ZoneInfo) -> Period:
         current = quarter_period(local.year, (local.month - 1) // 3 + 1, zone)
         return Period(current.start, now, f"{current.label} so far", current.quarter)
     if match := _QUARTER.match(text):
-        period = quarter_period(int(match[1]), int(match[2]), zone)
-        if period.start > now:
-            raise UsageError(f"{period.label} hasn't started yet.")
-        return period
+        year, quarter = int(match[1]), int(match[2])
+        if year < FIRST_YEAR:
+            raise UsageError(f"Pick a quarter from {FIRST_YEAR} on, not {year:04d}.")
+        if (year, quarter) > (local.year, (local.month - 1) // 3 + 1):
+            raise UsageError(f"{year}-Q{quarter} hasn't started yet.")
+        return quarter_period(year, quarter, zone)
     raise UsageError(f"`{text[:20]}` is not a range. Use {RANGES}.")
 
 

@@ -109,8 +109,8 @@ class IncidentFilter(Strict):
 class MetricsFilter(Strict):
     range: str = Field(
         "30d",
-        description="`7d`, `30d`, `90d` (any 1 to 366 days), `quarter` or `YYYY-Qn`.",
-        pattern=r"^(([1-9][0-9]?|[12][0-9]{2}|3[0-5][0-9]|36[0-6])d|quarter|[0-9]{4}-[Qq][1-4])$",
+        description="`7d`, `30d`, `90d` (any 1 to 366 days), `quarter` or `YYYY-Qn` (from 1970).",
+        pattern=r"^(([1-9][0-9]?|[12][0-9]{2}|3[0-5][0-9]|36[0-6])d|quarter|(19[7-9][0-9]|[2-9][0-9]{3})-[Qq][1-4])$",
     )
     service: Service | None = None
     severity: str | None = None

@@ -175,9 +175,10 @@ def test_ranges_from_days_to_named_quarters() -> None:
     assert q1 == quarter_period(2026, 1, LONDON)
     assert q1.previous() == quarter_period(2025, 4, LONDON)
     assert parse_range("30d", NOW, LONDON).previous().end == NOW - timedelta(days=30)
-    for bad in ("fortnight", "2027-Q1", "0d"):
+    for bad in ("fortnight", "2027-Q1", "0d", "0000-Q1", "1969-Q4", "9999-Q4"):
         with pytest.raises(UsageError):
             parse_range(bad, NOW, LONDON)
+    assert parse_range("1970-Q1", NOW, LONDON) == quarter_period(1970, 1, LONDON)
 
 
 def test_a_compared_period_gets_its_headline_numbers_only() -> None:

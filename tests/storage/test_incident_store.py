@@ -320,9 +320,10 @@ def test_racing_refreshes_queue_each_change_once_in_timeline_order(
     incident_id = incident.id
     incidents.change_status(incident_id, Status.INVESTIGATING, "U_BOB")
     incidents.add_note(incident_id, "U_BOB", "looking at the load balancer")
-    queued = race(4, lambda: incidents.queue_posts(incident_id))
-    assert sorted(queued) == [0, 0, 0, 2]  # type: ignore[type-var]
-    assert incidents.queue_posts(incident_id) == 0
+    owed = race(4, lambda: incidents.queue_posts(incident_id))
+    # Each caller that found the posts owed sends (whoever queued them); at least one did.
+    assert set(owed) <= {0, 2} and 2 in owed
+    assert incidents.queue_posts(incident_id) == 0  # queued: owed no more
     changes = [e for e in incidents.timeline(incident_id) if e.kind.posted_in_channel]
     with Session(engine) as session:
         outbox = session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id))).all()
