@@ -9,11 +9,18 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
+from sqlmodel import Session, col, select
+
 from bot.adapters.slack.ids import Field
+from models import OutboxMessage
 from tests.fakes.slack_api import FakeSlack
+
+if TYPE_CHECKING:
+    from tests.e2e.conftest import Running
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 
@@ -232,3 +239,25 @@ def close_form(
     if runbook is not None:
         values[Field.CLOSE_RUNBOOK] = {"type": "radio_buttons", "selected_option": option(runbook)}
     return {block: {block: state} for block, state in values.items()}
+
+
+def tick(running: "Running", now: datetime) -> None:
+    """The scheduler's job, then what a sender already at work on a channel (a change's
+    post, after its command) sends once done: a notice due now waits its turn behind it."""
+    running.sitrep.tick()
+    eventually(lambda: not _owed(running, now))
+
+
+def _owed(running: "Running", now: datetime) -> list[OutboxMessage]:
+    """Messages due and not sent, none of them waiting out a refusal."""
+    with Session(running.sitrep.engine) as session:
+        return list(
+            session.exec(
+                select(OutboxMessage).where(
+                    col(OutboxMessage.sent_at).is_(None),
+                    col(OutboxMessage.cancelled_at).is_(None),
+                    col(OutboxMessage.due_at) <= now,
+                    col(OutboxMessage.last_error) == "",
+                )
+            )
+        )

@@ -4,13 +4,13 @@ time moved forward by the test and the same periodic job the scheduler runs (`ti
 from collections.abc import Callable
 
 import pytest
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from bot.adapters.slack.ids import Callback, Field
 from bot.config import Policy, Reminders
 from models import EntryKind, NoticeKind, OutboxMessage
 from tests.e2e.conftest import FastForward, Running
-from tests.e2e.harness import declare_form, eventually
+from tests.e2e.harness import declare_form, tick
 from tests.e2e.test_declare import YEAR, declare
 from tests.fakes.slack_api import FakeSlack, Message
 
@@ -45,26 +45,7 @@ def led_incident(running: Running, severity: str = "sev2") -> str:
 
 def later(running: Running, clock: FastForward, **delta: float) -> None:
     clock.advance(**delta)
-    running.sitrep.tick()
-    # A sender already at work on the channel (a change's post, after its command) may hold
-    # a notice's turn; it sends the notice once done.
-    eventually(lambda: not in_flight(running, clock))
-
-
-def in_flight(running: Running, clock: FastForward) -> list[OutboxMessage]:
-    """Messages due and being sent for the first time (not waiting out a refusal)."""
-    now = clock()
-    with Session(running.sitrep.engine) as session:
-        return list(
-            session.exec(
-                select(OutboxMessage).where(
-                    col(OutboxMessage.sent_at).is_(None),
-                    col(OutboxMessage.cancelled_at).is_(None),
-                    col(OutboxMessage.due_at) <= now,
-                    col(OutboxMessage.last_error) == "",
-                )
-            )
-        )
+    tick(running, clock())
 
 
 def test_a_nudge_arrives_when_the_cadence_has_passed_and_not_before(
