@@ -23,7 +23,7 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///sitrep.db"
     # PostgreSQL out of reach: a connection not made in this many seconds (at least 2)
     # fails, and a request is answered 503 (Slack retries it) rather than left hanging.
-    sitrep_db_connect_timeout: int = 2
+    sitrep_db_connect_timeout: int = 5
     # ...and a statement, commit or rollback unanswered this long drops its connection: a
     # server gone silent mid-query (a partition dropping packets) can't hold a thread.
     sitrep_db_answer_timeout: float = 10.0

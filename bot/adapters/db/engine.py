@@ -42,7 +42,7 @@ def make_engine(
     url: str,
     *,
     connections: int = 10,
-    connect_timeout: int = 2,
+    connect_timeout: int = 5,
     answer_timeout: float | None = None,
 ) -> Engine:
     """An engine with a pool of `connections` (size it to the threads that use it). On
