@@ -15,7 +15,7 @@ MAX_CATEGORY: Final = 100  # characters of `Top/sub/detail`, as stored
 MAX_TAGS: Final = 20  # per incident
 MAX_TAG: Final = 40  # characters per tag
 _TAG: Final = re.compile(r"^[a-z0-9][a-z0-9._:+-]*$")
-_CAMEL: Final = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+CAMEL_HUMPS: Final = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 Keyword = Annotated[str, Field(min_length=2, max_length=60)]
 
@@ -159,7 +159,7 @@ def suggest(categories: Sequence[Category], *texts: str) -> str | None:
     names): the most keywords matched (a level counting those above it), the deeper on a tie,
     then the taxonomy's order. None when no keyword matches."""
     # Alert names are often written `PostgresReplicationLag` or `dns_failures`.
-    words = " ".join(_CAMEL.sub(" ", t).replace("_", " ") for t in texts).casefold()
+    words = " ".join(CAMEL_HUMPS.sub(" ", t).replace("_", " ") for t in texts).casefold()
     best: tuple[int, int] = (0, 0)
     found = None
     for category in categories:

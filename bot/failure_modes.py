@@ -13,11 +13,11 @@ from typing import Annotated, Final
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.categories import CAMEL_HUMPS
 from models import Incident
 
 Sign = Annotated[str, Field(min_length=2, max_length=80)]
 _NOT_WORD: Final = re.compile(r"[^a-z0-9]+")
-_CAMEL: Final = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 
 class FailureMode(BaseModel):
@@ -944,7 +944,7 @@ def _words(text: str) -> str:
 def _haystack(texts: Iterable[str]) -> str:
     """The texts' words, also with camel case split (`DiskPressure` is a sign as
     `disk pressure`, `PgBouncer` as `pgbouncer`); lines apart, so no phrase spans two."""
-    return "\n".join(_words(form) for text in texts for form in (text, _CAMEL.sub(" ", text)))
+    return "\n".join(_words(form) for text in texts for form in (text, CAMEL_HUMPS.sub(" ", text)))
 
 
 @cache
