@@ -1,4 +1,4 @@
-"""Quality of similar-incident suggestions on the three labelled sets (tests/data/similar_*.json):
+"""Quality of similar-incident suggestions on the labelled sets (tests/data/similar_*.json):
 precision@3 and recall@3, on SQLite and PostgreSQL, asked as at declaration (no category
 set), once the incident is categorised, and once its channel has said what the fix was;
 plus the time one suggestion takes.
@@ -27,11 +27,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.search_hot_path import POSTGRES, postgres_url, upgrade
 from bot.adapters.db.engine import make_engine
 from bot.config import Policy
-from tests.similar_eval import BLIND, BLIND2, EVAL_SET, HELD_OUT, evaluate, load
+from tests.similar_eval import BLIND, BLIND2, BLIND3, EVAL_SET, HELD_OUT, evaluate, load
 
 TARGET = 0.8
 ASKED = ("at declaration", "categorised", "cause said")
-SETS = {EVAL_SET: "first   ", HELD_OUT: "held out", BLIND: "blind   ", BLIND2: "blind 2 "}
+SETS = {
+    EVAL_SET: "first   ",
+    HELD_OUT: "held out",
+    BLIND: "blind   ",
+    BLIND2: "blind 2 ",
+    BLIND3: "blind 3 ",
+}
 
 
 @contextmanager

@@ -33,6 +33,9 @@ HELD_OUT: Final = Path(__file__).parent / "data" / "similar_incidents_holdout.js
 BLIND: Final = Path(__file__).parent / "data" / "similar_incidents_blind.json"
 # A second blind set, written once the first had been read: what new signs are measured on.
 BLIND2: Final = Path(__file__).parent / "data" / "similar_incidents_blind2.json"
+# A third blind set, written after the failure modes and weights were last changed, and
+# measured once to test whether a local embedding model's gain on the others carried over.
+BLIND3: Final = Path(__file__).parent / "data" / "similar_incidents_blind3.json"
 
 
 def labelled(eval_set: Path = EVAL_SET) -> list[dict[str, Any]]:

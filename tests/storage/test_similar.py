@@ -14,7 +14,7 @@ from bot.ports import SimilarQuery
 from bot.similar import SimilarService, terms
 from bot.timeline import ChannelMessage, TimelineService
 from models import EntryKind, Incident
-from tests.similar_eval import BLIND, BLIND2, EVAL_SET, HELD_OUT, evaluate
+from tests.similar_eval import BLIND, BLIND2, BLIND3, EVAL_SET, HELD_OUT, evaluate
 from tests.storage.test_incident_store import Clock
 
 
@@ -185,8 +185,9 @@ def test_suggestions_are_recorded_once_for_the_same_answer(
         (HELD_OUT, 59, 9, 0.73, 0.61),
         (BLIND, 58, 10, 0.20, 0.17),
         (BLIND2, 57, 10, 0.26, 0.23),
+        (BLIND3, 64, 10, 0.30, 0.25),
     ],
-    ids=["first", "held-out", "blind", "blind-2"],
+    ids=["first", "held-out", "blind", "blind-2", "blind-3"],
 )
 def test_the_labelled_sets_score_no_worse_than_reported(
     engine: Engine, eval_set: Path, asked: int, loners: int, precision: float, recall: float
