@@ -8,8 +8,9 @@ from: 4 * id for an incident, 4 * id + 1 for a timeline entry, 4 * id + 2 for a 
 PostgreSQL: GIN indexes on the tsvector of the same texts; the database maintains them.
 
 Caution for later migrations on SQLite: a batch ("move and copy") alteration of incident,
-timeline_entry or postmortem drops their triggers; such a migration must create them again
-(`create_sqlite_triggers`).
+timeline_entry or postmortem drops their triggers; such a migration must create them again,
+with this module as Alembic loaded it:
+`op.get_context().script.get_revision("0007").module.create_sqlite_triggers(again=True)`.
 
 Revision ID: 0007
 Revises: 0006
@@ -98,9 +99,11 @@ POSTGRES_INDEXES = {
 }
 
 
-def create_sqlite_triggers() -> None:
+def create_sqlite_triggers(*, again: bool = False) -> None:
+    """The search triggers; `again` (after a table copy dropped some) only those missing."""
+    missing = "IF NOT EXISTS " if again else ""
     for name, body in SQLITE_TRIGGERS.items():
-        op.execute(f"CREATE TRIGGER {name} {body}")
+        op.execute(f"CREATE TRIGGER {missing}{name} {body}")
 
 
 def upgrade() -> None:

@@ -9,9 +9,7 @@ Revises: 0007
 Create Date: 2026-11-29 09:30:00.000000
 """
 
-import importlib.util
 from collections.abc import Sequence
-from pathlib import Path
 
 import sqlalchemy as sa
 import sqlmodel
@@ -64,12 +62,6 @@ def downgrade() -> None:
             batch_op.drop_column(column)
     if op.get_bind().dialect.name == "sqlite":
         # The table copy dropped the search triggers (see 0007).
-        spec = importlib.util.spec_from_file_location(
-            "search_0007", Path(__file__).with_name("0007_search.py")
-        )
-        assert spec is not None and spec.loader is not None
-        search = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(search)
-        for name, body in search.SQLITE_TRIGGERS.items():
-            # Only the incident's triggers went with its table; the others are still there.
-            op.execute(f"CREATE TRIGGER IF NOT EXISTS {name} {body}")
+        # Only the incident's triggers went with its table; the others are still there.
+        search = op.get_context().script.get_revision("0007").module
+        search.create_sqlite_triggers(again=True)

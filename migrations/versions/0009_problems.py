@@ -9,9 +9,7 @@ Revises: 0008
 Create Date: 2026-11-29 11:00:00.000000
 """
 
-import importlib.util
 from collections.abc import Sequence
-from pathlib import Path
 
 import sqlalchemy as sa
 import sqlmodel
@@ -83,14 +81,8 @@ def downgrade() -> None:
         batch_op.drop_column("problem_id")
     if op.get_bind().dialect.name == "sqlite":
         # The table copy dropped the incident's search triggers (see 0007); the others stay.
-        spec = importlib.util.spec_from_file_location(
-            "search_0007", Path(__file__).with_name("0007_search.py")
-        )
-        assert spec is not None and spec.loader is not None
-        search = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(search)
-        for name, body in search.SQLITE_TRIGGERS.items():
-            op.execute(f"CREATE TRIGGER IF NOT EXISTS {name} {body}")
+        search = op.get_context().script.get_revision("0007").module
+        search.create_sqlite_triggers(again=True)
     op.drop_index(op.f("ix_problem_status"), table_name="problem")
     op.drop_index(op.f("ix_problem_ref"), table_name="problem")
     op.drop_table("problem")
