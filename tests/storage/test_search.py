@@ -9,10 +9,11 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Engine
 
-from bot.adapters.db.engine import MIGRATIONS, make_engine, migrate
+from bot.adapters.db.engine import MIGRATIONS, make_engine, migrate, revisions_of
 from bot.adapters.db.postmortems import SqlPostmortemStore
 from bot.adapters.db.search import SqlSearchIndex
 from bot.adapters.db.store import SqlIncidentStore
+from bot.config import Policy
 from bot.incidents import Declaration, IncidentService
 from bot.ports import SearchQuery
 from bot.requests import SearchIncidents
@@ -286,5 +287,47 @@ def test_the_migration_indexes_what_was_stored_before_it(database_url: str) -> N
         index = SqlSearchIndex(engine)
         for word in ("replica", "binlog", "failover"):
             assert refs(index, word) == [str(row["ref"])]
+    finally:
+        engine.dispose()
+
+
+def test_search_works_after_downgrading_to_base_and_upgrading_again(database_url: str) -> None:
+    engine = make_engine(database_url)
+    sqlite = engine.dialect.name == "sqlite"
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+
+    def triggers(connection: sa.Connection) -> list[tuple[str, str]]:
+        """The triggers on SQLite, with their SQL (PostgreSQL's search needs none)."""
+        query = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
+        return [(r[0], r[1]) for r in connection.execute(sa.text(query))] if sqlite else []
+
+    try:
+        migrate(engine)
+        with engine.connect() as connection:
+            made = triggers(connection)
+        assert len(made) == (9 if sqlite else 0)
+        row = incident_row("Yak shaved", None)
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            # Every step down to 0007 keeps the triggers: 0018, 0013, 0010, 0009 and 0008
+            # copy the incident table, which drops its triggers, and make them again.
+            while revisions_of(connection) != {"0007"}:
+                command.downgrade(config, "-1")
+                assert [name for name, _ in triggers(connection)] == [name for name, _ in made]
+            connection.execute(sa.insert(old_incidents(*row)).values(row))
+            if sqlite:  # and they index what is written now
+                yak = "SELECT count(*) FROM search_index WHERE search_index MATCH 'yak'"
+                assert connection.execute(sa.text(yak)).scalar() == 1
+            command.downgrade(config, "base")  # 0007 drops every trigger: a missing one fails
+            left = set(sa.inspect(connection).get_table_names())
+        assert left <= {"alembic_version"}
+        migrate(engine)
+        with engine.connect() as connection:
+            assert triggers(connection) == made
+        incidents = IncidentService(SqlIncidentStore(engine), Policy(), Clock())
+        zebra = open_incident(incidents, "Zebra outage", "C_ZEBRA", description="stripes gone")
+        assert refs(SqlSearchIndex(engine), "zebra") == [zebra.ref]
+        assert refs(SqlSearchIndex(engine), "stripes") == [zebra.ref]
     finally:
         engine.dispose()
