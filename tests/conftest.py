@@ -4,10 +4,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 
 from bot.adapters.db.engine import make_engine, migrate
 from tests.databases import DIALECTS, fresh_database
+from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
 
 
 @pytest.fixture(params=DIALECTS)
@@ -23,3 +25,16 @@ def engine(database_url: str) -> Iterator[Engine]:
     migrate(engine)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlack]:
+    """A fake Slack workspace (the end-to-end tests' own runs on their clock)."""
+    with FakeSlack() as fake:
+        yield fake
+
+
+@pytest.fixture
+def client(slack: FakeSlack) -> WebClient:
+    """A real WebClient pointed at the fake Slack, as the bot."""
+    return WebClient(token=BOT_TOKEN, base_url=slack.api_url)

@@ -3,7 +3,6 @@ them (the `sitrep_slack_api_errors_total` metric), against the fake Slack Web AP
 
 import copy
 import socket
-from collections.abc import Iterator
 
 import pytest
 from slack_sdk.errors import SlackApiError
@@ -12,12 +11,6 @@ from bot.adapters.slack.client import make_client
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
 
 Seen = list[tuple[str, str]]
-
-
-@pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    with FakeSlack() as fake:
-        yield fake
 
 
 def general(slack: FakeSlack) -> str:

@@ -2,7 +2,8 @@
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 from slack_sdk import WebClient
@@ -155,6 +156,39 @@ def error_code(error: SlackApiError) -> str:
     if isinstance(status, int) and status >= 500:
         return f"http_{status}"
     return str(error.response.get("error", "unknown_error"))
+
+
+def find_message_with_metadata(
+    client: WebClient,
+    channel: str,
+    metadata: Mapping[str, Any],
+    *,
+    since: datetime,
+    thread_ts: str | None = None,
+) -> str | None:
+    """The ts of a message posted in `channel` since `since` that carries `metadata` (its
+    event type and its payload's items), or None: how a post whose answer was lost (a crash,
+    a timeout) is found rather than posted twice. Reads every page of the channel's history,
+    or with `thread_ts` of that thread's replies, which the history leaves out. Slack's errors
+    are raised: only the caller knows which it can live with."""
+    read: Callable[..., Any] = client.conversations_history
+    where: dict[str, Any] = {"channel": channel, "oldest": f"{since.timestamp():.6f}"}
+    if thread_ts is not None:
+        read, where["ts"] = client.conversations_replies, thread_ts
+    payload = metadata["event_payload"]
+    cursor: str | None = None
+    while True:
+        page = read(**where, include_all_metadata=True, limit=200, cursor=cursor)
+        for posted in page.get("messages", []):
+            carried = posted.get("metadata") or {}
+            carried_payload = carried.get("event_payload") or {}
+            if carried.get("event_type") == metadata["event_type"] and all(
+                carried_payload.get(key) == value for key, value in payload.items()
+            ):
+                return str(posted["ts"])
+        cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+        if not cursor:
+            return None
 
 
 UNANSWERED = "Slack isn't answering right now; I'll finish this when it's back."

@@ -29,7 +29,12 @@ from bot.adapters.slack.blocks.paging import (
 from bot.adapters.slack.blocks.text import MAX_FALLBACK, clip, defang
 from bot.adapters.slack.blocks.updates import update_post, update_text
 from bot.adapters.slack.blocks.webhooks import disabled_blocks, disabled_text
-from bot.adapters.slack.client import UNANSWERED, error_code, in_plain_words
+from bot.adapters.slack.client import (
+    UNANSWERED,
+    error_code,
+    find_message_with_metadata,
+    in_plain_words,
+)
 from bot.config import Policy
 from bot.errors import ChannelArchived, ChatUnavailable, RateLimited, Undeliverable
 from bot.insights.service import Digest
@@ -151,7 +156,7 @@ class SlackNotifier:
         post: dict[str, Any] = {
             "blocks": blocks,
             "text": clip(text, MAX_FALLBACK),
-            "metadata": {"event_type": EVENT_TYPE, "event_payload": {"key": message.key}},
+            "metadata": _naming(message),
         }
         if thread_ts:
             post["thread_ts"] = thread_ts
@@ -176,15 +181,14 @@ class SlackNotifier:
         return str(posted["ts"])
 
     def find_sent(self, message: OutboxMessage) -> str | None:
-        oldest = f"{(message.created_at - _SKEW).timestamp():.6f}"
+        since, metadata = message.created_at - _SKEW, _naming(message)
         try:
             channel = self._channel(message.target)
-            found = self._find(message, "conversations_history", channel=channel, oldest=oldest)
+            found = find_message_with_metadata(self._client, channel, metadata, since=since)
             if found is None and message.data.get("thread"):  # a reply is not in the history
-                found = self._find(
-                    message, "conversations_replies", channel=channel,
-                    ts=message.data["thread"], oldest=oldest,
-                )  # fmt: skip
+                found = find_message_with_metadata(
+                    self._client, channel, metadata, since=since, thread_ts=message.data["thread"]
+                )
             return found
         except SlackApiError as error:
             refusal = _refusal(error)
@@ -197,29 +201,17 @@ class SlackNotifier:
         except OSError as error:
             raise ChatUnavailable(UNANSWERED, "no_answer") from error
 
-    def _find(self, message: OutboxMessage, method: str, **where: Any) -> str | None:
-        """The ts of the message carrying `message`'s key in those pages, if any."""
-        cursor: str | None = None
-        while True:
-            page: Any = getattr(self._client, method)(
-                **where, include_all_metadata=True, limit=200, cursor=cursor
-            )
-            for posted in page.get("messages", []):
-                metadata = posted.get("metadata") or {}
-                if metadata.get("event_type") == EVENT_TYPE and (
-                    (metadata.get("event_payload") or {}).get("key") == message.key
-                ):
-                    return str(posted["ts"])
-            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
-            if not cursor:
-                return None
-
     def _channel(self, target: str) -> str:
         """A user ID means a direct message: its conversation's ID."""
         if target[:1] not in ("U", "W"):
             return target
         opened = self._client.conversations_open(users=target)
         return str(opened["channel"]["id"])
+
+
+def _naming(message: OutboxMessage) -> dict[str, Any]:
+    """Message metadata naming the outbox message: how its post is found again."""
+    return {"event_type": EVENT_TYPE, "event_payload": {"key": message.key}}
 
 
 def _refusal(error: SlackApiError) -> ChatUnavailable:

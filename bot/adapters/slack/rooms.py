@@ -11,7 +11,13 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.adapters.slack import blocks
-from bot.adapters.slack.client import BENIGN, UNANSWERED, error_code, in_plain_words
+from bot.adapters.slack.client import (
+    BENIGN,
+    UNANSWERED,
+    error_code,
+    find_message_with_metadata,
+    in_plain_words,
+)
 from bot.config import Policy
 from bot.errors import ChatUnavailable, NameTaken
 from bot.ports import Clock
@@ -114,7 +120,7 @@ class SlackRooms:
         return ts
 
     def find_announcement(self, incident: Incident) -> str | None:
-        ts = self._posted(incident.channel_id, _ANNOUNCEMENT_EVENT, incident)
+        ts = self._posted(incident.channel_id or "", _ANNOUNCEMENT_EVENT, incident)
         if ts is not None:  # the earlier attempt may have died before pinning it
             self._call("pins_add", channel=incident.channel_id, timestamp=ts)
         return ts
@@ -137,7 +143,7 @@ class SlackRooms:
             "text": f"{incident.ref} declared: {blocks.defang(incident.title)}",
             "metadata": _naming(_NOTICE_EVENT, incident),
         }
-        notices = self.policy.announcements_channel
+        notices = self.policy.announcements_channel or ""
         if resumed and self._posted(notices, _NOTICE_EVENT, incident) is not None:
             return
         try:
@@ -149,28 +155,19 @@ class SlackRooms:
             self._call("conversations_join", channel=message["channel"])
             self._call("chat_postMessage", **message)
 
-    def _posted(self, channel: str | None, event_type: str, incident: Incident) -> str | None:
+    def _posted(self, channel: str, event_type: str, incident: Incident) -> str | None:
         """The ts of the incident's message of `event_type` in `channel` since it was
         declared (looked for only when an opening is resumed; unreadable history counts as
         not there)."""
-        oldest = f"{(incident.declared_at - timedelta(minutes=1)).timestamp():.6f}"
-        cursor: str | None = None
-        while True:
-            page = self._call(
-                "conversations_history", channel=channel,
-                oldest=oldest, include_all_metadata=True, limit=200, cursor=cursor,
-            )  # fmt: skip
-            if page is None:
-                return None
-            for posted in page.get("messages", []):
-                metadata = posted.get("metadata") or {}
-                if metadata.get("event_type") == event_type and (
-                    (metadata.get("event_payload") or {}).get("ref") == incident.ref
-                ):
-                    return str(posted["ts"])
-            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
-            if not cursor:
-                return None
+        try:
+            since = incident.declared_at - timedelta(minutes=1)
+            return find_message_with_metadata(
+                self.client, channel, _naming(event_type, incident), since=since
+            )
+        except SlackApiError as error:
+            if error_code(error) not in BENIGN:
+                log.error("conversations_history failed (%s): %s", channel, error_code(error))
+            return None
 
     def _call(self, method: str, **kwargs: Any) -> dict[str, Any] | None:
         """One Slack call; "already so" errors count as success, others are logged."""
