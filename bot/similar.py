@@ -207,17 +207,22 @@ class SimilarService:
         ]
         return rank(incident, candidates, self._policy, shown, modes)
 
-    def follow(self, incident_id: int, text: str, ts: str) -> list[Similar]:
-        """A message said in the incident's channel (stored, with Slack's `ts`): when it
-        names a failure mode nothing said before did, the similar incidents are asked again
-        and recorded if they changed. Most messages name none and cost a few pattern
-        matches."""
+    def follow(self, channel_id: str, text: str, ts: str) -> int | None:
+        """A message said in a channel (stored, with Slack's `ts`): when it names a failure
+        mode nothing said before in its incident's channel did, the similar incidents are
+        asked again and recorded if they changed. The incident's id when some were found
+        (its room shows them once refreshed), else None. Most messages name none and cost a
+        few pattern matches: the incident is looked up only for one that does."""
         named = modes_in(self._policy.failure_modes, text)
         if not named:
-            return []
-        incident = self._incidents.get(incident_id)
-        known = modes_of(self._policy.failure_modes, incident) | self._said(incident_id, ts)
-        return self.suggest(incident_id) if named - known else []
+            return None
+        incident = self._incidents.by_channel(channel_id)
+        if incident is None or incident.id is None:
+            return None
+        known = modes_of(self._policy.failure_modes, incident) | self._said(incident.id, ts)
+        if named <= known or not self.suggest(incident.id):
+            return None
+        return incident.id
 
     def _said(self, incident_id: int, but: str | None = None) -> frozenset[str]:
         """The failure modes the incident's channel messages name (`but` the one of that ts)."""

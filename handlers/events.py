@@ -48,11 +48,9 @@ def register(app: App, deps: Deps) -> None:
 
     def _follow(message: ChannelMessage) -> None:
         """A message may name what went wrong: past incidents with that failure, if new."""
-        incident = deps.incidents.by_channel(message.channel_id)
-        if incident is None or incident.id is None:
-            return
-        if deps.similar.follow(incident.id, message.text, message.ts):
-            deps.rooms.refresh(incident.id)
+        incident_id = deps.similar.follow(message.channel_id, message.text, message.ts)
+        if incident_id is not None:
+            deps.rooms.refresh(incident_id)
 
     def _edit(channel: str, message: dict[str, Any]) -> None:
         if not _is_human(message) or message.get("subtype") == "tombstone" or "ts" not in message:

@@ -4,6 +4,7 @@ scored by their words, private incidents kept to their people, and the labelled 
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from bot.adapters.db.similar import SqlSimilarIndex
@@ -141,17 +142,34 @@ def test_a_message_naming_a_new_failure_mode_asks_again_and_only_then(
     new = incidents.attach_channel(new.id, "C_NEW", "inc-new")
     assert similar.find(new.id) == []  # nothing in its own words
 
-    def said(text: str, ts: str) -> list[str]:
+    def said(text: str, ts: str) -> int | None:
         assert timeline.record_message(ChannelMessage("C_NEW", ts, "U_BOB", text))
-        return [s.incident.ref for s in similar.follow(new.id or 0, text, ts)]
+        return similar.follow("C_NEW", text, ts)
 
-    assert said("looking at it", "1700000001.000100") == []
-    assert said("FATAL: sorry, too many clients already", "1700000002.000100") == [pooled.ref]
+    assert said("looking at it", "1700000001.000100") is None
+    assert said("FATAL: sorry, too many clients already", "1700000002.000100") == new.id
     [entry] = [e for e in incidents.timeline(new.id) if e.kind is EntryKind.SIMILAR_INCIDENTS]
+    assert entry.data["refs"] == [pooled.ref]
     assert entry.data["similar"][0]["failure_modes"] == ["connection pool exhausted"]
-    assert said("still too many clients", "1700000003.000100") == []  # nothing new named
+    assert said("still too many clients", "1700000003.000100") is None  # nothing new named
     # The button's answer takes the conversation into account too.
     assert [s.incident.ref for s in similar.find(new.id)] == [pooled.ref]
+
+
+def test_a_message_naming_no_failure_mode_looks_nothing_up(
+    similar: SimilarService, engine: Engine
+) -> None:
+    statements: list[str] = []
+    record = lambda _conn, _cursor, sql, *_: statements.append(sql)  # noqa: E731
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert similar.follow("C_NOBODYS", "looking at it", "1700000001.000100") is None
+        assert statements == []
+        # One that names a failure mode looks its channel's incident up (it has none).
+        assert similar.follow("C_NOBODYS", "too many clients", "1700000002.000100") is None
+        assert statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
 
 
 def test_suggestions_are_recorded_once_for_the_same_answer(
