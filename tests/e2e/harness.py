@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from bot.adapters.slack.ids import Field
@@ -242,14 +243,33 @@ def close_form(
 
 
 def tick(running: "Running", now: datetime) -> None:
-    """The scheduler's job, then what a sender already at work on a channel (a change's
-    post, after its command) sends once done: a notice due now waits its turn behind it."""
+    """The scheduler's job at `now` (the test's clock, the app's too), then what a sender
+    already at work sends once done: a channel's posts go out in order, so a notice due now
+    may wait behind a change's post still being sent after its command (and that sender may
+    take what the tick queued). Waits for all that is due when the tick ends, not just by
+    `now`: the tick reads the clock later, and a page or burnout warning it queues is due
+    then. Not for a message waiting out a refusal nor for those behind it to the same place
+    (a later tick's), so a tick during or after Slack's refusals ends."""
     running.sitrep.tick()
-    eventually(lambda: not _owed(running, now))
+    ended = max(now, running.sitrep.deps.clock())
+    eventually(lambda: not _owed(running, ended))
 
 
 def _owed(running: "Running", now: datetime) -> list[OutboxMessage]:
-    """Messages due and not sent, none of them waiting out a refusal."""
+    """Messages due and not sent, none of them waiting out a refusal or queued behind one."""
+    earlier = sa.orm.aliased(OutboxMessage)
+    behind_a_refusal = (
+        sa.select(col(earlier.id))
+        .where(
+            col(earlier.target) == col(OutboxMessage.target),
+            col(earlier.id) < col(OutboxMessage.id),
+            col(earlier.sent_at).is_(None),
+            col(earlier.cancelled_at).is_(None),
+            col(earlier.due_at) <= now,
+            col(earlier.last_error) != "",
+        )
+        .exists()
+    )
     with Session(running.sitrep.engine) as session:
         return list(
             session.exec(
@@ -258,6 +278,7 @@ def _owed(running: "Running", now: datetime) -> list[OutboxMessage]:
                     col(OutboxMessage.cancelled_at).is_(None),
                     col(OutboxMessage.due_at) <= now,
                     col(OutboxMessage.last_error) == "",
+                    ~behind_a_refusal,
                 )
             )
         )

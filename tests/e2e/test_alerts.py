@@ -22,7 +22,7 @@ from bot.adapters.slack.ids import status_action_id
 from bot.config import AlertRule, Alerts, AlertSource, Policy
 from models import AlertTriage, EntryKind, Incident, IncidentAlert, Status, TimelineEntry
 from tests.e2e.conftest import FastForward, Running
-from tests.e2e.harness import Reply
+from tests.e2e.harness import Reply, tick
 from tests.e2e.test_insights import answer, shown
 from tests.fakes.slack_api import FakeSlack
 
@@ -362,7 +362,7 @@ def test_an_ignore_rule_drops_the_alert(running: Running) -> None:
 
 
 def test_a_triage_rule_asks_a_person_once_and_declare_opens_the_incident(
-    running: Running,
+    running: Running, clock: FastForward
 ) -> None:
     db = {"team": "dbre"}
     first = deliver(running, "alertmanager", firing("ReplicaLag", "lag-1", labels=db))
@@ -371,7 +371,7 @@ def test_a_triage_rule_asks_a_person_once_and_declare_opens_the_incident(
     assert (first.json["outcome"], again.json["outcome"]) == ("triaged", "triaged")
     assert incidents(running) == []
     [post] = posted(running, running.general, "needs a decision")
-    running.sitrep.tick()  # a second look at the outbox sends nothing more
+    tick(running, clock())  # a second look at the outbox sends nothing more
     assert len([m for m in running.slack.messages(running.general) if "needs a" in m.all_text]) == 1
 
     running.driver.click(running.general, post.ts, "Declare incident", user="U_CAROL")

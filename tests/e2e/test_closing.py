@@ -12,7 +12,7 @@ from bot.adapters.slack.ids import Action, Field
 from bot.config import DEFAULT_SEVERITIES, Policy, Service
 from models import EntryKind, Fix, Status
 from tests.e2e.conftest import FastForward, Running
-from tests.e2e.harness import close_form
+from tests.e2e.harness import close_form, tick
 from tests.e2e.test_lifecycle import announcement, posts, wait_shown
 from tests.e2e.test_search import declare
 from tests.fakes.slack_api import FakeSlack
@@ -173,16 +173,16 @@ def test_a_quiet_verification_window_asks_to_close_and_a_reopen_ends_it(
     assert running.sitrep.deps.incidents.find(None, channel).monitoring_until is None
     running.driver.command("resolve Rolled back the second deploy too", channel=channel)
 
-    running.sitrep.tick()
+    tick(running, clock())
     assert not [p for p in posts(running, channel) if "verification window" in p]
     clock.advance(minutes=2)
-    running.sitrep.tick()
+    tick(running, clock())
     [asked] = running.slack.wait_for(
         lambda: [m for m in running.slack.messages(channel)
                  if "verification window" in m.all_text] or None
     )  # fmt: skip
     assert "<@U_BOB>" in asked.all_text
-    running.sitrep.tick()  # once per window, however often the scheduler looks
+    tick(running, clock())  # once per window, however often the scheduler looks
     assert len([m for m in running.slack.messages(channel)
                 if "verification window" in m.all_text]) == 1  # fmt: skip
 

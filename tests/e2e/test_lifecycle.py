@@ -9,7 +9,7 @@ from bot.commands import USAGE
 from bot.incidents import Declaration
 from models import EntryKind, Role, Status
 from tests.e2e.conftest import FastForward, Running
-from tests.e2e.harness import Reply, close_form, eventually
+from tests.e2e.harness import Reply, close_form, eventually, tick
 from tests.e2e.test_declare import FIRST, declare
 
 
@@ -297,7 +297,7 @@ def test_a_change_post_slack_refused_is_posted_again_before_the_next_change(
         if len(shown()) == 2:
             break
         clock.advance(seconds=3)
-        running.sitrep.tick()
+        tick(running, clock())
     # Once each, and the status change waited for the note said before it.
     assert ["first lead" in p for p in shown()] == [True, False]
 

@@ -13,6 +13,7 @@ from bot.config import DEFAULT_SEVERITIES, Policy
 from bot.webhooks.policy import OutgoingWebhooks, WebhookEndpointPolicy
 from models import ChecklistItem, EntryKind, TimelineEntry, WebhookDelivery
 from tests.e2e.conftest import FastForward, Running
+from tests.e2e.harness import tick
 from tests.e2e.test_search import declare, declare_private
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.webhook_receiver import WebhookReceiver
@@ -132,7 +133,7 @@ def test_a_receiver_that_keeps_failing_is_disabled_and_the_admins_told(
         clock.advance(hours=1)
     assert len(receiver.received) == 3  # disable_after = 3
 
-    running.sitrep.tick()  # the notice goes out through the outbox
+    tick(running, clock())  # the notice goes out through the outbox
     notice = running.slack.wait_for(
         lambda: [m for m in running.slack.messages(running.announcements)
                  if "Outgoing webhook *warehouse*" in m.all_text]
@@ -146,7 +147,7 @@ def test_a_receiver_that_keeps_failing_is_disabled_and_the_admins_told(
     clock.advance(hours=1)
     running.sitrep.send_webhooks()
     assert len(receiver.received) == 3  # disabled: nothing more is sent
-    running.sitrep.tick()
+    tick(running, clock())
     assert len([m for m in running.slack.messages(running.announcements)
                 if "Outgoing webhook" in m.all_text]) == 1  # fmt: skip
     with running.sitrep.engine.connect() as connection:

@@ -88,6 +88,8 @@ def test_slack_away_loses_nothing_and_sends_everything_once_in_order_when_back(
     # The declarer hears, in plain words, that the channel is still to come.
     told = slack.wait_for(lambda: [r for r in slack.responses() if "couldn't create" in r.text])
     assert ("isn't answering" if fault == "down" else "rate-limiting me") in told[0].text
+    # The scheduler's job itself, not harness.tick, here and below: while Slack refuses,
+    # what a tick leaves unsent is a later tick's (the loops tick until it is there).
     running.sitrep.tick()  # the outbox tries, and is refused
     assert updates_in(slack, channel) == []
     assert slack.refused > 0
