@@ -242,16 +242,16 @@ def close_form(
     return {block: {block: state} for block, state in values.items()}
 
 
-def tick(running: "Running", now: datetime) -> None:
-    """The scheduler's job at `now` (the test's clock, the app's too), then what a sender
-    already at work sends once done: a channel's posts go out in order, so a notice due now
-    may wait behind a change's post still being sent after its command (and that sender may
-    take what the tick queued). Waits for all that is due when the tick ends, not just by
-    `now`: the tick reads the clock later, and a page or burnout warning it queues is due
-    then. Not for a message waiting out a refusal nor for those behind it to the same place
-    (a later tick's), so a tick during or after Slack's refusals ends."""
+def tick(running: "Running") -> None:
+    """The scheduler's job, then what a sender already at work sends once done: a channel's
+    posts go out in order, so a notice due now may wait behind a change's post still being
+    sent after its command (and that sender may take what the tick queued). Waits for all
+    that is due when the tick ends (the app's clock, the test's too): a page or burnout
+    warning the tick queues is due at its own reading of the clock. Not for a message
+    waiting out a refusal nor for those behind it to the same place (a later tick's), so a
+    tick during or after Slack's refusals ends."""
     running.sitrep.tick()
-    ended = max(now, running.sitrep.deps.clock())
+    ended = running.sitrep.deps.clock()
     eventually(lambda: not _owed(running, ended))
 
 

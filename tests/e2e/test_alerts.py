@@ -361,9 +361,7 @@ def test_an_ignore_rule_drops_the_alert(running: Running) -> None:
     assert incidents(running) == []
 
 
-def test_a_triage_rule_asks_a_person_once_and_declare_opens_the_incident(
-    running: Running, clock: FastForward
-) -> None:
+def test_a_triage_rule_asks_a_person_once_and_declare_opens_the_incident(running: Running) -> None:
     db = {"team": "dbre"}
     first = deliver(running, "alertmanager", firing("ReplicaLag", "lag-1", labels=db))
     again = deliver(running, "alertmanager", firing("ReplicaLag", "lag-1", labels=db))
@@ -371,7 +369,7 @@ def test_a_triage_rule_asks_a_person_once_and_declare_opens_the_incident(
     assert (first.json["outcome"], again.json["outcome"]) == ("triaged", "triaged")
     assert incidents(running) == []
     [post] = posted(running, running.general, "needs a decision")
-    tick(running, clock())  # a second look at the outbox sends nothing more
+    tick(running)  # a second look at the outbox sends nothing more
     assert len([m for m in running.slack.messages(running.general) if "needs a" in m.all_text]) == 1
 
     running.driver.click(running.general, post.ts, "Declare incident", user="U_CAROL")

@@ -173,16 +173,16 @@ def test_a_quiet_verification_window_asks_to_close_and_a_reopen_ends_it(
     assert running.sitrep.deps.incidents.find(None, channel).monitoring_until is None
     running.driver.command("resolve Rolled back the second deploy too", channel=channel)
 
-    tick(running, clock())
+    tick(running)
     assert not [p for p in posts(running, channel) if "verification window" in p]
     clock.advance(minutes=2)
-    tick(running, clock())
+    tick(running)
     [asked] = running.slack.wait_for(
         lambda: [m for m in running.slack.messages(channel)
                  if "verification window" in m.all_text] or None
     )  # fmt: skip
     assert "<@U_BOB>" in asked.all_text
-    tick(running, clock())  # once per window, however often the scheduler looks
+    tick(running)  # once per window, however often the scheduler looks
     assert len([m for m in running.slack.messages(channel)
                 if "verification window" in m.all_text]) == 1  # fmt: skip
 

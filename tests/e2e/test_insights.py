@@ -269,17 +269,17 @@ class TestTheWeeklyDigest:
     def test_one_digest_a_week_with_the_weeks_numbers_and_charts(
         self, running: Running, clock: FastForward
     ) -> None:
-        tick(running, clock())  # a first start sends last week's digest at once
+        tick(running)  # a first start sends last week's digest at once
         assert len(self.digests(running)) == 1
         worked_incidents(running, clock)
         monday = clock().date() + timedelta(days=7 - clock().weekday())
         target = datetime.combine(monday, time(9), tzinfo=UTC)
         clock.advance(seconds=(target - clock()).total_seconds() - 60)
-        tick(running, clock())
+        tick(running)
         assert len(self.digests(running)) == 1  # not yet: a minute early
         clock.advance(seconds=61)
-        tick(running, clock())
-        tick(running, clock())
+        tick(running)
+        tick(running)
         digest = self.digests(running)[f"digest:{int(target.timestamp())}"]
         text = shown(digest.blocks)
         assert "Incident digest: the 7 days to Mon" in text
@@ -290,7 +290,7 @@ class TestTheWeeklyDigest:
         charts = png_of(running.slack, digest.blocks)
         assert len(charts) == 3 and all(c.format == "PNG" for c in charts)
         clock.advance(days=3)
-        tick(running, clock())
+        tick(running)
         assert len(self.digests(running)) == 2  # one a week
 
     def test_replicas_ticking_at_once_send_one_digest(
@@ -353,14 +353,14 @@ class TestADigestOnASecondScale:
         declared(running, "sev2 Checkout down", "checkout-down")
         # A second into a period (periods count from a Monday 09:00, in whole 20 seconds).
         clock.advance(seconds=(20 - (clock().timestamp() - 1) % 20) % 20)
-        tick(running, clock())
-        tick(running, clock())
+        tick(running)
+        tick(running)
         assert len(digests()) == 1
         clock.advance(seconds=15)
-        tick(running, clock())
+        tick(running)
         assert len(digests()) == 1  # the same period
         clock.advance(seconds=10)
-        tick(running, clock())
+        tick(running)
         assert len(digests()) == 2
         assert "Incident digest: the 20 seconds to" in digests()[-1].text
 
@@ -386,7 +386,7 @@ class TestADigestWithAPrivateIncident:
         command(running, "role commander <@U_BOB>", secret.id, user="U_BOB")
         running.slack.process_files_slowly()  # and the charts are not ready in time
         clock.advance(seconds=3600 - clock().timestamp() % 3600 + 1)  # the next hour's digest
-        tick(running, clock())
+        tick(running)
         [digest] = running.slack.wait_for(
             lambda: [
                 m

@@ -38,7 +38,7 @@ def at(running: Running, clock: FastForward, day: date, hour: int, minute: int =
     target = datetime.combine(day, time(hour, minute), tzinfo=UTC)
     assert target > clock(), "time only moves forward"
     clock.advance(seconds=(target - clock()).total_seconds())
-    tick(running, clock())
+    tick(running)
 
 
 def next_monday(after: date) -> date:
@@ -60,7 +60,7 @@ def test_the_owner_is_reminded_before_the_due_day_and_on_it_once_each(
     at(running, clock, due - timedelta(days=2), 8, 59)
     assert reminders(running, "U_BOB") == []
     at(running, clock, due - timedelta(days=2), 9, 0)
-    tick(running, clock())
+    tick(running)
     [soon] = reminders(running, "U_BOB")
     assert "*Alert on pool saturation* (P1) is due on" in soon.all_text
     assert "(in 2 days)" in soon.all_text and "INC-" in soon.all_text
@@ -110,7 +110,7 @@ def test_overdue_items_are_summarised_to_owners_and_rolled_up_in_the_channel_wee
     at(running, clock, monday, 8, 59)
     assert reminders(running, "U_BOB", "overdue") == []
     at(running, clock, monday, 9)
-    tick(running, clock())
+    tick(running)
     [bob] = reminders(running, "U_BOB", "overdue_summary")
     assert "You have 2 overdue action items" in bob.all_text
     assert "Fix retries" in bob.all_text and "Write the runbook" in bob.all_text
@@ -152,7 +152,7 @@ def test_an_archive_sitrep_was_not_told_of_is_found_when_posting_and_nothing_is_
     running.slack.user_archives(channel, "U_ALICE")  # the event never reaches Sitrep
 
     at(running, clock, next_monday(due + timedelta(days=1)), 9)  # Slack answers is_archived
-    tick(running, clock())  # the roll-up is planned again, for the declarer (no commander)
+    tick(running)  # the roll-up is planned again, for the declarer (no commander)
     [rollup] = reminders(running, "U_ALICE", "overdue_rollup")
     assert "Fix retries" in rollup.all_text
     incident = running.sitrep.deps.incidents.find(None, channel)
@@ -231,9 +231,9 @@ class TestTheReadmeDemo:
         # The clock runs on in real time too (seconds, on a loaded machine) between the
         # policy's reading and this tick: leave that room before the reminder's time.
         clock.advance(seconds=10)
-        tick(running, clock())
+        tick(running)
         assert reminders(running, "U_ALICE") == []
         clock.advance(seconds=25)
-        tick(running, clock())
+        tick(running)
         [soon] = reminders(running, "U_ALICE", "item_due_soon")
         assert "*Try it* (P2) is due on" in soon.all_text and "(in 1 day)" in soon.all_text

@@ -297,7 +297,7 @@ def test_a_change_post_slack_refused_is_posted_again_before_the_next_change(
         if len(shown()) == 2:
             break
         clock.advance(seconds=3)
-        tick(running, clock())
+        tick(running)
     # Once each, and the status change waited for the note said before it.
     assert ["first lead" in p for p in shown()] == [True, False]
 

@@ -90,7 +90,7 @@ def test_the_owner_is_warned_once_across_ticks_and_windows(
     slack.wait_for(lambda: pages_to(slack, "U_CAROL"))
     assert warnings_to(slack, "U_BOB") == []
     for _ in range(3):
-        tick(running, clock())
+        tick(running)
     [warning] = warnings_to(slack, "U_BOB")
     assert "<@U_CAROL>" in warning.all_text and "*payments*" in warning.all_text
     assert "1 pages out of hours (limit 0)" in warning.all_text
@@ -111,7 +111,7 @@ def test_the_weekly_digest_says_who_carried_the_pages(running: Running, clock: F
     if due <= now:
         due += timedelta(days=7)
     clock.advance(seconds=(due - now).total_seconds() + 60)
-    tick(running, clock())
+    tick(running)
     incidents = slack.channel_by_name("incidents")
     assert incidents is not None
     [digest] = slack.wait_for(

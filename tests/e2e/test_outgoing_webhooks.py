@@ -133,7 +133,7 @@ def test_a_receiver_that_keeps_failing_is_disabled_and_the_admins_told(
         clock.advance(hours=1)
     assert len(receiver.received) == 3  # disable_after = 3
 
-    tick(running, clock())  # the notice goes out through the outbox
+    tick(running)  # the notice goes out through the outbox
     notice = running.slack.wait_for(
         lambda: [m for m in running.slack.messages(running.announcements)
                  if "Outgoing webhook *warehouse*" in m.all_text]
@@ -147,7 +147,7 @@ def test_a_receiver_that_keeps_failing_is_disabled_and_the_admins_told(
     clock.advance(hours=1)
     running.sitrep.send_webhooks()
     assert len(receiver.received) == 3  # disabled: nothing more is sent
-    tick(running, clock())
+    tick(running)
     assert len([m for m in running.slack.messages(running.announcements)
                 if "Outgoing webhook" in m.all_text]) == 1  # fmt: skip
     with running.sitrep.engine.connect() as connection:

@@ -113,7 +113,7 @@ def incident(running: Running) -> Incident:
 
 def later(running: Running, clock: FastForward, **delta: float) -> None:
     clock.advance(**delta)
-    tick(running, clock())
+    tick(running)
 
 
 def test_declaring_on_a_service_pages_its_primary_with_buttons_and_invites_them(
@@ -149,7 +149,7 @@ def test_without_an_acknowledgement_the_secondary_then_the_channel_are_paged_on_
     assert "level 2, payments/secondary" in second.all_text
     assert "U_DAVE" in slack.members(channel)
     for _ in range(3):
-        tick(running, clock())
+        tick(running)
     assert len(pages_to(slack, "U_DAVE")) == 1 and len(pages_to(slack, "U_CAROL")) == 1
 
     later(running, clock, minutes=10, seconds=5)  # level 3: the team channel
@@ -297,7 +297,7 @@ def test_escalate_moves_up_now(running: Running, clock: FastForward) -> None:
     assert "level 2" in second.all_text
     assert running.driver.interact(twice).status == 200
     slack.wait_for(lambda: [e for e in slack.ephemerals(user="U_CAROL") if "already" in e.text])
-    tick(running, clock())
+    tick(running)
     assert len(pages_to(slack, "U_DAVE")) == 1
     assert incident(running).acknowledged_at is None  # escalating is not acknowledging
 
@@ -330,7 +330,7 @@ def test_a_restarted_app_sends_each_page_once(
     restarted = build(settings, policy, clock=clock)
     try:
         restarted.tick()
-        tick(running, clock())  # waiting too for a page a sender of this app took
+        tick(running)  # waiting too for a page a sender of this app took
         restarted.tick()
     finally:
         restarted.close()

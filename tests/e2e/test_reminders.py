@@ -45,7 +45,7 @@ def led_incident(running: Running, severity: str = "sev2") -> str:
 
 def later(running: Running, clock: FastForward, **delta: float) -> None:
     clock.advance(**delta)
-    tick(running, clock())
+    tick(running)
 
 
 def test_a_nudge_arrives_when_the_cadence_has_passed_and_not_before(

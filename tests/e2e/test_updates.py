@@ -94,7 +94,7 @@ def led_incident(running: Running, text: str = "declare sev2 Checkout API return
 
 
 def test_an_update_reaches_the_channel_the_stakeholders_and_each_subscriber_once(
-    running: Running, clock: FastForward
+    running: Running,
 ) -> None:
     channel = led_incident(running)
     assert running.driver.command("subscribe", user="U_CAROL", channel=channel).status == 200
@@ -116,8 +116,8 @@ def test_an_update_reaches_the_channel_the_stakeholders_and_each_subscriber_once
     assert f"<#{channel}>" in stakeholders.all_text
     [dm] = running.slack.wait_for(lambda: running.slack.direct_messages("U_CAROL"))
     assert "Errors at 2%" in dm.all_text
-    tick(running, clock())
-    tick(running, clock())
+    tick(running)
+    tick(running)
     assert len(updates_in(running, stakeholder_channel(running))) == 1
     assert len(running.slack.direct_messages("U_CAROL")) == 1
     incident = running.sitrep.deps.incidents.find(None, channel)
@@ -129,14 +129,14 @@ def test_an_update_reaches_the_channel_the_stakeholders_and_each_subscriber_once
     assert [u.data["happening"] for u in updates] == ["Errors at 2%"]
 
 
-def test_unsubscribing_stops_the_direct_messages(running: Running, clock: FastForward) -> None:
+def test_unsubscribing_stops_the_direct_messages(running: Running) -> None:
     channel = led_incident(running)
     running.driver.command("subscribe", user="U_CAROL", channel=channel)
     reply = running.driver.command("unsubscribe", user="U_CAROL", channel=channel)
     assert "won't get updates" in reply.json["text"]
     post_update(running, channel, form("Still investigating"))
     running.slack.wait_for(lambda: updates_in(running, stakeholder_channel(running)))
-    tick(running, clock())
+    tick(running)
     assert running.slack.direct_messages("U_CAROL") == []
 
 
@@ -181,15 +181,15 @@ def test_next_update_at_reminds_the_commander_once_and_a_newer_update_replaces_i
     post_update(running, channel, form("Found it", next_update="30m"))  # replaces the promise
     running.slack.wait_for(lambda: len(updates_in(running, stakeholder_channel(running))) == 2)
     clock.advance(minutes=10)  # the first promise has passed: no longer due
-    tick(running, clock())
+    tick(running)
     assert reminders(running, channel) == []
     clock.advance(minutes=21)
-    tick(running, clock())
-    tick(running, clock())
+    tick(running)
+    tick(running)
     [reminder] = reminders(running, channel)
     assert "<@U_BOB>" in reminder.all_text and "promised the next one" in reminder.all_text
     clock.advance(minutes=10)
-    tick(running, clock())
+    tick(running)
     assert len(reminders(running, channel)) == 1
     with Session(running.sitrep.engine) as session:
         queued = session.exec(
@@ -212,14 +212,12 @@ def test_an_update_resets_the_update_cadence(running: Running, clock: FastForwar
     post_update(running, channel, form("Halfway there"))
     running.slack.wait_for(lambda: updates_in(running, stakeholder_channel(running)))
     clock.advance(minutes=20)  # 40 minutes since declaring, 20 since the update
-    tick(running, clock())
+    tick(running)
     nudges = [m for m in running.slack.messages(channel) if "No update on" in m.all_text]
     assert nudges == []
 
 
-def test_a_private_incident_update_never_leaves_its_channel(
-    running: Running, clock: FastForward
-) -> None:
+def test_a_private_incident_update_never_leaves_its_channel(running: Running) -> None:
     running.driver.command("declare", user="U_ALICE")
     [view] = running.slack.wait_for(lambda: running.slack.open_views("U_ALICE"))
     running.driver.submit(view.id, declare_form("Secret outage", "sev2", private=True))
@@ -243,7 +241,7 @@ def test_a_private_incident_update_never_leaves_its_channel(
     )
     [dm] = running.slack.wait_for(lambda: running.slack.direct_messages("U_ALICE"))
     assert "The secret thing" in dm.all_text
-    tick(running, clock())
+    tick(running)
     assert updates_in(running, stakeholder_channel(running)) == []
     stakeholders = running.slack.messages(stakeholder_channel(running))
     assert not any("secret" in m.all_text.lower() for m in stakeholders)
